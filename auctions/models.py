@@ -1,0 +1,438 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from bidders.models import Company
+from core.money import money_field
+from deposits.models import Deposit
+
+MAX_TERM_YEARS = {"exploration": 6, "production": 25}
+# The auction is held at most two months after the application deadline.
+MAX_DEADLINE_TO_AUCTION = timedelta(days=62)
+GENESIS_HASH = "0" * 64
+
+
+class LicenceType(models.TextChoices):
+    EXPLORATION = "exploration", _("Exploration")
+    PRODUCTION = "production", _("Production")
+
+
+class AuctionEvent(models.Model):
+    """One auction session with many lots; its results are published together."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kzt_per_usd = models.DecimalField(
+        _("KZT per USD for reporting"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Exchange rate used to report the event's totals in US dollars."),
+    )
+    results_published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("auction event")
+        verbose_name_plural = _("auction events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kzt_per_usd__isnull=True) | Q(kzt_per_usd__gt=0),
+                name="event_rate_positive",
+                violation_error_message=_("The exchange rate must be positive."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def are_results_published(self) -> bool:
+        return self.results_published_at is not None
+
+
+class Lot(models.Model):
+    """One deposit offered under one licence type and term, auctioned on its bonus."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Open for applications")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class SingleParticipantRule(models.TextChoices):
+        CANCEL = "cancel", _("Cancel the auction")
+        OFFER_AT_START = "offer_at_start", _("Offer the licence to the single applicant")
+
+    event = models.ForeignKey(
+        AuctionEvent, on_delete=models.PROTECT, related_name="lots", verbose_name=_("event")
+    )
+    number = models.PositiveSmallIntegerField(_("lot number"))
+    deposit = models.ForeignKey(
+        Deposit, on_delete=models.PROTECT, related_name="lots", verbose_name=_("deposit")
+    )
+    licence_type = models.CharField(_("licence type"), max_length=12, choices=LicenceType.choices)
+    licence_term_years = models.PositiveSmallIntegerField(_("licence term, years"))
+    area_km2 = models.DecimalField(_("area, km²"), max_digits=12, decimal_places=3)
+    licensing_blocks = models.PositiveIntegerField(_("licensing blocks"), null=True, blank=True)
+    min_annual_work_expenditure = money_field(_("minimum annual work expenditure, KZT"))
+    starting_price = money_field(
+        _("starting price, KZT"), help_text=_("The minimum signature bonus.")
+    )
+    bid_step = money_field(_("bid step, KZT"))
+    participation_fee = money_field(_("participation fee, KZT"))
+    guarantee_deposit = money_field(_("guarantee deposit, KZT"))
+    application_deadline = models.DateTimeField(_("application deadline"))
+    starts_at = models.DateTimeField(_("auction start"))
+    ends_at = models.DateTimeField(
+        _("auction end"), help_text=_("Moves later when a bid falls in the soft-close window.")
+    )
+    hard_end = models.DateTimeField(_("hard end"), help_text=_("No extension goes past it."))
+    soft_close_window = models.DurationField(_("soft-close window"), default=timedelta(minutes=5))
+    single_participant_rule = models.CharField(
+        _("rule with a single participant"),
+        max_length=16,
+        choices=SingleParticipantRule.choices,
+        default=SingleParticipantRule.CANCEL,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    current_price = money_field(_("current price, KZT"), null=True, blank=True)
+    leader = models.ForeignKey(
+        "Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("leading participant"),
+    )
+    # Bumped by every change of the lot's live state; clients drop older broadcasts.
+    version = models.PositiveBigIntegerField(_("state version"), default=0)
+
+    class Meta:
+        ordering = ["event", "number"]
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        indexes = [models.Index(fields=["status", "ends_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "number"],
+                name="lot_unique_number_per_event",
+                violation_error_message=_("This event already has a lot with this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starting_price__gt=0)
+                & Q(bid_step__gt=0)
+                & Q(participation_fee__gte=0)
+                & Q(guarantee_deposit__gte=0)
+                & Q(min_annual_work_expenditure__gte=0),
+                name="lot_amounts_positive",
+                violation_error_message=_(
+                    "The starting price and bid step must be positive; fees and deposits "
+                    "cannot be negative."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(area_km2__gt=0),
+                name="lot_area_positive",
+                violation_error_message=_("The area must be positive."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(licence_type=LicenceType.EXPLORATION)
+                    & Q(licence_term_years__gte=1)
+                    & Q(licence_term_years__lte=MAX_TERM_YEARS["exploration"])
+                )
+                | (
+                    Q(licence_type=LicenceType.PRODUCTION)
+                    & Q(licence_term_years__gte=1)
+                    & Q(licence_term_years__lte=MAX_TERM_YEARS["production"])
+                ),
+                name="lot_term_within_licence_limit",
+                violation_error_message=_(
+                    "An exploration licence lasts 1 to 6 years; a production licence 1 to 25."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(application_deadline__lt=F("starts_at"))
+                & Q(starts_at__lt=F("ends_at"))
+                & Q(ends_at__lte=F("hard_end")),
+                name="lot_schedule_in_order",
+                violation_error_message=_(
+                    "The schedule must run: application deadline, start, end, hard end."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(current_price__isnull=True) | Q(current_price__gte=F("starting_price")),
+                name="lot_price_at_least_start",
+                violation_error_message=_("The current price cannot be below the starting price."),
+            ),
+            models.CheckConstraint(
+                condition=Q(soft_close_window__gte=timedelta(0)),
+                name="lot_soft_close_not_negative",
+                violation_error_message=_("The soft-close window cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.number}: {self.deposit.name} ({self.get_licence_type_display()})"
+
+    def clean(self) -> None:
+        if (
+            self.application_deadline
+            and self.starts_at
+            and self.starts_at - self.application_deadline > MAX_DEADLINE_TO_AUCTION
+        ):
+            raise ValidationError(
+                {
+                    "starts_at": _(
+                        "The auction must be held at most two months after the application "
+                        "deadline."
+                    )
+                }
+            )
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+
+class Application(models.Model):
+    """A company's request to take part in a lot; admitted ones bid under a number."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ADMITTED = "admitted", _("Admitted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="applications", verbose_name=_("lot")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="applications", verbose_name=_("company")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
+    participant_number = models.PositiveSmallIntegerField(
+        _("participant number"), null=True, blank=True
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted"))
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["lot", "participant_number", "submitted_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "company"],
+                name="application_one_per_company_and_lot",
+                violation_error_message=_("This company has already applied for this lot."),
+            ),
+            models.UniqueConstraint(
+                fields=["lot", "participant_number"],
+                name="application_unique_participant_number",
+                violation_error_message=_("This participant number is already taken."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="admitted") & Q(participant_number__gte=1))
+                | (~Q(status="admitted") & Q(participant_number__isnull=True)),
+                name="application_number_iff_admitted",
+                violation_error_message=_(
+                    "An admitted application has a participant number; no other does."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="application_rejection_has_reason",
+                violation_error_message=_("A rejection needs a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.participant_number:
+            return f"Participant {self.participant_number}, lot {self.lot.number}"
+        return f"Application {self.pk} for lot {self.lot.number}"
+
+    @property
+    def is_admitted(self) -> bool:
+        return self.status == self.Status.ADMITTED
+
+
+class Payment(models.Model):
+    """A payment owed for an application: the participation fee or the guarantee deposit.
+
+    Staff record receipts by hand; a bank feed would call the same service.
+    """
+
+    class Kind(models.TextChoices):
+        PARTICIPATION_FEE = "participation_fee", _("Participation fee (non-refundable)")
+        GUARANTEE_DEPOSIT = "guarantee_deposit", _("Guarantee deposit")
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting")
+        RECEIVED = "received", _("Received")
+        REFUNDED = "refunded", _("Refunded")
+        FORFEITED = "forfeited", _("Forfeited")
+        APPLIED = "applied", _("Applied to the signature bonus")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="payments", verbose_name=_("application")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = money_field(_("amount, KZT"))
+    reference = models.CharField(_("payment reference"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.AWAITING
+    )
+    bank_reference = models.CharField(_("bank transaction reference"), max_length=120, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["application", "kind"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind"],
+                name="payment_one_of_each_kind",
+                violation_error_message=_("This application already has a payment of this kind."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("A payment amount must be positive."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="awaiting") | Q(received_at__isnull=False),
+                name="payment_received_has_time",
+                violation_error_message=_("A received payment needs the time it arrived."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}: {self.get_status_display()}"
+
+
+class Bid(models.Model):
+    """One offer of a signature bonus; append-only, chained by hash."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot"))
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="bids", verbose_name=_("participant")
+    )
+    participant_number = models.PositiveSmallIntegerField(_("participant number"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    amount = money_field(_("amount, KZT"))
+    placed_at = models.DateTimeField(_("placed at"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    key = models.UUIDField(_("idempotency key"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["lot", "sequence"]
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "sequence"],
+                name="bid_unique_sequence_per_lot",
+                violation_error_message=_("This lot already has a bid with this sequence."),
+            ),
+            models.UniqueConstraint(
+                fields=["lot", "key"],
+                name="bid_unique_key_per_lot",
+                violation_error_message=_("A bid with this key was already placed."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(sequence__gte=1),
+                name="bid_amount_and_sequence_positive",
+                violation_error_message=_("A bid amount and sequence must be positive."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot.number} bid #{self.sequence}: {self.amount} KZT by Participant {self.participant_number}"
+
+
+class Result(models.Model):
+    """The outcome of one closed lot."""
+
+    class Outcome(models.TextChoices):
+        AWARDED = "awarded", _("Awarded")
+        FAILED = "failed", _("Failed")
+
+    lot = models.OneToOneField(
+        Lot, on_delete=models.PROTECT, related_name="result", verbose_name=_("lot")
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    winner = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("winner"),
+    )
+    winning_bonus = money_field(_("winning signature bonus, KZT"), null=True, blank=True)
+    bid_count = models.PositiveIntegerField(_("bids"))
+    closed_at = models.DateTimeField(_("closed at"))
+
+    class Meta:
+        ordering = ["lot"]
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome="awarded")
+                    & Q(winner__isnull=False)
+                    & Q(winning_bonus__gt=0)
+                )
+                | (Q(outcome="failed") & Q(winner__isnull=True) & Q(winning_bonus__isnull=True)),
+                name="result_awarded_has_winner",
+                violation_error_message=_(
+                    "An awarded lot has a winner and a bonus; a failed lot has neither."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Result of lot {self.lot.number}: {self.get_outcome_display()}"
