@@ -258,7 +258,11 @@ class Application(models.Model):
                 violation_error_message=_("This participant number is already taken."),
             ),
             models.CheckConstraint(
-                condition=(Q(status="admitted") & Q(participant_number__gte=1))
+                condition=(
+                    Q(status="admitted")
+                    & Q(participant_number__isnull=False)
+                    & Q(participant_number__gte=1)
+                )
                 | (~Q(status="admitted") & Q(participant_number__isnull=True)),
                 name="application_number_iff_admitted",
                 violation_error_message=_(
@@ -424,6 +428,7 @@ class Result(models.Model):
                 condition=(
                     Q(outcome="awarded")
                     & Q(winner__isnull=False)
+                    & Q(winning_bonus__isnull=False)
                     & Q(winning_bonus__gt=0)
                 )
                 | (Q(outcome="failed") & Q(winner__isnull=True) & Q(winning_bonus__isnull=True)),

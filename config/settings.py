@@ -88,6 +88,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE takes SQLite's write lock at BEGIN, so two writers never validate against
     # the same state (SQLite has no row locks; this serialises writers instead).
     DATABASES["default"]["OPTIONS"] = {

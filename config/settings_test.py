@@ -17,3 +17,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files straight from the apps in tests, as in embedded mode.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

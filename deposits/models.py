@@ -175,7 +175,7 @@ class Reserve(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(grade__isnull=True) & Q(grade_unit=""))
-                | (Q(grade__gt=0) & ~Q(grade_unit="")),
+                | (Q(grade__isnull=False) & Q(grade__gt=0) & ~Q(grade_unit="")),
                 name="reserve_grade_with_unit",
                 violation_error_message=_("A grade needs a unit, and must be positive."),
             ),

@@ -77,7 +77,11 @@ class Licence(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(issued_on__isnull=True) & Q(expires_on__isnull=True))
-                | (Q(issued_on__isnull=False) & Q(expires_on__gt=F("issued_on"))),
+                | (
+                    Q(issued_on__isnull=False)
+                    & Q(expires_on__isnull=False)
+                    & Q(expires_on__gt=F("issued_on"))
+                ),
                 name="licence_expiry_after_issue",
                 violation_error_message=_("A licence expires after it is issued."),
             ),

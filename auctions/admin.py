@@ -1,0 +1,288 @@
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from modeltranslation.admin import TranslationAdmin
+
+from auctions import services
+from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
+from auctions.resources import LotResource
+from core.admin_actions import apply_to_each, ask_reason_then
+
+
+@admin.register(AuctionEvent)
+class AuctionEventAdmin(TranslationAdmin):
+    list_display = ["name", "code", "lot_count", "kzt_per_usd", "results_published_at"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["results_published_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuctionEvent]:
+        return super().get_queryset(request).annotate(lot_count=Count("lots"))
+
+    @admin.display(description=_("lots"), ordering="lot_count")
+    def lot_count(self, event: AuctionEvent) -> str:
+        url = reverse("admin:auctions_lot_changelist") + f"?event__id__exact={event.pk}"
+        return format_html('<a href="{}">{}</a>', url, event.lot_count)
+
+
+class MineralFilter(admin.SimpleListFilter):
+    title = _("mineral")
+    parameter_name = "mineral"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        from deposits.models import Mineral
+
+        return [(m.code, m.name) for m in Mineral.objects.order_by("name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lot]) -> QuerySet[Lot]:
+        if self.value():
+            return queryset.filter(deposit__reserves__mineral__code=self.value()).distinct()
+        return queryset
+
+
+class ApplicationInline(admin.TabularInline):
+    model = Application
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["participant_number", "company", "status", "submitted_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
+        return False
+
+
+@admin.register(Lot)
+class LotAdmin(ImportExportModelAdmin):
+    resource_classes = [LotResource]
+    list_display = [
+        "number",
+        "event",
+        "deposit",
+        "region",
+        "licence_type",
+        "licence_term_years",
+        "starting_price",
+        "status",
+        "application_deadline",
+        "starts_at",
+    ]
+    list_display_links = ["number", "deposit"]
+    list_filter = [
+        "event",
+        "status",
+        "licence_type",
+        MineralFilter,
+        ("deposit__region", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["event", "deposit", "deposit__region"]
+    search_fields = ["deposit__name", "deposit__code", "event__name"]
+    ordering = ["event", "number"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["deposit"]
+    readonly_fields = ["status", "status_reason", "current_price", "leader", "version", "bid_log"]
+    inlines = [ApplicationInline]
+    actions = ["publish"]
+    fieldsets = [
+        (None, {"fields": ["event", "number", "deposit", "status", "status_reason"]}),
+        (
+            _("Licence"),
+            {"fields": ["licence_type", "licence_term_years", "area_km2", "licensing_blocks"]},
+        ),
+        (
+            _("Money (KZT)"),
+            {
+                "fields": [
+                    "starting_price",
+                    "bid_step",
+                    "participation_fee",
+                    "guarantee_deposit",
+                    "min_annual_work_expenditure",
+                ]
+            },
+        ),
+        (
+            _("Schedule (Astana time)"),
+            {
+                "fields": [
+                    "application_deadline",
+                    "starts_at",
+                    "ends_at",
+                    "hard_end",
+                    "soft_close_window",
+                    "single_participant_rule",
+                ]
+            },
+        ),
+        (_("Live state"), {"fields": ["current_price", "leader", "version", "bid_log"]}),
+    ]
+
+    @admin.display(description=_("region"), ordering="deposit__region__name")
+    def region(self, lot: Lot) -> str:
+        return str(lot.deposit.region)
+
+    @admin.display(description=_("bid log"))
+    def bid_log(self, lot: Lot) -> str:
+        url = reverse("admin:auctions_bid_changelist") + f"?lot__id__exact={lot.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Open the bid log"))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Lot], search_term: str
+    ) -> tuple[QuerySet[Lot], bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip().isdigit():
+            queryset |= self.model.objects.filter(number=int(search_term))
+        return queryset, may_have_duplicates
+
+    @admin.action(description=_("Publish selected lots (open for applications)"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Lot]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda lot: services.publish_lot(lot_id=lot.pk),
+            str(_("Published")),
+        )
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ["kind", "amount", "reference", "status", "received_at", "bank_reference"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "lot", "company", "status", "participant_number", "submitted_at"]
+    list_filter = ["status", "lot__event"]
+    list_select_related = ["lot", "lot__deposit", "company"]
+    search_fields = ["company__legal_name", "lot__deposit__name"]
+    readonly_fields = [
+        "lot",
+        "company",
+        "status",
+        "participant_number",
+        "rejection_reason",
+        "terms_accepted_at",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+    ]
+    inlines = [PaymentInline]
+    actions = ["admit", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Companies apply themselves; staff only decide.
+        return False
+
+    @admin.action(description=_("Admit selected applications"), permissions=["change"])
+    def admit(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda application: services.admit_application(
+                application_id=application.pk, decided_by=request.user
+            ),
+            str(_("Admitted")),
+        )
+
+    @admin.action(description=_("Reject selected applications (with a reason)"), permissions=["change"])
+    def reject(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> TemplateResponse | None:
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=str(_("Reject applications")),
+            service=lambda application, reason: services.reject_application(
+                application_id=application.pk, reason=reason, decided_by=request.user
+            ),
+            done=str(_("Rejected")),
+        )
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["reference", "kind", "application", "amount", "status", "received_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["application", "application__lot"]
+    search_fields = ["reference", "bank_reference", "application__company__legal_name"]
+    readonly_fields = [
+        "application",
+        "kind",
+        "amount",
+        "reference",
+        "status",
+        "received_at",
+        "recorded_by",
+    ]
+    actions = ["mark_received"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Mark selected payments as received"), permissions=["change"])
+    def mark_received(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda payment: services.record_payment_received(
+                payment_id=payment.pk, recorded_by=request.user
+            ),
+            str(_("Marked received")),
+        )
+
+
+@admin.register(Bid)
+class BidAdmin(admin.ModelAdmin):
+    """The bid log: visible to staff, never editable or deletable by anyone."""
+
+    list_display = ["lot", "sequence", "participant_number", "amount", "placed_at", "short_hash"]
+    list_filter = ["lot__event", "lot"]
+    list_select_related = ["lot", "lot__deposit"]
+    ordering = ["lot", "sequence"]
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Bid | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Bid | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("hash"))
+    def short_hash(self, bid: Bid) -> str:
+        return bid.hash[:16] + "…"
+
+
+@admin.register(Result)
+class ResultAdmin(admin.ModelAdmin):
+    list_display = ["lot", "outcome", "winner", "winning_bonus", "bid_count", "closed_at"]
+    list_filter = ["outcome", "lot__event"]
+    list_select_related = ["lot", "lot__deposit", "winner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Result | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Result | None = None) -> bool:
+        return False

@@ -1,0 +1,54 @@
+"""Bulk import of lots (CSV/XLSX) for the admin; imported lots start as drafts."""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from auctions.models import AuctionEvent, Lot
+from deposits.models import Deposit
+
+
+class LotResource(resources.ModelResource):
+    event = fields.Field(
+        attribute="event", column_name="event", widget=ForeignKeyWidget(AuctionEvent, field="code")
+    )
+    deposit = fields.Field(
+        attribute="deposit", column_name="deposit", widget=ForeignKeyWidget(Deposit, field="code")
+    )
+
+    class Meta:
+        model = Lot
+        import_id_fields = ["event", "number"]
+        # Status, price and leader are not importable: they change only through services.
+        fields = [
+            "event",
+            "number",
+            "deposit",
+            "licence_type",
+            "licence_term_years",
+            "area_km2",
+            "licensing_blocks",
+            "min_annual_work_expenditure",
+            "starting_price",
+            "bid_step",
+            "participation_fee",
+            "guarantee_deposit",
+            "application_deadline",
+            "starts_at",
+            "ends_at",
+            "hard_end",
+            "soft_close_window",
+            "single_participant_rule",
+        ]
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = False
+
+    def after_init_instance(self, instance: Lot, new: bool, row: dict, **kwargs: object) -> None:
+        """Refuse rows that would change a lot already open to bidders."""
+        if not new and instance.status != Lot.Status.DRAFT:
+            raise ValidationError(
+                f"Lot {instance.number} is {instance.get_status_display().lower()}; "
+                "only draft lots can be changed by import."
+            )

@@ -1,0 +1,136 @@
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from auctions.models import Application, LicenceType, Lot, Payment
+from core.errors import DomainError
+from deposits.models import Deposit, Reserve
+
+ADMISSION_LOT_STATUSES = (Lot.Status.PUBLISHED,)
+
+
+@transaction.atomic
+def record_payment_received(
+    *, payment_id: int, recorded_by: AbstractBaseUser, bank_reference: str = ""
+) -> Payment:
+    """Mark a payment as received now; raises DomainError unless it was awaited.
+
+    This is the seam a bank feed plugs into: it calls this with its own reference.
+    """
+    # Lock so that a clerk and a bank feed recording the same payment record it once.
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.AWAITING:
+        raise DomainError(
+            "payment_not_awaited",
+            f"Payment {payment.reference} is already {payment.get_status_display().lower()}.",
+        )
+    payment.status = Payment.Status.RECEIVED
+    payment.received_at = timezone.now()
+    payment.recorded_by = recorded_by
+    payment.bank_reference = bank_reference.strip()
+    payment.save(update_fields=["status", "received_at", "recorded_by", "bank_reference"])
+    return payment
+
+
+@transaction.atomic
+def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> Application:
+    """Admit an application and give it the lot's next participant number.
+
+    Raises DomainError when the application was already decided, the company is not
+    approved, a payment is still awaited, or the lot no longer takes participants.
+    """
+    lot_id = Application.objects.values_list("lot_id", flat=True).get(pk=application_id)
+    # Lock the lot: two admissions at once would otherwise both take the same next number.
+    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .get(pk=application_id)
+    )
+    if application.status != Application.Status.SUBMITTED:
+        raise DomainError(
+            "already_decided",
+            f"The application is already {application.get_status_display().lower()}.",
+        )
+    if lot.status not in ADMISSION_LOT_STATUSES:
+        raise DomainError(
+            "lot_not_open", f"Lot {lot.number} is {lot.get_status_display().lower()}."
+        )
+    if not application.company.is_approved:
+        raise DomainError("company_not_approved", "The company is not approved.")
+    received = set(
+        application.payments.filter(status=Payment.Status.RECEIVED).values_list("kind", flat=True)
+    )
+    missing = [str(kind.label) for kind in Payment.Kind if kind.value not in received]
+    if missing:
+        raise DomainError("payment_missing", "Not received yet: " + "; ".join(missing) + ".")
+    last_number = lot.applications.aggregate(n=Max("participant_number"))["n"] or 0
+    application.status = Application.Status.ADMITTED
+    application.participant_number = last_number + 1
+    application.decided_at = timezone.now()
+    application.decided_by = decided_by
+    application.save(update_fields=["status", "participant_number", "decided_at", "decided_by"])
+    return application
+
+
+@transaction.atomic
+def reject_application(
+    *, application_id: int, reason: str, decided_by: AbstractBaseUser
+) -> Application:
+    """Reject a submitted application with a reason; raises DomainError otherwise."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("reason_required", "A rejection needs a reason.")
+    # Lock so a rejection cannot interleave with an admission of the same application.
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status != Application.Status.SUBMITTED:
+        raise DomainError(
+            "already_decided",
+            f"The application is already {application.get_status_display().lower()}.",
+        )
+    application.status = Application.Status.REJECTED
+    application.rejection_reason = reason
+    application.decided_at = timezone.now()
+    application.decided_by = decided_by
+    application.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+    return application
+
+
+@transaction.atomic
+def publish_lot(*, lot_id: int) -> Lot:
+    """Open a draft lot for applications and mark its deposit offered.
+
+    Raises DomainError when the lot is not a draft, its deadline has passed, the deposit
+    is licensed or offered in another open lot, or a production lot's deposit has no
+    confirmed balance reserves.
+    """
+    # Lock the lot so a double click publishes once; the deposit row, so two lots of one
+    # deposit cannot be published at the same time.
+    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    deposit = Deposit.objects.select_for_update().get(pk=lot.deposit_id)
+    if lot.status != Lot.Status.DRAFT:
+        raise DomainError("not_draft", f"Lot {lot.number} is already {lot.get_status_display()}.")
+    if lot.application_deadline <= timezone.now():
+        raise DomainError("deadline_passed", "The application deadline has already passed.")
+    if deposit.status == Deposit.Status.LICENSED:
+        raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
+    if (
+        deposit.lots.exclude(pk=lot.pk)
+        .filter(status__in=[Lot.Status.PUBLISHED, Lot.Status.LIVE])
+        .exists()
+    ):
+        raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
+    if (
+        lot.licence_type == LicenceType.PRODUCTION
+        and not deposit.reserves.filter(category__in=Reserve.BALANCE_CATEGORIES).exists()
+    ):
+        raise DomainError(
+            "no_balance_reserves",
+            "A production licence needs confirmed balance reserves (A, B, C1 or C2).",
+        )
+    lot.status = Lot.Status.PUBLISHED
+    lot.save(update_fields=["status"])
+    deposit.status = Deposit.Status.OFFERED
+    deposit.save(update_fields=["status"])
+    return lot

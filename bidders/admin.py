@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from bidders import services
+from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
+from core.admin_actions import apply_to_each, ask_reason_then
+
+
+class BeneficialOwnerInline(admin.TabularInline):
+    model = BeneficialOwner
+    extra = 0
+
+
+class RepresentativeInline(admin.TabularInline):
+    model = Representative
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class CompanyDecisionInline(admin.TabularInline):
+    model = CompanyDecision
+    extra = 0
+    can_delete = False
+    fields = ["decided_at", "status", "reason", "decided_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
+        return False
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "country", "registration_number", "status", "created_at"]
+    list_filter = ["status", "country"]
+    search_fields = ["legal_name", "registration_number", "tax_number", "contact_email"]
+    # Status changes only through the actions, so every decision is recorded.
+    readonly_fields = ["status", "status_reason", "created_at"]
+    inlines = [BeneficialOwnerInline, RepresentativeInline, CompanyDecisionInline]
+    actions = ["approve", "reject", "suspend"]
+
+    @admin.action(description=_("Approve selected companies"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda company: services.approve_company(
+                company_id=company.pk, decided_by=request.user
+            ),
+            str(_("Approved")),
+        )
+
+    @admin.action(description=_("Reject selected companies (with a reason)"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Company]) -> TemplateResponse | None:
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=str(_("Reject companies")),
+            service=lambda company, reason: services.reject_company(
+                company_id=company.pk, reason=reason, decided_by=request.user
+            ),
+            done=str(_("Rejected")),
+        )
+
+    @admin.action(description=_("Suspend selected companies (with a reason)"), permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Company]) -> TemplateResponse | None:
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=str(_("Suspend companies")),
+            service=lambda company, reason: services.suspend_company(
+                company_id=company.pk, reason=reason, decided_by=request.user
+            ),
+            done=str(_("Suspended")),
+        )
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(admin.ModelAdmin):
+    list_display = ["user", "company", "position"]
+    search_fields = ["user__username", "user__email", "company__legal_name"]
+    autocomplete_fields = ["user", "company"]

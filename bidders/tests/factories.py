@@ -1,0 +1,51 @@
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from bidders.models import BeneficialOwner, Company, Representative
+
+TEST_PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    legal_name = factory.Sequence(lambda n: f"Mining Company {n} LLC")
+    country = "US"
+    registration_number = factory.Sequence(lambda n: f"REG-{n:06d}")
+    tax_number = factory.Sequence(lambda n: f"TAX-{n:06d}")
+    address = "1 Main Street, Denver, CO"
+    contact_name = "Jane Doe"
+    contact_email = "jane@example.com"
+    status = Company.Status.APPROVED
+
+
+class BeneficialOwnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BeneficialOwner
+
+    company = factory.SubFactory(CompanyFactory)
+    full_name = factory.Sequence(lambda n: f"Owner {n}")
+    country = "US"
+    identifier = factory.Sequence(lambda n: f"P{n:08d}")
+    share_percent = Decimal("60.00")
+
+
+class RepresentativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Representative
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.SubFactory(CompanyFactory)

@@ -1,0 +1,54 @@
+"""Personas shared by every test: who acts, for which company, on which lot."""
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+
+from auctions.models import Application, Lot, Payment
+from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
+from bidders.models import Company
+from bidders.tests.factories import CompanyFactory, RepresentativeFactory, UserFactory
+
+
+@pytest.fixture
+def staff_clerk(django_user_model: type[AbstractBaseUser]) -> AbstractBaseUser:
+    """A ministry clerk: staff with every permission of a superuser."""
+    return UserFactory(username="clerk", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def approved_company() -> Company:
+    return CompanyFactory(legal_name="Ridgeline Critical Minerals Inc.", country="US")
+
+
+@pytest.fixture
+def pending_company() -> Company:
+    return CompanyFactory(
+        legal_name="Nordic Rare Earths Oy", country="FI", status=Company.Status.PENDING
+    )
+
+
+@pytest.fixture
+def bidder_user(approved_company: Company) -> AbstractBaseUser:
+    return RepresentativeFactory(company=approved_company, user__username="ridgeline").user
+
+
+@pytest.fixture
+def published_lot() -> Lot:
+    return LotFactory()
+
+
+@pytest.fixture
+def submitted_application(approved_company: Company, published_lot: Lot) -> Application:
+    """An application with both payments still awaited."""
+    application = ApplicationFactory(lot=published_lot, company=approved_company)
+    PaymentFactory(
+        application=application,
+        kind=Payment.Kind.PARTICIPATION_FEE,
+        amount=published_lot.participation_fee,
+    )
+    PaymentFactory(
+        application=application,
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        amount=published_lot.guarantee_deposit,
+    )
+    return application

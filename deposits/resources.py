@@ -1,0 +1,65 @@
+"""Bulk import of deposits and reserves (CSV/XLSX) for the admin."""
+
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from deposits.models import Deposit, Mineral, Region, Reserve
+
+
+class DepositResource(resources.ModelResource):
+    region = fields.Field(
+        attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
+    )
+
+    class Meta:
+        model = Deposit
+        import_id_fields = ["code"]
+        fields = [
+            "code",
+            "name_en",
+            "name_ru",
+            "name_kk",
+            "region",
+            "latitude",
+            "longitude",
+            "area_km2",
+            "licensing_blocks",
+            "description_en",
+            "description_ru",
+            "description_kk",
+            "exploration_history_en",
+            "exploration_history_ru",
+            "last_surveyed_year",
+        ]
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = False
+
+
+class ReserveResource(resources.ModelResource):
+    deposit = fields.Field(
+        attribute="deposit", column_name="deposit", widget=ForeignKeyWidget(Deposit, field="code")
+    )
+    mineral = fields.Field(
+        attribute="mineral", column_name="mineral", widget=ForeignKeyWidget(Mineral, field="code")
+    )
+
+    class Meta:
+        model = Reserve
+        import_id_fields = ["deposit", "mineral", "category"]
+        fields = [
+            "deposit",
+            "mineral",
+            "category",
+            "quantity",
+            "unit",
+            "grade",
+            "grade_unit",
+            "estimated_on",
+            "source",
+        ]
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = False

@@ -1,0 +1,168 @@
+"""Staff decisions: approving companies, recording payments, admitting, publishing."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from auctions import services as auction_services
+from auctions.models import Application, Lot, Payment
+from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
+from bidders import services as bidder_services
+from bidders.models import Company, CompanyDecision
+from core.errors import DomainError
+from deposits.models import Deposit, Reserve
+from deposits.tests.factories import ReserveFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def receive_all(application: Application, clerk: object) -> None:
+    for payment in application.payments.all():
+        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=clerk)
+
+
+def test_approving_a_company_records_who_decided(pending_company, staff_clerk) -> None:
+    bidder_services.approve_company(company_id=pending_company.pk, decided_by=staff_clerk)
+    pending_company.refresh_from_db()
+    assert pending_company.status == Company.Status.APPROVED
+    decision = CompanyDecision.objects.get(company=pending_company)
+    assert decision.decided_by == staff_clerk
+    assert decision.status == Company.Status.APPROVED
+
+
+def test_rejecting_a_company_without_a_reason_changes_nothing(pending_company, staff_clerk) -> None:
+    with pytest.raises(DomainError) as error:
+        bidder_services.reject_company(
+            company_id=pending_company.pk, reason="   ", decided_by=staff_clerk
+        )
+    assert error.value.code == "reason_required"
+    pending_company.refresh_from_db()
+    assert pending_company.status == Company.Status.PENDING
+    assert not CompanyDecision.objects.exists()
+
+
+def test_only_an_approved_company_can_be_suspended(pending_company, staff_clerk) -> None:
+    with pytest.raises(DomainError):
+        bidder_services.suspend_company(
+            company_id=pending_company.pk, reason="Sanctions check", decided_by=staff_clerk
+        )
+
+
+def test_recording_a_payment_twice_is_refused(submitted_application, staff_clerk) -> None:
+    payment = submitted_application.payments.first()
+    auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+    with pytest.raises(DomainError) as error:
+        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+    assert error.value.code == "payment_not_awaited"
+
+
+def test_admission_needs_both_payments(submitted_application, staff_clerk) -> None:
+    fee = submitted_application.payments.get(kind=Payment.Kind.PARTICIPATION_FEE)
+    auction_services.record_payment_received(payment_id=fee.pk, recorded_by=staff_clerk)
+    with pytest.raises(DomainError) as error:
+        auction_services.admit_application(
+            application_id=submitted_application.pk, decided_by=staff_clerk
+        )
+    assert error.value.code == "payment_missing"
+    assert "Guarantee deposit" in error.value.message
+    submitted_application.refresh_from_db()
+    assert submitted_application.status == Application.Status.SUBMITTED
+    assert submitted_application.participant_number is None
+
+
+def test_admission_gives_consecutive_participant_numbers(published_lot, staff_clerk) -> None:
+    numbers = []
+    for _ in range(3):
+        application = ApplicationFactory(lot=published_lot)
+        PaymentFactory(application=application, kind=Payment.Kind.PARTICIPATION_FEE)
+        PaymentFactory(application=application, kind=Payment.Kind.GUARANTEE_DEPOSIT)
+        receive_all(application, staff_clerk)
+        admitted = auction_services.admit_application(
+            application_id=application.pk, decided_by=staff_clerk
+        )
+        numbers.append(admitted.participant_number)
+    assert numbers == [1, 2, 3]
+
+
+def test_admission_needs_an_approved_company(submitted_application, staff_clerk) -> None:
+    receive_all(submitted_application, staff_clerk)
+    Company.objects.filter(pk=submitted_application.company_id).update(
+        status=Company.Status.SUSPENDED, status_reason="Documents expired"
+    )
+    with pytest.raises(DomainError) as error:
+        auction_services.admit_application(
+            application_id=submitted_application.pk, decided_by=staff_clerk
+        )
+    assert error.value.code == "company_not_approved"
+
+
+def test_an_application_is_decided_once(submitted_application, staff_clerk) -> None:
+    receive_all(submitted_application, staff_clerk)
+    auction_services.admit_application(
+        application_id=submitted_application.pk, decided_by=staff_clerk
+    )
+    with pytest.raises(DomainError) as error:
+        auction_services.reject_application(
+            application_id=submitted_application.pk, reason="Late", decided_by=staff_clerk
+        )
+    assert error.value.code == "already_decided"
+    submitted_application.refresh_from_db()
+    assert submitted_application.status == Application.Status.ADMITTED
+
+
+def test_rejecting_an_application_needs_a_reason(submitted_application, staff_clerk) -> None:
+    with pytest.raises(DomainError):
+        auction_services.reject_application(
+            application_id=submitted_application.pk, reason="", decided_by=staff_clerk
+        )
+    rejected = auction_services.reject_application(
+        application_id=submitted_application.pk,
+        reason="Power of attorney missing",
+        decided_by=staff_clerk,
+    )
+    assert rejected.status == Application.Status.REJECTED
+    assert rejected.decided_by == staff_clerk
+
+
+def test_publishing_a_production_lot_needs_balance_reserves() -> None:
+    lot = LotFactory(status=Lot.Status.DRAFT, licence_type="production", licence_term_years=25)
+    ReserveFactory(deposit=lot.deposit, category=Reserve.Category.INFERRED)
+    with pytest.raises(DomainError) as error:
+        auction_services.publish_lot(lot_id=lot.pk)
+    assert error.value.code == "no_balance_reserves"
+    ReserveFactory(deposit=lot.deposit, category=Reserve.Category.C1)
+    auction_services.publish_lot(lot_id=lot.pk)
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.PUBLISHED
+    assert lot.deposit.status == Deposit.Status.OFFERED
+
+
+def test_a_deposit_is_offered_in_one_open_lot_at_a_time() -> None:
+    open_lot = LotFactory(status=Lot.Status.PUBLISHED)
+    draft = LotFactory(status=Lot.Status.DRAFT, deposit=open_lot.deposit)
+    with pytest.raises(DomainError) as error:
+        auction_services.publish_lot(lot_id=draft.pk)
+    assert error.value.code == "deposit_offered"
+
+
+def test_a_lot_past_its_deadline_cannot_be_published() -> None:
+    now = timezone.now()
+    lot = LotFactory(
+        status=Lot.Status.DRAFT,
+        application_deadline=now - timedelta(hours=1),
+        starts_at=now + timedelta(days=1),
+    )
+    with pytest.raises(DomainError) as error:
+        auction_services.publish_lot(lot_id=lot.pk)
+    assert error.value.code == "deadline_passed"
+
+
+def test_lot_validation_keeps_the_auction_within_two_months_of_the_deadline() -> None:
+    lot = LotFactory.build()
+    lot.starts_at = lot.application_deadline + timedelta(days=70)
+    lot.ends_at = lot.starts_at + timedelta(hours=1)
+    lot.hard_end = lot.ends_at
+    with pytest.raises(ValidationError, match="two months"):
+        lot.clean()
