@@ -138,7 +138,9 @@ class LotAdmin(ImportExportModelAdmin):
             queryset |= self.model.objects.filter(number=int(search_term))
         return queryset, may_have_duplicates
 
-    @admin.action(description=_("Publish selected lots (open for applications)"), permissions=["change"])
+    @admin.action(
+        description=_("Publish selected lots (open for applications)"), permissions=["change"]
+    )
     def publish(self, request: HttpRequest, queryset: QuerySet[Lot]) -> None:
         apply_to_each(
             self,
@@ -196,7 +198,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             str(_("Admitted")),
         )
 
-    @admin.action(description=_("Reject selected applications (with a reason)"), permissions=["change"])
+    @admin.action(
+        description=_("Reject selected applications (with a reason)"), permissions=["change"]
+    )
     def reject(
         self, request: HttpRequest, queryset: QuerySet[Application]
     ) -> TemplateResponse | None:

@@ -304,7 +304,10 @@ class Payment(models.Model):
         APPLIED = "applied", _("Applied to the signature bonus")
 
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="payments", verbose_name=_("application")
+        Application,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("application"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = money_field(_("amount, KZT"))
@@ -352,7 +355,9 @@ class Payment(models.Model):
 class Bid(models.Model):
     """One offer of a signature bonus; append-only, chained by hash."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot"))
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot")
+    )
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="bids", verbose_name=_("participant")
     )

@@ -2,18 +2,18 @@
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
 
 from auctions.models import AuctionEvent, Lot
+from core.import_widgets import CodeWidget
 from deposits.models import Deposit
 
 
 class LotResource(resources.ModelResource):
     event = fields.Field(
-        attribute="event", column_name="event", widget=ForeignKeyWidget(AuctionEvent, field="code")
+        attribute="event", column_name="event", widget=CodeWidget(AuctionEvent, field="code")
     )
     deposit = fields.Field(
-        attribute="deposit", column_name="deposit", widget=ForeignKeyWidget(Deposit, field="code")
+        attribute="deposit", column_name="deposit", widget=CodeWidget(Deposit, field="code")
     )
 
     class Meta:

@@ -147,9 +147,7 @@ class Reserve(models.Model):
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=3)
     unit = models.CharField(_("unit"), max_length=3, choices=Unit.choices)
-    grade = models.DecimalField(
-        _("grade"), max_digits=10, decimal_places=4, null=True, blank=True
-    )
+    grade = models.DecimalField(_("grade"), max_digits=10, decimal_places=4, null=True, blank=True)
     grade_unit = models.CharField(
         _("grade unit"), max_length=3, choices=GradeUnit.choices, blank=True
     )

@@ -1,14 +1,14 @@
 """Bulk import of deposits and reserves (CSV/XLSX) for the admin."""
 
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
 
+from core.import_widgets import CodeWidget
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 
 class DepositResource(resources.ModelResource):
     region = fields.Field(
-        attribute="region", column_name="region", widget=ForeignKeyWidget(Region, field="code")
+        attribute="region", column_name="region", widget=CodeWidget(Region, field="code")
     )
 
     class Meta:
@@ -39,10 +39,10 @@ class DepositResource(resources.ModelResource):
 
 class ReserveResource(resources.ModelResource):
     deposit = fields.Field(
-        attribute="deposit", column_name="deposit", widget=ForeignKeyWidget(Deposit, field="code")
+        attribute="deposit", column_name="deposit", widget=CodeWidget(Deposit, field="code")
     )
     mineral = fields.Field(
-        attribute="mineral", column_name="mineral", widget=ForeignKeyWidget(Mineral, field="code")
+        attribute="mineral", column_name="mineral", widget=CodeWidget(Mineral, field="code")
     )
 
     class Meta:
