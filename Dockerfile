@@ -33,9 +33,10 @@ RUN pip install --no-deps -e . \
     && SECRET_KEY=collectstatic-at-build-time-only DJANGO_SETTINGS_MODULE=config.settings \
         python manage.py collectstatic --noinput \
     && mkdir -p /app/var/private \
-    && chown -R nedra:nedra /app/var
+    && chown nedra:nedra /app/var/private
 
-# Code stays root-owned and read-only to the app; only var/ (uploads) is writable.
+# Code and collected static files stay root-owned, read-only to the app; only the
+# uploads folder (a volume in docker-compose.yml) is writable.
 USER nedra
 EXPOSE 8000
 # sh -c so WEB_CONCURRENCY expands at start; exec so uvicorn gets the stop signal.

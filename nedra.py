@@ -30,7 +30,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def ensure_environment(extras: str) -> None:
     """Create the virtualenv and install the project unless it is already up to date."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this launcher runs on any python3
         sys.exit("Nedra needs Python 3.11 or newer.")
     if not PYTHON.exists():
         print(f"Creating the virtual environment in {VENV} ...")
@@ -61,9 +61,7 @@ def up(argv: list[str]) -> None:
     (ROOT / "var").mkdir(exist_ok=True)
     run(PYTHON, "manage.py", "migrate", "--noinput", env=env)
     run(PYTHON, "manage.py", "load_demo", env=env)
-    os.execve(
-        str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runplatform", *argv], env
-    )
+    os.execve(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runplatform", *argv], env)
 
 
 def test(argv: list[str]) -> None:

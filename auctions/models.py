@@ -398,7 +398,10 @@ class Bid(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Lot {self.lot.number} bid #{self.sequence}: {self.amount} KZT by Participant {self.participant_number}"
+        return (
+            f"Lot {self.lot.number} bid #{self.sequence}: {self.amount} KZT "
+            f"by Participant {self.participant_number}"
+        )
 
 
 class Result(models.Model):

@@ -56,7 +56,9 @@ class CompanyAdmin(admin.ModelAdmin):
             str(_("Approved")),
         )
 
-    @admin.action(description=_("Reject selected companies (with a reason)"), permissions=["change"])
+    @admin.action(
+        description=_("Reject selected companies (with a reason)"), permissions=["change"]
+    )
     def reject(self, request: HttpRequest, queryset: QuerySet[Company]) -> TemplateResponse | None:
         return ask_reason_then(
             self,
@@ -69,7 +71,9 @@ class CompanyAdmin(admin.ModelAdmin):
             done=str(_("Rejected")),
         )
 
-    @admin.action(description=_("Suspend selected companies (with a reason)"), permissions=["change"])
+    @admin.action(
+        description=_("Suspend selected companies (with a reason)"), permissions=["change"]
+    )
     def suspend(self, request: HttpRequest, queryset: QuerySet[Company]) -> TemplateResponse | None:
         return ask_reason_then(
             self,

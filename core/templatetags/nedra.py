@@ -24,7 +24,8 @@ def astana_time(moment: datetime | None) -> SafeString | str:
         return "—"
     local = timezone.localtime(moment)
     return format_html(
-        '<time datetime="{}" data-local-time>{} <abbr title="Astana time (UTC+5)">AST</abbr></time>',
+        '<time datetime="{}" data-local-time>{} '
+        '<abbr title="Astana time (UTC+5)">AST</abbr></time>',
         moment.isoformat(),
         formats.date_format(local, "DATETIME_FORMAT"),
     )
