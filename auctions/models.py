@@ -127,6 +127,12 @@ class Lot(models.Model):
         indexes = [models.Index(fields=["status", "ends_at"])]
         constraints = [
             models.UniqueConstraint(
+                fields=["deposit"],
+                condition=Q(status__in=["published", "live"]),
+                name="lot_one_open_per_deposit",
+                violation_error_message=_("This deposit is already offered in another open lot."),
+            ),
+            models.UniqueConstraint(
                 fields=["event", "number"],
                 name="lot_unique_number_per_event",
                 violation_error_message=_("This event already has a lot with this number."),

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from auctions.models import Application, LicenceType, Lot, Payment
+from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, LicenceType, Lot, Payment
 from core.errors import DomainError
 from deposits.models import Deposit, Reserve
 
@@ -113,6 +113,11 @@ def publish_lot(*, lot_id: int) -> Lot:
         raise DomainError("not_draft", f"Lot {lot.number} is already {lot.get_status_display()}.")
     if lot.application_deadline <= timezone.now():
         raise DomainError("deadline_passed", "The application deadline has already passed.")
+    if lot.starts_at - lot.application_deadline > MAX_DEADLINE_TO_AUCTION:
+        raise DomainError(
+            "auction_too_late",
+            "The auction must be held at most two months after the application deadline.",
+        )
     if deposit.status == Deposit.Status.LICENSED:
         raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
     if (

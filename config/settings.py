@@ -5,6 +5,7 @@ Celery tasks run in-process. DATABASE_URL and REDIS_URL switch to PostgreSQL and
 DEBUG is off unless asked for, and with it off every security setting is on.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -154,6 +155,9 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"  # Astana time; stored in UTC (USE_TZ)
+# Kazakhstan moved to one UTC+5 zone in March 2024: take zone data from the pinned tzdata
+# package, never from an older system database that would still say UTC+6.
+zoneinfo.reset_tzpath(to=[])
 USE_I18N = True
 USE_TZ = True
 

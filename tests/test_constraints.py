@@ -90,6 +90,12 @@ def test_lot_number_is_unique_within_an_event() -> None:
     refused(lambda: LotFactory(event=lot.event, number=lot.number))
 
 
+def test_a_deposit_is_in_one_open_lot_at_a_time() -> None:
+    lot = LotFactory(status=Lot.Status.PUBLISHED)
+    LotFactory(deposit=lot.deposit, status=Lot.Status.DRAFT)
+    refused(lambda: LotFactory(deposit=lot.deposit, status=Lot.Status.LIVE))
+
+
 def test_current_price_cannot_drop_below_the_starting_price() -> None:
     lot = LotFactory()
     refused(lambda: Lot.objects.filter(pk=lot.pk).update(current_price=Decimal("1.00")))

@@ -1,9 +1,12 @@
 """The public front page lists open lots, never drafts, in a bounded number of queries."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from auctions.models import Lot
 from auctions.tests.factories import AuctionEventFactory, LotFactory
@@ -41,6 +44,11 @@ def test_home_renders_in_each_language(client: Client, language: str) -> None:
     response = client.get(f"/{language}/")
     assert response.status_code == 200
     assert f'lang="{language}"' in response.content.decode()
+
+
+def test_astana_time_is_utc_plus_5_after_the_2024_change() -> None:
+    moment = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
+    assert timezone.localtime(moment).isoformat() == "2026-12-03T10:00:00+05:00"
 
 
 def test_health_answers_when_the_database_does(client: Client) -> None:

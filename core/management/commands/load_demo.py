@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from core.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: Kazakhstan's regions and minerals, a 50-lot solid-minerals auction, "
+        "approved bidders and staff logins. Safe to run again."
+    )
+
+    def handle(self, *args: object, **options: object) -> None:
+        summary = load_demo()
+        counts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
+        deadline = timezone.localtime(summary.first_deadline)
+        auction = timezone.localtime(summary.first_auction)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo loaded: {summary.event_name} ({summary.event_code})")
+        )
+        self.stdout.write(f"  {counts}; {summary.new_lots} lots created by this run")
+        self.stdout.write(
+            f"  First application deadline {deadline:%Y-%m-%d %H:%M}, "
+            f"first auction {auction:%Y-%m-%d %H:%M} (Astana time)"
+        )
+        self.stdout.write(f"Logins (password for all: {summary.password}):")
+        width = max(len(login.username) for login in summary.logins)
+        for login in summary.logins:
+            who = f"{login.role}: {login.company}" if login.company else login.role
+            self.stdout.write(f"  {login.username:<{width}}  {who}")
