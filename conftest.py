@@ -52,3 +52,15 @@ def submitted_application(approved_company: Company, published_lot: Lot) -> Appl
         amount=published_lot.guarantee_deposit,
     )
     return application
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which backends this run exercises, so CI logs show both modes ran."""
+    from django.conf import settings
+
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE']}",
+        f"channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND']}",
+        f"cache: {settings.CACHES['default']['BACKEND']}",
+        f"celery broker: {settings.CELERY_BROKER_URL.split('@')[-1]}",
+    ]

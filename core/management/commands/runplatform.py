@@ -22,7 +22,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Nedra is running at http://{host}:{port}/"))
         self.stdout.write(f"Ministry admin: http://{host}:{port}/admin/  (Ctrl+C stops)")
         try:
-            uvicorn.run("config.asgi:application", host=host, port=port, log_level="info")
+            uvicorn.run(
+                "config.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+            )
         finally:
             if beat:
                 beat.stop()
