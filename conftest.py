@@ -6,7 +6,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
 from bidders.models import Company
-from bidders.tests.factories import CompanyFactory, RepresentativeFactory, UserFactory
+from bidders.tests.factories import (
+    CompanyFactory,
+    RepresentativeFactory,
+    UserFactory,
+    with_all_documents,
+)
 
 
 @pytest.fixture
@@ -22,8 +27,11 @@ def approved_company() -> Company:
 
 @pytest.fixture
 def pending_company() -> Company:
-    return CompanyFactory(
-        legal_name="Nordic Rare Earths Oy", country="FI", status=Company.Status.PENDING
+    """A company awaiting review that has uploaded every required document."""
+    return with_all_documents(
+        CompanyFactory(
+            legal_name="Nordic Rare Earths Oy", country="FI", status=Company.Status.PENDING
+        )
     )
 
 

@@ -1,13 +1,67 @@
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from auctions import tasks
 from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, LicenceType, Lot, Payment
+from bidders.models import Company
 from core.errors import DomainError
 from deposits.models import Deposit, Reserve
 
 ADMISSION_LOT_STATUSES = (Lot.Status.PUBLISHED,)
+
+
+def required_payments(lot: Lot) -> dict[str, Decimal]:
+    """Return what an applicant for the lot must pay, by payment kind (zero means nothing)."""
+    amounts = {
+        Payment.Kind.PARTICIPATION_FEE: lot.participation_fee,
+        Payment.Kind.GUARANTEE_DEPOSIT: lot.guarantee_deposit,
+    }
+    return {kind: amount for kind, amount in amounts.items() if amount > 0}
+
+
+@transaction.atomic
+def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) -> Application:
+    """Apply for a published lot for the user's company, with the payments it owes.
+
+    Raises DomainError when the terms are not accepted, the user represents no approved
+    company, the lot is not open or past its deadline, or the company already applied.
+    """
+    if not accept_terms:
+        raise DomainError("terms_not_accepted", "Accept the lot's terms to apply.")
+    company = Company.objects.filter(representatives__user=user).first()
+    if company is None:
+        raise DomainError("not_a_representative", "Register your company first.")
+    if not company.is_approved:
+        raise DomainError(
+            "company_not_approved",
+            f"Your company is {company.get_status_display().lower()}; only approved "
+            "companies may apply.",
+        )
+    # Share-lock the lot: a clerk cancelling it must not interleave with this application.
+    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    if lot.status != Lot.Status.PUBLISHED:
+        raise DomainError("lot_not_open", f"Lot {lot.number} is not open for applications.")
+    now = timezone.now()
+    if now >= lot.application_deadline:
+        raise DomainError("deadline_passed", "The application deadline for this lot has passed.")
+    if Application.objects.filter(lot=lot, company=company).exists():
+        raise DomainError("already_applied", "Your company has already applied for this lot.")
+    application = Application.objects.create(lot=lot, company=company, terms_accepted_at=now)
+    suffix = {Payment.Kind.PARTICIPATION_FEE: "F", Payment.Kind.GUARANTEE_DEPOSIT: "D"}
+    Payment.objects.bulk_create(
+        Payment(
+            application=application,
+            kind=kind,
+            amount=amount,
+            reference=f"NDR-{lot.pk:05d}-{application.pk:06d}-{suffix[kind]}",
+        )
+        for kind, amount in required_payments(lot).items()
+    )
+    return application
 
 
 @transaction.atomic
@@ -62,7 +116,7 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     received = set(
         application.payments.filter(status=Payment.Status.RECEIVED).values_list("kind", flat=True)
     )
-    missing = [str(kind.label) for kind in Payment.Kind if kind.value not in received]
+    missing = [str(kind.label) for kind in required_payments(lot) if kind not in received]
     if missing:
         raise DomainError("payment_missing", "Not received yet: " + "; ".join(missing) + ".")
     last_number = lot.applications.aggregate(n=Max("participant_number"))["n"] or 0
@@ -71,6 +125,7 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     application.decided_at = timezone.now()
     application.decided_by = decided_by
     application.save(update_fields=["status", "participant_number", "decided_at", "decided_by"])
+    transaction.on_commit(lambda: tasks.send_application_decision.delay(application.pk))
     return application
 
 
@@ -94,6 +149,7 @@ def reject_application(
     application.decided_at = timezone.now()
     application.decided_by = decided_by
     application.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+    transaction.on_commit(lambda: tasks.send_application_decision.delay(application.pk))
     return application
 
 

@@ -1,6 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -27,6 +30,11 @@ class Company(models.Model):
     )
     status_reason = models.TextField(_("reason for the status"), blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    submitted_at = models.DateTimeField(
+        _("submitted for review"),
+        default=timezone.now,
+        help_text=_("Set again when a rejected company resubmits."),
+    )
 
     class Meta:
         ordering = ["legal_name"]
@@ -53,6 +61,11 @@ class Company(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def is_editable_by_bidder(self) -> bool:
+        """A company corrects its details while pending review or after a rejection."""
+        return self.status in {self.Status.PENDING, self.Status.REJECTED}
 
 
 class BeneficialOwner(models.Model):
@@ -115,6 +128,52 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} for {self.company.legal_name}"
+
+
+def document_path(document: "CompanyDocument", filename: str) -> str:
+    """Store each upload under a random name, out of any public URL space."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"company-documents/{document.company_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class CompanyDocument(models.Model):
+    """A document a company uploads for its approval; private to its users and staff."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION_CERTIFICATE = "registration", _("Certificate of registration")
+        OWNERSHIP_STRUCTURE = "ownership", _("Ownership structure")
+        POWER_OF_ATTORNEY = "attorney", _("Power of attorney for the representative")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="documents", verbose_name=_("company")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size, bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["company", "kind", "-uploaded_at"]
+        verbose_name = _("company document")
+        verbose_name_plural = _("company documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0),
+                name="document_not_empty",
+                violation_error_message=_("A document cannot be empty."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name} ({self.company.legal_name})"
 
 
 class CompanyDecision(models.Model):

@@ -1,8 +1,222 @@
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
-from bidders.models import Company, CompanyDecision
+import filetype
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bidders import tasks
+from bidders.models import (
+    BeneficialOwner,
+    Company,
+    CompanyDecision,
+    CompanyDocument,
+    Representative,
+)
 from core.errors import DomainError
+
+# What a document may be: the extensions people use, and what its bytes must really be.
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
+REQUIRED_DOCUMENTS = tuple(CompanyDocument.Kind)
+
+
+@dataclass(frozen=True)
+class CompanyDetails:
+    legal_name: str
+    country: str
+    registration_number: str
+    tax_number: str
+    address: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class OwnerDetails:
+    full_name: str
+    country: str
+    identifier: str
+    share_percent: Decimal
+
+
+def normalise_identifier(identifier: str) -> str:
+    """Return a passport or registration number in the one form that comparisons use."""
+    return "".join(identifier.split()).upper()
+
+
+def _check_owners(owners: Sequence[OwnerDetails]) -> None:
+    if not owners:
+        raise DomainError("owners_required", "List at least one beneficial owner.")
+    if sum(owner.share_percent for owner in owners) > 100:
+        raise DomainError("owner_shares", "The owners' shares add up to more than 100%.")
+    keys = [(owner.country, normalise_identifier(owner.identifier)) for owner in owners]
+    if len(set(keys)) != len(keys):
+        raise DomainError("owner_repeated", "The same owner is listed twice.")
+
+
+def _write_owners(company: Company, owners: Sequence[OwnerDetails]) -> None:
+    company.beneficial_owners.all().delete()
+    BeneficialOwner.objects.bulk_create(
+        BeneficialOwner(
+            company=company,
+            full_name=owner.full_name.strip(),
+            country=owner.country,
+            identifier=normalise_identifier(owner.identifier),
+            share_percent=owner.share_percent,
+        )
+        for owner in owners
+    )
+
+
+def _registration_taken(details: CompanyDetails, *, other_than: int | None = None) -> bool:
+    return (
+        Company.objects.filter(
+            country=details.country, registration_number=details.registration_number.strip()
+        )
+        .exclude(pk=other_than)
+        .exists()
+    )
+
+
+@transaction.atomic
+def register_company(
+    *,
+    user: AbstractBaseUser,
+    details: CompanyDetails,
+    owners: Sequence[OwnerDetails],
+    position: str = "",
+) -> Company:
+    """Register a company for review with `user` as its representative.
+
+    Raises DomainError when the user already represents a company, the registration
+    number is taken in that country, or the owners are missing or exceed 100%.
+    """
+    if Representative.objects.filter(user=user).exists():
+        raise DomainError("already_registered", "You already represent a company.")
+    _check_owners(owners)
+    if _registration_taken(details):
+        raise DomainError(
+            "company_exists",
+            "A company with this registration number in this country is already registered.",
+        )
+    try:
+        # Savepoint: a concurrent registration of the same company loses on the unique
+        # constraint, and the loser gets the same clear error as above.
+        with transaction.atomic():
+            company = Company.objects.create(
+                **{field: str(value).strip() for field, value in vars(details).items()}
+            )
+    except IntegrityError:
+        raise DomainError(
+            "company_exists",
+            "A company with this registration number in this country is already registered.",
+        ) from None
+    _write_owners(company, owners)
+    Representative.objects.create(user=user, company=company, position=position.strip())
+    return company
+
+
+@transaction.atomic
+def update_company(
+    *,
+    user: AbstractBaseUser,
+    company_id: int,
+    details: CompanyDetails,
+    owners: Sequence[OwnerDetails],
+) -> Company:
+    """Correct a pending or rejected company; a rejected one goes back for review.
+
+    Raises DomainError when the user does not represent it or it is approved or suspended.
+    """
+    # Lock: a clerk deciding while the bidder edits must see one version or the other.
+    company = Company.objects.select_for_update().get(pk=company_id)
+    _require_representative(user, company)
+    if not company.is_editable_by_bidder:
+        raise DomainError(
+            "company_locked",
+            f"The company is {company.get_status_display().lower()}; ask the ministry to "
+            "change its details.",
+        )
+    _check_owners(owners)
+    if _registration_taken(details, other_than=company.pk):
+        raise DomainError(
+            "company_exists",
+            "A company with this registration number in this country is already registered.",
+        )
+    for field, value in vars(details).items():
+        setattr(company, field, str(value).strip())
+    if company.status == Company.Status.REJECTED:
+        company.status = Company.Status.PENDING
+        company.status_reason = ""
+        company.submitted_at = timezone.now()
+    company.save()
+    _write_owners(company, owners)
+    return company
+
+
+def _require_representative(user: AbstractBaseUser, company: Company) -> None:
+    if not Representative.objects.filter(user=user, company=company).exists():
+        raise DomainError("not_a_representative", "You do not represent this company.")
+
+
+def check_document(upload: UploadedFile) -> str:
+    """Return the upload's real content type; raise DomainError unless it is an allowed one."""
+    name = upload.name or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in DOCUMENT_TYPES:
+        raise DomainError("invalid_document", "Upload a PDF, JPEG or PNG file.")
+    if not upload.size:
+        raise DomainError("invalid_document", "The file is empty.")
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+        raise DomainError("invalid_document", f"The file is larger than {limit} MB.")
+    upload.seek(0)
+    sniffed = filetype.guess_mime(upload.read(262))
+    upload.seek(0)
+    if sniffed != DOCUMENT_TYPES[extension]:
+        raise DomainError(
+            "invalid_document", "The file's content is not the PDF, JPEG or PNG its name says."
+        )
+    return sniffed
+
+
+@transaction.atomic
+def upload_document(
+    *, user: AbstractBaseUser, company_id: int, kind: str, upload: UploadedFile
+) -> CompanyDocument:
+    """Store a company document privately; raises DomainError for a bad file or user."""
+    company = Company.objects.get(pk=company_id)
+    _require_representative(user, company)
+    if kind not in CompanyDocument.Kind.values:
+        raise DomainError("invalid_document", "Unknown kind of document.")
+    content_type = check_document(upload)
+    document = CompanyDocument(
+        company=company,
+        kind=kind,
+        original_name=(upload.name or "document")[-255:],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=user,
+    )
+    document.file.save(upload.name or "document", upload, save=False)
+    document.save()
+    return document
+
+
+def missing_documents(company: Company) -> list[str]:
+    """Return the labels of the required documents the company has not uploaded."""
+    present = set(company.documents.values_list("kind", flat=True))
+    return [str(kind.label) for kind in REQUIRED_DOCUMENTS if kind.value not in present]
 
 
 def _decide(*, company_id: int, status: str, reason: str, decided_by: AbstractBaseUser) -> Company:
@@ -12,15 +226,23 @@ def _decide(*, company_id: int, status: str, reason: str, decided_by: AbstractBa
     company.status = status
     company.status_reason = reason
     company.save(update_fields=["status", "status_reason"])
-    CompanyDecision.objects.create(
+    decision = CompanyDecision.objects.create(
         company=company, status=status, reason=reason, decided_by=decided_by
     )
+    transaction.on_commit(lambda: tasks.send_company_decision.delay(decision.pk))
     return company
 
 
 @transaction.atomic
 def approve_company(*, company_id: int, decided_by: AbstractBaseUser) -> Company:
-    """Approve a company so its representatives may apply for lots; records the decision."""
+    """Approve a company so its representatives may apply for lots; records the decision.
+
+    Raises DomainError when a required document is missing.
+    """
+    company = Company.objects.select_for_update().get(pk=company_id)
+    missing = missing_documents(company)
+    if missing:
+        raise DomainError("documents_missing", "Documents missing: " + "; ".join(missing) + ".")
     return _decide(
         company_id=company_id, status=Company.Status.APPROVED, reason="", decided_by=decided_by
     )

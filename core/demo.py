@@ -13,20 +13,29 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import NamedTuple, TypeVar
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone, translation
 
 from auctions.models import AuctionEvent, LicenceType, Lot
 from auctions.services import publish_lot
-from bidders.models import BeneficialOwner, Company, Representative
+from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
 from bidders.services import approve_company
 from core.money import CENT
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 DEMO_PASSWORD = "nedra-demo-2026"  # noqa: S105 -- a published demo password, on purpose
 CLERKS_GROUP = "Ministry clerks"
+# A one-page PDF standing in for each demo company's scanned documents.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 CLERK_APPS = ("deposits", "bidders", "auctions", "licensing")
 # Bids are append-only: not even a clerk may change or delete one.
 # Bids are placed only by bidders and results written only by the closing job: clerks may
@@ -893,7 +902,9 @@ COMPANIES: tuple[CompanyRow, ...] = (
 
 @dataclass(frozen=True)
 class Login:
-    username: str
+    """What a person types to log in: staff use the admin's username, bidders their email."""
+
+    login: str
     role: str
     company: str = ""
 
@@ -1192,7 +1203,23 @@ def _load_company(row: CompanyRow, decided_by: AbstractUser) -> Company:
             {"full_name": owner.full_name, "share_percent": Decimal(owner.share_percent)},
         )
     user = _load_user(row.username, row.first_name, row.last_name, row.contact_email)
+    # The demo addresses are confirmed already: nobody can open their mailboxes.
+    EmailAddress.objects.update_or_create(
+        user=user, email=row.contact_email, defaults={"verified": True, "primary": True}
+    )
     _upsert(Representative, {"user": user}, {"company": company, "position": row.position})
+    for kind in CompanyDocument.Kind:
+        if not company.documents.filter(kind=kind).exists():
+            document = CompanyDocument(
+                company=company,
+                kind=kind,
+                original_name=f"{kind.value}.pdf",
+                content_type="application/pdf",
+                size=len(DEMO_PDF),
+                uploaded_by=user,
+            )
+            document.file.save(f"{kind.value}.pdf", ContentFile(DEMO_PDF), save=False)
+            document.save()
     # Only a pending company is approved: a staff decision taken since (a rejection or a
     # suspension) stands, and an approved company gets no second decision.
     if company.status == Company.Status.PENDING:
@@ -1259,7 +1286,11 @@ def load_demo(now: datetime | None = None) -> DemoSummary:
             logins=(
                 *(Login(row.username, row.role) for row in STAFF),
                 *(
-                    Login(row.username, "Bidder", f"{company.legal_name} ({company.country.code})")
+                    Login(
+                        row.contact_email,
+                        "Bidder",
+                        f"{company.legal_name} ({company.country.code})",
+                    )
                     for row, company in zip(COMPANIES, companies, strict=True)
                 ),
             ),

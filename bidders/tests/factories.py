@@ -3,7 +3,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from bidders.models import BeneficialOwner, Company, Representative
+from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
 
 TEST_PASSWORD = "correct-horse-battery-9"
 
@@ -49,3 +49,26 @@ class RepresentativeFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     company = factory.SubFactory(CompanyFactory)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+class CompanyDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyDocument
+
+    company = factory.SubFactory(CompanyFactory)
+    kind = CompanyDocument.Kind.REGISTRATION_CERTIFICATE
+    file = factory.django.FileField(filename="certificate.pdf", data=PDF_BYTES)
+    original_name = "certificate.pdf"
+    content_type = "application/pdf"
+    size = len(PDF_BYTES)
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+def with_all_documents(company: Company) -> Company:
+    """Give a company every document its approval requires."""
+    for kind in CompanyDocument.Kind:
+        CompanyDocumentFactory(company=company, kind=kind)
+    return company

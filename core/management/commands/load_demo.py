@@ -24,7 +24,7 @@ class Command(BaseCommand):
             f"first auction {auction:%Y-%m-%d %H:%M} (Astana time)"
         )
         self.stdout.write(f"Logins (password for all: {summary.password}):")
-        width = max(len(login.username) for login in summary.logins)
+        width = max(len(login.login) for login in summary.logins)
         for login in summary.logins:
             who = f"{login.role}: {login.company}" if login.company else login.role
-            self.stdout.write(f"  {login.username:<{width}}  {who}")
+            self.stdout.write(f"  {login.login:<{width}}  {who}")

@@ -1,0 +1,39 @@
+"""One error body for the whole API: {"code": ..., "message": ..., "errors": {...}}."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from core.errors import DomainError
+
+# Domain refusals that mean "that already happened" rather than "your input is wrong".
+CONFLICT_CODES = frozenset({"already_applied", "already_decided", "payment_not_awaited"})
+
+
+def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn domain errors and DRF's own errors into the one error body."""
+    if isinstance(exc, DomainError):
+        code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else 400
+        return Response({"code": exc.code, "message": exc.message}, status=code)
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, APIException):
+        return response
+    if isinstance(exc, ValidationError):
+        response.data = {
+            "code": "invalid",
+            "message": "The request has invalid fields.",
+            "errors": response.data,
+        }
+    else:
+        detail = exc.detail
+        response.data = {
+            "code": getattr(detail, "code", None) or exc.default_code,
+            "message": str(detail),
+        }
+    return response
