@@ -3,12 +3,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
-from auctions import services
+from auctions import selectors, services
 from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
 from auctions.resources import LotResource
 from core.admin_actions import apply_to_each, ask_reason_then
@@ -164,11 +164,21 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "lot", "company", "status", "participant_number", "submitted_at"]
+    list_display = [
+        "__str__",
+        "lot",
+        "company",
+        "status",
+        "participant_number",
+        "payments_received",
+        "affiliation",
+        "submitted_at",
+    ]
     list_filter = ["status", "lot__event"]
     list_select_related = ["lot", "lot__deposit", "company"]
     search_fields = ["company__legal_name", "lot__deposit__name"]
     readonly_fields = [
+        "affiliation_warning",
         "lot",
         "company",
         "status",
@@ -182,9 +192,49 @@ class ApplicationAdmin(admin.ModelAdmin):
     inlines = [PaymentInline]
     actions = ["admit", "reject"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        return selectors.with_affiliation_flag(
+            super().get_queryset(request).prefetch_related("payments")
+        )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Companies apply themselves; staff only decide.
         return False
+
+    @admin.display(description=_("payments received"))
+    def payments_received(self, application: Application) -> str:
+        payments = application.payments.all()
+        received = sum(payment.status == Payment.Status.RECEIVED for payment in payments)
+        return f"{received} / {len(payments)}"
+
+    @admin.display(description=_("affiliation"), boolean=False)
+    def affiliation(self, application: Application) -> str:
+        return "⚠ " + str(_("shared owner")) if application.has_affiliated_rival else ""
+
+    @admin.display(description=_("affiliated applicants"))
+    def affiliation_warning(self, application: Application) -> str:
+        rivals = list(selectors.affiliated_rivals(application))
+        if not rivals:
+            return str(_("None: no other applicant of this lot shares a beneficial owner."))
+        return format_html(
+            '<strong class="errornote">⚠ {}</strong><ul>{}</ul>',
+            _(
+                "Affiliated companies must not bid against each other on the same lot. "
+                "These applicants share a beneficial owner with this company:"
+            ),
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (
+                        reverse("admin:auctions_application_change", args=[rival.pk]),
+                        rival.company.legal_name,
+                        rival.get_status_display(),
+                    )
+                    for rival in rivals
+                ),
+            ),
+        )
 
     @admin.action(description=_("Admit selected applications"), permissions=["change"])
     def admit(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:

@@ -2,10 +2,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bidders import services
-from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
+from bidders.models import (
+    BeneficialOwner,
+    Company,
+    CompanyDecision,
+    CompanyDocument,
+    Representative,
+)
 from core.admin_actions import apply_to_each, ask_reason_then
 
 
@@ -18,6 +26,23 @@ class RepresentativeInline(admin.TabularInline):
     model = Representative
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class CompanyDocumentInline(admin.TabularInline):
+    model = CompanyDocument
+    extra = 0
+    can_delete = False
+    fields = ["kind", "download", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
+        # Companies upload their own documents; staff only read them.
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, document: CompanyDocument) -> str:
+        url = reverse("bidders:document", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.original_name)
 
 
 class CompanyDecisionInline(admin.TabularInline):
@@ -36,12 +61,17 @@ class CompanyDecisionInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "country", "registration_number", "status", "created_at"]
+    list_display = ["legal_name", "country", "registration_number", "status", "submitted_at"]
     list_filter = ["status", "country"]
     search_fields = ["legal_name", "registration_number", "tax_number", "contact_email"]
     # Status changes only through the actions, so every decision is recorded.
-    readonly_fields = ["status", "status_reason", "created_at"]
-    inlines = [BeneficialOwnerInline, RepresentativeInline, CompanyDecisionInline]
+    readonly_fields = ["status", "status_reason", "created_at", "submitted_at"]
+    inlines = [
+        BeneficialOwnerInline,
+        RepresentativeInline,
+        CompanyDocumentInline,
+        CompanyDecisionInline,
+    ]
     actions = ["approve", "reject", "suspend"]
 
     @admin.action(description=_("Approve selected companies"), permissions=["change"])

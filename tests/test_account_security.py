@@ -1,0 +1,88 @@
+"""Password guessing is throttled; weak passwords are refused; decisions reach the company."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from auctions import services as auction_services
+from bidders import services as bidder_services
+from bidders.tests.factories import TEST_PASSWORD, RepresentativeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_login_locks_out_after_five_wrong_passwords(client: Client, staff_clerk) -> None:
+    url = reverse("admin:login")
+    for _ in range(5):
+        client.post(url, {"username": "clerk", "password": "wrong-guess-123"})
+    locked = client.post(url, {"username": "clerk", "password": TEST_PASSWORD})
+    assert locked.status_code == 429
+    assert b"Too many failed logins" in locked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_bidder_login_locks_out_after_five_wrong_passwords(client: Client, bidder_user) -> None:
+    url = reverse("account_login")
+    for _ in range(5):
+        client.post(url, {"login": bidder_user.email, "password": "wrong-guess-123"})
+    locked = client.post(url, {"login": bidder_user.email, "password": TEST_PASSWORD})
+    # The right password no longer helps: the login form says why.
+    assert locked.status_code in {200, 429}
+    assert b"Too many failed login" in locked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_signup_refuses_weak_passwords_and_creates_nobody(client: Client) -> None:
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "new@example.com", "password1": "password", "password2": "password"},
+    )
+    assert response.status_code == 200
+    assert b"too common" in response.content or b"too short" in response.content
+    assert not get_user_model().objects.filter(email="new@example.com").exists()
+
+
+def test_signup_asks_to_confirm_the_email_before_login(client: Client) -> None:
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "megan@ridgeline.example",
+            "password1": "Lithium-Brine-2026!",
+            "password2": "Lithium-Brine-2026!",
+        },
+    )
+    assert "_auth_user_id" not in client.session
+    assert len(mail.outbox) == 1
+    assert "megan@ridgeline.example" in mail.outbox[0].to
+    assert "/accounts/confirm-email/" in mail.outbox[0].body
+
+
+def test_company_decisions_are_emailed_to_its_people(
+    pending_company, staff_clerk, django_capture_on_commit_callbacks
+) -> None:
+    RepresentativeFactory(company=pending_company, user__email="rep@nordic.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        bidder_services.reject_company(
+            company_id=pending_company.pk,
+            reason="Power of attorney expired",
+            decided_by=staff_clerk,
+        )
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert "not approved" in message.subject
+    assert "Power of attorney expired" in message.body
+    assert set(message.to) == {pending_company.contact_email, "rep@nordic.example"}
+
+
+def test_admission_is_emailed_with_the_participant_number(
+    submitted_application, staff_clerk, django_capture_on_commit_callbacks
+) -> None:
+    for payment in submitted_application.payments.all():
+        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        auction_services.admit_application(
+            application_id=submitted_application.pk, decided_by=staff_clerk
+        )
+    assert "Participant 1" in mail.outbox[-1].body
