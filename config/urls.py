@@ -7,9 +7,12 @@ from core import views as core_views
 urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("config.api_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("bidders.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,0 +1,200 @@
+"""Bidders' forms: shape the input for the services, and show the services' refusals."""
+
+from dataclasses import fields
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from bidders.models import Company, CompanyDocument
+from bidders.services import DOCUMENT_TYPES, CompanyDetails, OwnerDetails, check_document
+from core.errors import DomainError
+
+# Where each refusal of the bidder services belongs on the page.
+FIELD_OF_ERROR = {"company_exists": "registration_number"}
+OWNER_ERRORS = frozenset({"owners_required", "owner_shares", "owner_repeated"})
+# The registration's three file fields, each the document kind it uploads.
+DOCUMENT_FIELDS = {
+    "registration_certificate": CompanyDocument.Kind.REGISTRATION_CERTIFICATE,
+    "ownership_structure": CompanyDocument.Kind.OWNERSHIP_STRUCTURE,
+    "power_of_attorney": CompanyDocument.Kind.POWER_OF_ATTORNEY,
+}
+ACCEPTED_EXTENSIONS = ",".join(f".{extension}" for extension in DOCUMENT_TYPES)
+COMPANY_FIELDS = tuple(field.name for field in fields(CompanyDetails))
+OWNER_FIELDS = tuple(field.name for field in fields(OwnerDetails))
+
+
+def country_field(label: str) -> forms.Field:
+    """Return a required country choice, its empty option asking to choose."""
+    return CountryField(blank_label=_("Choose a country")).formfield(label=label)
+
+
+def document_field(label: str) -> forms.FileField:
+    """Return a file field that offers only the document types the platform accepts."""
+    return forms.FileField(
+        label=label,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_EXTENSIONS}),
+    )
+
+
+def document_help_text() -> str:
+    """Say which files are accepted, with the size limit currently in force."""
+    megabytes = max(settings.DOCUMENT_MAX_BYTES // (1024 * 1024), 1)
+    return _("PDF, JPEG or PNG, at most %(megabytes)s MB.") % {"megabytes": megabytes}
+
+
+def checked_document(upload: UploadedFile) -> UploadedFile:
+    """Return the upload if the document rules accept it; raise ValidationError otherwise."""
+    try:
+        check_document(upload)
+    except DomainError as error:
+        raise forms.ValidationError(error.message, code=error.code) from None
+    return upload
+
+
+class CompanyForm(forms.Form):
+    """A company's details as a bidder enters and corrects them."""
+
+    legal_name = forms.CharField(label=_("Legal name"), max_length=255)
+    country = country_field(_("Country of registration"))
+    registration_number = forms.CharField(label=_("Registration number"), max_length=64)
+    tax_number = forms.CharField(label=_("Tax number"), max_length=64)
+    address = forms.CharField(
+        label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    contact_email = forms.EmailField(label=_("Contact email"))
+    contact_phone = forms.CharField(
+        label=_("Contact phone (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    @classmethod
+    def initial_from(cls, company: Company) -> dict[str, str]:
+        """Return the form's initial data for an existing company."""
+        initial = {name: getattr(company, name) for name in COMPANY_FIELDS}
+        initial["country"] = company.country.code
+        return initial
+
+    def company_details(self) -> CompanyDetails:
+        """Return the cleaned company fields as the services' company details."""
+        return CompanyDetails(**{name: self.cleaned_data[name] for name in COMPANY_FIELDS})
+
+    def add_domain_error(self, error: DomainError, owners: "BaseOwnerFormSet") -> None:
+        """Show a service's refusal next to the input it concerns."""
+        if error.code in OWNER_ERRORS:
+            owners.non_form_errors().append(error.message)
+        else:
+            self.add_error(FIELD_OF_ERROR.get(error.code), error.message)
+
+
+class RegistrationForm(CompanyForm):
+    """A new company's details, its representative's position and its three documents."""
+
+    position = forms.CharField(label=_("Your position in the company"), max_length=120)
+    registration_certificate = document_field(_("Certificate of registration"))
+    ownership_structure = document_field(_("Ownership structure"))
+    power_of_attorney = document_field(_("Power of attorney for you as representative"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name in DOCUMENT_FIELDS:
+            self.fields[name].help_text = document_help_text()
+
+    def clean_registration_certificate(self) -> UploadedFile:
+        return checked_document(self.cleaned_data["registration_certificate"])
+
+    def clean_ownership_structure(self) -> UploadedFile:
+        return checked_document(self.cleaned_data["ownership_structure"])
+
+    def clean_power_of_attorney(self) -> UploadedFile:
+        return checked_document(self.cleaned_data["power_of_attorney"])
+
+
+class OwnerForm(forms.Form):
+    """One beneficial owner of the company."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=255)
+    country = country_field(_("Country"))
+    identifier = forms.CharField(label=_("Passport or registration number"), max_length=64)
+    share_percent = forms.DecimalField(
+        label=_("Share, %"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+    def owner_details(self) -> OwnerDetails:
+        """Return the cleaned input as the services' owner details."""
+        return OwnerDetails(**{name: self.cleaned_data[name] for name in OWNER_FIELDS})
+
+
+class BaseOwnerFormSet(forms.BaseFormSet):
+    """The company's owners; the services decide whether together they add up."""
+
+    def owner_details(self) -> list[OwnerDetails]:
+        """Return the owners entered, skipping rows left empty or marked for removal."""
+        return [
+            form.owner_details()
+            for form in self.forms
+            if form.has_changed() and form not in self.deleted_forms
+        ]
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this owner")
+
+    @classmethod
+    def initial_from(cls, company: Company) -> list[dict[str, object]]:
+        """Return the formset's initial rows for an existing company's owners."""
+        return [
+            {
+                "full_name": owner.full_name,
+                "country": owner.country.code,
+                "identifier": owner.identifier,
+                "share_percent": owner.share_percent,
+            }
+            for owner in company.beneficial_owners.all()
+        ]
+
+
+# Every row may be left empty: whether enough owners are listed is the services' rule.
+RegistrationOwnerFormSet = forms.formset_factory(OwnerForm, formset=BaseOwnerFormSet, extra=3)
+EditOwnerFormSet = forms.formset_factory(
+    OwnerForm, formset=BaseOwnerFormSet, extra=1, can_delete=True, can_delete_extra=False
+)
+
+
+class DocumentUploadForm(forms.Form):
+    """A new version of one of the company's documents."""
+
+    kind = forms.ChoiceField(label=_("Document"), choices=CompanyDocument.Kind.choices)
+    file = document_field(_("File"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = document_help_text()
+
+    def clean_file(self) -> UploadedFile:
+        return checked_document(self.cleaned_data["file"])
+
+
+class ApplicationForm(forms.Form):
+    """A company's application for a lot: the lot's terms must be accepted."""
+
+    accept_terms = forms.BooleanField(
+        label=_(
+            "I accept the lot's terms: the participation fee is not refunded, and the "
+            "guarantee deposit counts toward the signature bonus if we win, is refunded if "
+            "we lose, and is forfeited if we win and do not pay."
+        ),
+        error_messages={"required": _("Accept the lot's terms to apply.")},
+    )

@@ -1,0 +1,317 @@
+"""Bidders' pages: registration, the company and its documents, lots and the dashboard."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from auctions.models import Application, Lot, Result
+from auctions.selectors import company_applications, public_lots
+from auctions.services import apply_for_lot, required_payments
+from bidders import services
+from bidders.forms import (
+    DOCUMENT_FIELDS,
+    ApplicationForm,
+    CompanyForm,
+    DocumentUploadForm,
+    EditOwnerFormSet,
+    RegistrationForm,
+    RegistrationOwnerFormSet,
+)
+from bidders.models import Company, CompanyDocument
+from bidders.selectors import company_of
+from core.errors import DomainError
+from core.money import format_kzt
+
+# Lots in which an admitted participant may (or soon may) bid.
+BIDDING_LOT_STATUSES = frozenset({Lot.Status.PUBLISHED, Lot.Status.LIVE})
+OWNERS_PREFIX = "owners"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Register the user's company for review, with its owners and three documents."""
+    if company_of(request.user) is not None:
+        return redirect("bidders:company")
+    if request.method == "GET":
+        form = RegistrationForm()
+        owners = RegistrationOwnerFormSet(prefix=OWNERS_PREFIX)
+        return render(request, "bidders/register.html", {"form": form, "owners": owners})
+    form = RegistrationForm(request.POST, request.FILES)
+    owners = RegistrationOwnerFormSet(request.POST, prefix=OWNERS_PREFIX)
+    if all([form.is_valid(), owners.is_valid()]):
+        document_field: str | None = None
+        try:
+            # One transaction: a refusal at any step leaves no company, owner or document.
+            with transaction.atomic():
+                company = services.register_company(
+                    user=request.user,
+                    details=form.company_details(),
+                    owners=owners.owner_details(),
+                    position=form.cleaned_data["position"],
+                )
+                for document_field, kind in DOCUMENT_FIELDS.items():
+                    services.upload_document(
+                        user=request.user,
+                        company_id=company.pk,
+                        kind=kind,
+                        upload=form.cleaned_data[document_field],
+                    )
+        except DomainError as error:
+            if document_field is None:
+                form.add_domain_error(error, owners)
+            else:
+                form.add_error(document_field, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(company)s is registered and waits for the ministry's review. "
+                    "We will email you the decision."
+                )
+                % {"company": company.legal_name},
+            )
+            return redirect("bidders:company")
+    return render(request, "bidders/register.html", {"form": form, "owners": owners}, status=400)
+
+
+@login_required
+@require_GET
+def company_detail(request: HttpRequest) -> HttpResponse:
+    """Show the user's company: its status, details, owners, documents and decisions."""
+    company = company_of(request.user)
+    if company is None:
+        return redirect("bidders:register")
+    return _render_company(request, company, DocumentUploadForm())
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest) -> HttpResponse:
+    """Store a new version of one of the user's company documents."""
+    company = company_of(request.user)
+    if company is None:
+        return redirect("bidders:register")
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = services.upload_document(
+                user=request.user,
+                company_id=company.pk,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except DomainError as error:
+            form.add_error("file" if error.code == "invalid_document" else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(kind)s uploaded: %(name)s.")
+                % {"kind": document.get_kind_display(), "name": document.original_name},
+            )
+            return redirect("bidders:company")
+    return _render_company(request, company, form, status=400)
+
+
+def _render_company(
+    request: HttpRequest, company: Company, upload_form: DocumentUploadForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "company": company,
+        "owners": company.beneficial_owners.all(),
+        "documents": company.documents.all(),
+        "decisions": company.decisions.all(),
+        "missing_documents": services.missing_documents(company),
+        "upload_form": upload_form,
+    }
+    return render(request, "bidders/company.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_edit(request: HttpRequest) -> HttpResponse:
+    """Correct the user's company; a rejected company goes back for review."""
+    company = company_of(request.user)
+    if company is None:
+        return redirect("bidders:register")
+    if request.method == "GET":
+        if not company.is_editable_by_bidder:
+            messages.info(
+                request,
+                _("Your company is %(status)s; ask the ministry to change its details.")
+                % {"status": company.get_status_display().lower()},
+            )
+            return redirect("bidders:company")
+        form = CompanyForm(initial=CompanyForm.initial_from(company))
+        owners = EditOwnerFormSet(
+            initial=EditOwnerFormSet.initial_from(company), prefix=OWNERS_PREFIX
+        )
+        return render(
+            request,
+            "bidders/company_edit.html",
+            {"company": company, "form": form, "owners": owners},
+        )
+    form = CompanyForm(request.POST)
+    owners = EditOwnerFormSet(request.POST, prefix=OWNERS_PREFIX)
+    if all([form.is_valid(), owners.is_valid()]):
+        was_rejected = company.status == Company.Status.REJECTED
+        try:
+            services.update_company(
+                user=request.user,
+                company_id=company.pk,
+                details=form.company_details(),
+                owners=owners.owner_details(),
+            )
+        except DomainError as error:
+            form.add_domain_error(error, owners)
+        else:
+            if was_rejected:
+                messages.success(
+                    request, _("Your corrections are saved and the company is back in review.")
+                )
+            else:
+                messages.success(request, _("Your changes are saved."))
+            return redirect("bidders:company")
+    return render(
+        request,
+        "bidders/company_edit.html",
+        {"company": company, "form": form, "owners": owners},
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Send a company document to its company's representatives and to staff, else 404."""
+    documents = CompanyDocument.objects.all()
+    if not request.user.is_staff:
+        # 404 rather than 403: another company's document ids are not confirmed to exist.
+        documents = documents.filter(company__representatives__user=request.user)
+    document = get_object_or_404(documents, pk=pk)
+    try:
+        stored = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        stored,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+
+
+@require_GET
+def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a public lot with its deposit, reserves, terms and schedule, and how to apply."""
+    lot = get_object_or_404(public_lots(), pk=pk)
+    return _render_lot(request, lot, ApplicationForm())
+
+
+@require_POST
+def lot_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply for a lot for the user's company; a refusal is shown on the lot's page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("bidders:lot", args=[pk]))
+    lot = get_object_or_404(public_lots(), pk=pk)
+    form = ApplicationForm(request.POST)
+    if form.is_valid():
+        try:
+            application = apply_for_lot(
+                user=request.user, lot_id=lot.pk, accept_terms=form.cleaned_data["accept_terms"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _application_submitted_message(application))
+            return redirect("bidders:dashboard")
+    return _render_lot(request, lot, form, status=400)
+
+
+def _application_submitted_message(application: Application) -> str:
+    payments = "; ".join(
+        _("%(kind)s %(amount)s, reference %(reference)s")
+        % {
+            "kind": payment.get_kind_display(),
+            "amount": format_kzt(payment.amount),
+            "reference": payment.reference,
+        }
+        for payment in application.payments.all()
+    )
+    message = _("Your application for lot %(number)s is submitted.") % {
+        "number": application.lot.number
+    }
+    if payments:
+        message += " " + _("To be admitted, pay: %(payments)s.") % {"payments": payments}
+    return message
+
+
+def _render_lot(
+    request: HttpRequest, lot: Lot, form: ApplicationForm, status: int = 200
+) -> HttpResponse:
+    company = company_of(request.user)
+    application = (
+        company_applications(company).filter(lot=lot).first() if company is not None else None
+    )
+    context = {
+        "lot": lot,
+        "reserves": lot.deposit.reserves.select_related("mineral"),
+        "company": company,
+        "application": application,
+        "is_open_for_applications": lot.status == Lot.Status.PUBLISHED
+        and timezone.now() < lot.application_deadline,
+        "payments_due": [(kind.label, amount) for kind, amount in required_payments(lot).items()],
+        "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
+        "form": form,
+    }
+    return render(request, "bidders/lot.html", context, status=status)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Show the user's company, its applications and payments, and the lots it bids in."""
+    company = company_of(request.user)
+    if company is None:
+        return render(request, "bidders/dashboard.html", {"company": None})
+    applications = list(company_applications(company).select_related("lot__result"))
+    bidding = [
+        application
+        for application in applications
+        if application.is_admitted and application.lot.status in BIDDING_LOT_STATUSES
+    ]
+    outcomes = [
+        (application, outcome)
+        for application in applications
+        if (outcome := _outcome_of(application)) is not None
+    ]
+    context = {
+        "company": company,
+        "applications": applications,
+        "bidding": bidding,
+        "outcomes": outcomes,
+    }
+    return render(request, "bidders/dashboard.html", context)
+
+
+def _outcome_of(application: Application) -> str | None:
+    """Return 'won', 'lost' or 'failed' for a participant of a lot with a result."""
+    if not application.is_admitted:
+        return None
+    try:
+        result = application.lot.result
+    except ObjectDoesNotExist:
+        return None
+    if result.outcome == Result.Outcome.FAILED:
+        return "failed"
+    return "won" if result.winner_id == application.pk else "lost"
