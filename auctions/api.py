@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from auctions import selectors, services
 from auctions.serializers import ApplicationInputSerializer, ApplicationSerializer
 from bidders.api import NO_COMPANY, NOT_LOGGED_IN, company_of_caller
-from bidders.serializers import ErrorSerializer
+from core.api_errors import ErrorSerializer
 
 TAG = "applications"
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bidders.models import Company
@@ -212,6 +213,10 @@ class Lot(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
+
+    @property
+    def is_open_for_applications(self) -> bool:
+        return self.status == self.Status.PUBLISHED and timezone.now() < self.application_deadline
 
 
 class Application(models.Model):

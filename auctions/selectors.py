@@ -79,7 +79,7 @@ def company_applications(company: Company) -> QuerySet[Application]:
     """Return a company's applications with their lot, deposit, result and payments."""
     return (
         Application.objects.filter(company=company)
-        .select_related("lot", "lot__deposit", "lot__deposit__region", "lot__event")
+        .select_related("lot", "lot__deposit", "lot__deposit__region", "lot__event", "lot__result")
         .prefetch_related("payments")
         .order_by("lot__starts_at", "lot__number")
     )

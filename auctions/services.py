@@ -42,7 +42,9 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
             "companies may apply.",
         )
     # Share-lock the lot: a clerk cancelling it must not interleave with this application.
-    lot = Lot.objects.select_for_update().get(pk=lot_id)
+    lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
+    if lot is None or lot.status == Lot.Status.DRAFT:
+        raise DomainError("lot_not_found", "There is no such lot open to the public.")
     if lot.status != Lot.Status.PUBLISHED:
         raise DomainError("lot_not_open", f"Lot {lot.number} is not open for applications.")
     now = timezone.now()

@@ -1,7 +1,5 @@
 """The bidders' API: the caller's own company, its owners and its private documents."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,15 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bidders import selectors, services
-from bidders.models import Company, CompanyDocument
+from bidders.models import Company
 from bidders.serializers import (
     CompanyRegistrationSerializer,
     CompanySerializer,
     CompanyUpdateSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
-    ErrorSerializer,
 )
+from core.api_errors import ErrorSerializer
 
 TAG = "company"
 NOT_LOGGED_IN = OpenApiResponse(
@@ -36,6 +34,11 @@ REFUSED = OpenApiResponse(
     ErrorSerializer,
     description="Invalid fields (code invalid, with errors per field) or a refusal of the "
     "domain with its code.",
+)
+ALREADY_REGISTERED = OpenApiResponse(
+    ErrorSerializer,
+    description="The caller already represents a company (already_registered), or the "
+    "registration number is taken in that country (company_exists).",
 )
 
 
@@ -52,14 +55,6 @@ def company_of_caller(request: Request) -> Company:
     if company is None:
         raise NoCompany
     return company
-
-
-def documents_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[CompanyDocument]:
-    """Return the documents the user may download: their company's, or all for staff."""
-    # The same rule as the HTML download view; both belong in one selector.
-    if user.is_staff:
-        return CompanyDocument.objects.all()
-    return CompanyDocument.objects.filter(company__representatives__user=user)
 
 
 class CompanyView(APIView):
@@ -83,7 +78,12 @@ class CompanyView(APIView):
         summary="Register the caller's company for review",
         tags=[TAG],
         request=CompanyRegistrationSerializer,
-        responses={201: CompanySerializer, 400: REFUSED, 403: NOT_LOGGED_IN},
+        responses={
+            201: CompanySerializer,
+            400: REFUSED,
+            403: NOT_LOGGED_IN,
+            409: ALREADY_REGISTERED,
+        },
     )
     def post(self, request: Request) -> Response:
         """Register a company with the caller as its representative."""
@@ -105,7 +105,13 @@ class CompanyView(APIView):
         "a rejected company goes back for review.",
         tags=[TAG],
         request=CompanyUpdateSerializer,
-        responses={200: CompanySerializer, 400: REFUSED, 403: NOT_LOGGED_IN, 404: NO_COMPANY},
+        responses={
+            200: CompanySerializer,
+            400: REFUSED,
+            403: NOT_LOGGED_IN,
+            404: NO_COMPANY,
+            409: ALREADY_REGISTERED,
+        },
     )
     def put(self, request: Request) -> Response:
         """Replace the details and owners of the caller's company."""
@@ -191,7 +197,7 @@ class DocumentDownloadView(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         """Send the document's file as an attachment."""
-        document = documents_visible_to(request.user).filter(pk=pk).first()
+        document = selectors.documents_visible_to(request.user).filter(pk=pk).first()
         if document is None:
             raise NotFound
         try:

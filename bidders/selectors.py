@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
-from bidders.models import Company
+from bidders.models import Company, CompanyDocument
 
 
 def company_of(user: AbstractBaseUser | AnonymousUser) -> Company | None:
@@ -8,3 +9,12 @@ def company_of(user: AbstractBaseUser | AnonymousUser) -> Company | None:
     if not user.is_authenticated:
         return None
     return Company.objects.filter(representatives__user=user).first()
+
+
+def documents_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[CompanyDocument]:
+    """Return the documents a user may open: their own company's, or all of them for staff."""
+    if not user.is_authenticated:
+        return CompanyDocument.objects.none()
+    if user.is_staff:
+        return CompanyDocument.objects.all()
+    return CompanyDocument.objects.filter(company__representatives__user=user)

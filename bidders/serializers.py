@@ -18,18 +18,6 @@ DECIDED_STATUSES = [
 ]
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The one error body of the API."""
-
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. already_applied.")
-    message = serializers.CharField(help_text="Human-readable explanation.")
-    errors = serializers.DictField(
-        child=serializers.JSONField(),
-        required=False,
-        help_text="Per-field messages, present when code is 'invalid'.",
-    )
-
-
 # --- Input ------------------------------------------------------------------------------
 
 

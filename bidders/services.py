@@ -57,6 +57,8 @@ def normalise_identifier(identifier: str) -> str:
 def _check_owners(owners: Sequence[OwnerDetails]) -> None:
     if not owners:
         raise DomainError("owners_required", "List at least one beneficial owner.")
+    if any(not 0 < owner.share_percent <= 100 for owner in owners):
+        raise DomainError("owner_shares", "Each owner's share must be above 0% and at most 100%.")
     if sum(owner.share_percent for owner in owners) > 100:
         raise DomainError("owner_shares", "The owners' shares add up to more than 100%.")
     keys = [(owner.country, normalise_identifier(owner.identifier)) for owner in owners]
@@ -169,6 +171,13 @@ def _require_representative(user: AbstractBaseUser, company: Company) -> None:
         raise DomainError("not_a_representative", "You do not represent this company.")
 
 
+def readable_size(size: int) -> str:
+    """Return a byte count as people read it: '10 MB', '512 KB'."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"
+
+
 def check_document(upload: UploadedFile) -> str:
     """Return the upload's real content type; raise DomainError unless it is an allowed one."""
     name = upload.name or ""
@@ -178,8 +187,10 @@ def check_document(upload: UploadedFile) -> str:
     if not upload.size:
         raise DomainError("invalid_document", "The file is empty.")
     if upload.size > settings.DOCUMENT_MAX_BYTES:
-        limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
-        raise DomainError("invalid_document", f"The file is larger than {limit} MB.")
+        raise DomainError(
+            "invalid_document",
+            f"The file is larger than {readable_size(settings.DOCUMENT_MAX_BYTES)}.",
+        )
     upload.seek(0)
     sniffed = filetype.guess_mime(upload.read(262))
     upload.seek(0)

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,8 +25,8 @@ from bidders.forms import (
     RegistrationForm,
     RegistrationOwnerFormSet,
 )
-from bidders.models import Company, CompanyDocument
-from bidders.selectors import company_of
+from bidders.models import Company
+from bidders.selectors import company_of, documents_visible_to
 from core.errors import DomainError
 from core.money import format_kzt
 
@@ -194,11 +193,8 @@ def company_edit(request: HttpRequest) -> HttpResponse:
 @never_cache
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Send a company document to its company's representatives and to staff, else 404."""
-    documents = CompanyDocument.objects.all()
-    if not request.user.is_staff:
-        # 404 rather than 403: another company's document ids are not confirmed to exist.
-        documents = documents.filter(company__representatives__user=request.user)
-    document = get_object_or_404(documents, pk=pk)
+    # 404 rather than 403: another company's document ids are not confirmed to exist.
+    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
     try:
         stored = document.file.open("rb")
     except FileNotFoundError:
@@ -268,8 +264,7 @@ def _render_lot(
         "reserves": lot.deposit.reserves.select_related("mineral"),
         "company": company,
         "application": application,
-        "is_open_for_applications": lot.status == Lot.Status.PUBLISHED
-        and timezone.now() < lot.application_deadline,
+        "is_open_for_applications": lot.is_open_for_applications,
         "payments_due": [(kind.label, amount) for kind, amount in required_payments(lot).items()],
         "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         "form": form,
@@ -284,7 +279,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     company = company_of(request.user)
     if company is None:
         return render(request, "bidders/dashboard.html", {"company": None})
-    applications = list(company_applications(company).select_related("lot__result"))
+    applications = list(company_applications(company))
     bidding = [
         application
         for application in applications

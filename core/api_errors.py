@@ -3,15 +3,36 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.errors import DomainError
 
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API."""
+
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. already_applied.")
+    message = serializers.CharField(help_text="Human-readable explanation.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Per-field messages, present when code is 'invalid'.",
+    )
+
+
 # Domain refusals that mean "that already happened" rather than "your input is wrong".
-CONFLICT_CODES = frozenset({"already_applied", "already_decided", "payment_not_awaited"})
+CONFLICT_CODES = frozenset(
+    {
+        "already_applied",
+        "already_decided",
+        "already_registered",
+        "company_exists",
+        "payment_not_awaited",
+    }
+)
 
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:

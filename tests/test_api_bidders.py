@@ -326,14 +326,14 @@ def test_registering_a_second_company_is_refused(
     bidder_user: AbstractBaseUser, approved_company: Company
 ) -> None:
     response = client_for(bidder_user).post(COMPANY_URL, company_payload(), format="json")
-    assert_error(response, 400, "already_registered")
+    assert_error(response, 409, "already_registered")
     assert Company.objects.count() == 1
 
 
 def test_registering_a_taken_registration_number_is_refused(newcomer: AbstractBaseUser) -> None:
     CompanyFactory(country="KZ", registration_number="210940012345")
     response = client_for(newcomer).post(COMPANY_URL, company_payload(), format="json")
-    assert_error(response, 400, "company_exists")
+    assert_error(response, 409, "company_exists")
     assert Company.objects.count() == 1
     assert not Representative.objects.exists()
 
