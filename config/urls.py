@@ -1,8 +1,13 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
+
+admin.site.site_header = _("Nedra: ministry administration")
+admin.site.site_title = _("Nedra administration")
+admin.site.index_title = _("Deposits, auctions, bidders and licences")
 
 urlpatterns = [
     path("healthz", core_views.health, name="health"),

@@ -88,12 +88,12 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def screenshot(page: Page, request: pytest.FixtureRequest):
-    """Save a full-page screenshot as tests/screenshots/<test>-<name>.png."""
+    """Save a full-page screenshot of `page` (or `of`) as tests/screenshots/<test>-<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, of: Page | None = None) -> Path:
         path = SCREENSHOTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

@@ -26,7 +26,9 @@ def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, 
     page.get_by_label("Username:").fill("clerk")
     page.get_by_label("Password:").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Deposits, auctions, bidders and licences")
+    ).to_be_visible()
     screenshot("index")
 
     page.get_by_role("link", name="Lots").first.click()
