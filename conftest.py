@@ -1,7 +1,10 @@
 """Personas shared by every test: who acts, for which company, on which lot."""
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
@@ -12,6 +15,14 @@ from bidders.tests.factories import (
     UserFactory,
     with_all_documents,
 )
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Start every test with an empty cache: rate limits and lockouts must not leak."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

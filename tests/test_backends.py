@@ -33,4 +33,3 @@ def test_redis_backs_the_layer_cache_and_broker_when_configured() -> None:
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis.pubsub")
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
-    assert settings.CELERY_TASK_ALWAYS_EAGER is False

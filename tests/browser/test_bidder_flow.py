@@ -43,7 +43,7 @@ def test_new_company_registers_is_approved_applies_and_is_admitted(
 
     # 1. Sign up and confirm the email address.
     page.goto(f"{live_server_url}/accounts/signup/")
-    page.get_by_label("Email:").fill("megan@ridgeline.example")
+    page.get_by_label("Email:").fill("megan.flow@ridgeline.example")
     page.get_by_label("Password:", exact=True).fill("Lithium-Brine-2026!")
     page.get_by_label("Password (again):").fill("Lithium-Brine-2026!")
     screenshot("1-signup")
@@ -64,7 +64,7 @@ def test_new_company_registers_is_approved_applies_and_is_admitted(
         "1700 Lincoln St, Denver, CO 80203, USA"
     )
     page.get_by_label("Contact person:", exact=True).fill("Megan O'Rourke")
-    page.get_by_label("Contact email:", exact=True).fill("megan@ridgeline.example")
+    page.get_by_label("Contact email:", exact=True).fill("megan.flow@ridgeline.example")
     page.get_by_label("Your position in the company:", exact=True).fill(
         "Head of business development"
     )
