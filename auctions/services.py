@@ -32,7 +32,8 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
     """
     if not accept_terms:
         raise DomainError("terms_not_accepted", "Accept the lot's terms to apply.")
-    company = Company.objects.filter(representatives__user=user).first()
+    # Lock the company: a suspension at the same moment must not let this application in.
+    company = Company.objects.select_for_update().filter(representatives__user=user).first()
     if company is None:
         raise DomainError("not_a_representative", "Register your company first.")
     if not company.is_approved:
@@ -75,7 +76,17 @@ def record_payment_received(
     This is the seam a bank feed plugs into: it calls this with its own reference.
     """
     # Lock so that a clerk and a bank feed recording the same payment record it once.
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("application")
+        .get(pk=payment_id)
+    )
+    if payment.application.status != Application.Status.SUBMITTED:
+        raise DomainError(
+            "application_closed",
+            f"The application is {payment.application.get_status_display().lower()}; "
+            "its payments are settled by refund, not recorded.",
+        )
     if payment.status != Payment.Status.AWAITING:
         raise DomainError(
             "payment_not_awaited",
@@ -99,8 +110,10 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     lot_id = Application.objects.values_list("lot_id", flat=True).get(pk=application_id)
     # Lock the lot: two admissions at once would otherwise both take the same next number.
     lot = Lot.objects.select_for_update().get(pk=lot_id)
+    # Lock the application and its company: a rejection or a suspension racing this
+    # admission must see it, or be seen by it.
     application = (
-        Application.objects.select_for_update(of=("self",))
+        Application.objects.select_for_update(of=("self", "company"))
         .select_related("company")
         .get(pk=application_id)
     )
@@ -127,7 +140,9 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     application.decided_at = timezone.now()
     application.decided_by = decided_by
     application.save(update_fields=["status", "participant_number", "decided_at", "decided_by"])
-    transaction.on_commit(lambda: tasks.send_application_decision.delay(application.pk))
+    transaction.on_commit(
+        lambda: tasks.send_application_decision.delay(application.pk), robust=True
+    )
     return application
 
 
@@ -151,7 +166,9 @@ def reject_application(
     application.decided_at = timezone.now()
     application.decided_by = decided_by
     application.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
-    transaction.on_commit(lambda: tasks.send_application_decision.delay(application.pk))
+    transaction.on_commit(
+        lambda: tasks.send_application_decision.delay(application.pk), robust=True
+    )
     return application
 
 

@@ -1,3 +1,5 @@
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.core.mail import send_mail
 
@@ -5,7 +7,7 @@ from auctions.models import Application
 from bidders.tasks import company_recipients
 
 
-@shared_task
+@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
 def send_application_decision(application_id: int) -> None:
     """Tell a company that its application for a lot was admitted or rejected."""
     application = Application.objects.select_related("lot", "lot__deposit", "company").get(

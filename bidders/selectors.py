@@ -15,6 +15,6 @@ def documents_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Com
     """Return the documents a user may open: their own company's, or all of them for staff."""
     if not user.is_authenticated:
         return CompanyDocument.objects.none()
-    if user.is_staff:
+    if user.is_staff and user.has_perm("bidders.view_companydocument"):
         return CompanyDocument.objects.all()
     return CompanyDocument.objects.filter(company__representatives__user=user)

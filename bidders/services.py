@@ -124,7 +124,12 @@ def register_company(
             "A company with this registration number in this country is already registered.",
         ) from None
     _write_owners(company, owners)
-    Representative.objects.create(user=user, company=company, position=position.strip())
+    try:
+        with transaction.atomic():
+            Representative.objects.create(user=user, company=company, position=position.strip())
+    except IntegrityError:
+        # The same user registering twice at once: the unique user wins once.
+        raise DomainError("already_registered", "You already represent a company.") from None
     return company
 
 
@@ -208,6 +213,12 @@ def upload_document(
     """Store a company document privately; raises DomainError for a bad file or user."""
     company = Company.objects.get(pk=company_id)
     _require_representative(user, company)
+    if not company.is_editable_by_bidder:
+        raise DomainError(
+            "company_locked",
+            "Documents of an approved or suspended company change only through the ministry, "
+            "so that what was approved stays on file.",
+        )
     if kind not in CompanyDocument.Kind.values:
         raise DomainError("invalid_document", "Unknown kind of document.")
     content_type = check_document(upload)
@@ -230,17 +241,25 @@ def missing_documents(company: Company) -> list[str]:
     return [str(kind.label) for kind in REQUIRED_DOCUMENTS if kind.value not in present]
 
 
-def _decide(*, company_id: int, status: str, reason: str, decided_by: AbstractBaseUser) -> Company:
+def _lock_for_decision(company_id: int, *, allowed_from: set[str]) -> Company:
     # Lock the company so two clerks deciding at once leave one consistent status and
     # a decision trail in the order the decisions took effect.
     company = Company.objects.select_for_update().get(pk=company_id)
+    if company.status not in allowed_from:
+        raise DomainError(
+            "already_decided", f"The company is already {company.get_status_display().lower()}."
+        )
+    return company
+
+
+def _decide(*, company: Company, status: str, reason: str, decided_by: AbstractBaseUser) -> Company:
     company.status = status
     company.status_reason = reason
     company.save(update_fields=["status", "status_reason"])
     decision = CompanyDecision.objects.create(
         company=company, status=status, reason=reason, decided_by=decided_by
     )
-    transaction.on_commit(lambda: tasks.send_company_decision.delay(decision.pk))
+    transaction.on_commit(lambda: tasks.send_company_decision.delay(decision.pk), robust=True)
     return company
 
 
@@ -250,12 +269,15 @@ def approve_company(*, company_id: int, decided_by: AbstractBaseUser) -> Company
 
     Raises DomainError when a required document is missing.
     """
-    company = Company.objects.select_for_update().get(pk=company_id)
+    # A suspended company is reinstated by approving it again.
+    company = _lock_for_decision(
+        company_id, allowed_from={Company.Status.PENDING, Company.Status.SUSPENDED}
+    )
     missing = missing_documents(company)
     if missing:
         raise DomainError("documents_missing", "Documents missing: " + "; ".join(missing) + ".")
     return _decide(
-        company_id=company_id, status=Company.Status.APPROVED, reason="", decided_by=decided_by
+        company=company, status=Company.Status.APPROVED, reason="", decided_by=decided_by
     )
 
 
@@ -265,8 +287,9 @@ def reject_company(*, company_id: int, reason: str, decided_by: AbstractBaseUser
     reason = reason.strip()
     if not reason:
         raise DomainError("reason_required", "A rejection needs a reason.")
+    company = _lock_for_decision(company_id, allowed_from={Company.Status.PENDING})
     return _decide(
-        company_id=company_id, status=Company.Status.REJECTED, reason=reason, decided_by=decided_by
+        company=company, status=Company.Status.REJECTED, reason=reason, decided_by=decided_by
     )
 
 
@@ -280,7 +303,7 @@ def suspend_company(*, company_id: int, reason: str, decided_by: AbstractBaseUse
     if company.status != Company.Status.APPROVED:
         raise DomainError("not_approved", "Only an approved company can be suspended.")
     return _decide(
-        company_id=company_id,
+        company=company,
         status=Company.Status.SUSPENDED,
         reason=reason,
         decided_by=decided_by,

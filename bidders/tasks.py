@@ -1,3 +1,5 @@
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.core.mail import send_mail
 
@@ -21,7 +23,7 @@ def company_recipients(company: Company) -> list[str]:
     return sorted(emails)
 
 
-@shared_task
+@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
 def send_company_decision(decision_id: int) -> None:
     """Tell a company's people about a staff decision on it."""
     decision = CompanyDecision.objects.select_related("company").get(pk=decision_id)

@@ -402,6 +402,9 @@ def test_user_without_a_company_is_sent_to_register(client: Client, newcomer) ->
 def test_uploading_a_new_version_of_a_document_adds_it(
     bidder_client: Client, approved_company
 ) -> None:
+    Company.objects.filter(pk=approved_company.pk).update(
+        status=Company.Status.REJECTED, status_reason="Power of attorney expired"
+    )
     response = bidder_client.post(
         reverse("bidders:upload_document"),
         {"kind": CompanyDocument.Kind.POWER_OF_ATTORNEY, "file": pdf("attorney-2026.pdf")},
@@ -411,6 +414,18 @@ def test_uploading_a_new_version_of_a_document_adds_it(
     assert document.original_name == "attorney-2026.pdf"
     assert document.kind == CompanyDocument.Kind.POWER_OF_ATTORNEY
     assert "attorney-2026.pdf" in text(bidder_client.get(response.url))
+
+
+def test_an_approved_company_cannot_swap_its_documents(
+    bidder_client: Client, approved_company
+) -> None:
+    response = bidder_client.post(
+        reverse("bidders:upload_document"),
+        {"kind": CompanyDocument.Kind.OWNERSHIP_STRUCTURE, "file": pdf("new-owners.pdf")},
+    )
+    assert response.status_code == 400
+    assert "change only through the ministry" in text(response)
+    assert not approved_company.documents.exists()
 
 
 @pytest.mark.parametrize(

@@ -166,3 +166,45 @@ def test_lot_validation_keeps_the_auction_within_two_months_of_the_deadline() ->
     lot.hard_end = lot.ends_at
     with pytest.raises(ValidationError, match="two months"):
         lot.clean()
+
+
+def test_a_company_is_decided_from_the_right_status_only(pending_company, staff_clerk) -> None:
+    bidder_services.approve_company(company_id=pending_company.pk, decided_by=staff_clerk)
+    for decide in (
+        lambda: bidder_services.approve_company(
+            company_id=pending_company.pk, decided_by=staff_clerk
+        ),
+        lambda: bidder_services.reject_company(
+            company_id=pending_company.pk, reason="Late", decided_by=staff_clerk
+        ),
+    ):
+        with pytest.raises(DomainError) as error:
+            decide()
+        assert error.value.code == "already_decided"
+    assert CompanyDecision.objects.filter(company=pending_company).count() == 1
+
+
+def test_a_suspended_company_is_reinstated_by_approval(pending_company, staff_clerk) -> None:
+    bidder_services.approve_company(company_id=pending_company.pk, decided_by=staff_clerk)
+    bidder_services.suspend_company(
+        company_id=pending_company.pk, reason="Sanctions screening", decided_by=staff_clerk
+    )
+    reinstated = bidder_services.approve_company(
+        company_id=pending_company.pk, decided_by=staff_clerk
+    )
+    assert reinstated.status == Company.Status.APPROVED
+    assert reinstated.status_reason == ""
+
+
+def test_payments_of_a_rejected_application_are_not_recorded(
+    submitted_application, staff_clerk
+) -> None:
+    auction_services.reject_application(
+        application_id=submitted_application.pk, reason="Late", decided_by=staff_clerk
+    )
+    payment = submitted_application.payments.first()
+    with pytest.raises(DomainError) as error:
+        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+    assert error.value.code == "application_closed"
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AWAITING
