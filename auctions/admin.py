@@ -52,6 +52,9 @@ class ApplicationInline(admin.TabularInline):
     fields = ["participant_number", "company", "status", "submitted_at"]
     readonly_fields = fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        return super().get_queryset(request).select_related("company", "lot")
+
     def has_add_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
         return False
 
@@ -121,6 +124,13 @@ class LotAdmin(ImportExportModelAdmin):
         (_("Live state"), {"fields": ["current_price", "leader", "version", "bid_log"]}),
     ]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Lot | None = None) -> list[str]:
+        # Once published, a lot's terms are what bidders applied for; only services move
+        # its state.
+        if obj is not None and obj.status != Lot.Status.DRAFT:
+            return [field.name for field in Lot._meta.fields] + ["bid_log"]
+        return list(self.readonly_fields)
+
     @admin.display(description=_("region"), ordering="deposit__region__name")
     def region(self, lot: Lot) -> str:
         return str(lot.deposit.region)
@@ -134,8 +144,10 @@ class LotAdmin(ImportExportModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Lot], search_term: str
     ) -> tuple[QuerySet[Lot], bool]:
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip().isdigit():
-            queryset |= self.model.objects.filter(number=int(search_term))
+        term = search_term.strip()
+        # isdecimal, not isdigit: '²' is a digit that int() refuses.
+        if term.isdecimal() and len(term) <= 5:
+            queryset |= self.model.objects.filter(number=int(term))
         return queryset, may_have_duplicates
 
     @admin.action(
@@ -307,7 +319,7 @@ class BidAdmin(admin.ModelAdmin):
     """The bid log: visible to staff, never editable or deletable by anyone."""
 
     list_display = ["lot", "sequence", "participant_number", "amount", "placed_at", "short_hash"]
-    list_filter = ["lot__event", "lot"]
+    list_filter = ["lot__event", ("lot", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["lot", "lot__deposit"]
     ordering = ["lot", "sequence"]
     actions = None
@@ -330,7 +342,7 @@ class BidAdmin(admin.ModelAdmin):
 class ResultAdmin(admin.ModelAdmin):
     list_display = ["lot", "outcome", "winner", "winning_bonus", "bid_count", "closed_at"]
     list_filter = ["outcome", "lot__event"]
-    list_select_related = ["lot", "lot__deposit", "winner"]
+    list_select_related = ["lot", "lot__deposit", "winner", "winner__lot"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

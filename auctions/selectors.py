@@ -2,6 +2,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from auctions.models import Application, AuctionEvent, Lot
 from bidders.models import BeneficialOwner, Company
+from deposits.models import Mineral
 
 LIVE_APPLICATION_STATUSES = [Application.Status.SUBMITTED, Application.Status.ADMITTED]
 
@@ -29,7 +30,12 @@ def public_events_with_lots() -> QuerySet[AuctionEvent]:
         .prefetch_related(
             Prefetch(
                 "lots",
-                queryset=public_lots().prefetch_related("deposit__minerals").order_by("number"),
+                queryset=public_lots()
+                .prefetch_related(
+                    # A mineral with reserves in several categories is still one mineral.
+                    Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+                )
+                .order_by("number"),
                 to_attr="public_lots",
             )
         )

@@ -18,8 +18,16 @@ from core.admin_actions import apply_to_each, ask_reason_then
 
 
 class BeneficialOwnerInline(admin.TabularInline):
+    """Owners as the company declared them; the company corrects them, staff read them."""
+
     model = BeneficialOwner
     extra = 0
+    can_delete = False
+    fields = ["full_name", "country", "identifier", "share_percent"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
+        return False
 
 
 class RepresentativeInline(admin.TabularInline):
@@ -34,6 +42,9 @@ class CompanyDocumentInline(admin.TabularInline):
     can_delete = False
     fields = ["kind", "download", "content_type", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompanyDocument]:
+        return super().get_queryset(request).select_related("uploaded_by")
 
     def has_add_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
         # Companies upload their own documents; staff only read them.
@@ -51,6 +62,9 @@ class CompanyDecisionInline(admin.TabularInline):
     can_delete = False
     fields = ["decided_at", "status", "reason", "decided_by"]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompanyDecision]:
+        return super().get_queryset(request).select_related("decided_by")
 
     def has_add_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
         return False
@@ -120,5 +134,6 @@ class CompanyAdmin(admin.ModelAdmin):
 @admin.register(Representative)
 class RepresentativeAdmin(admin.ModelAdmin):
     list_display = ["user", "company", "position"]
+    list_select_related = ["user", "company"]
     search_fields = ["user__username", "user__email", "company__legal_name"]
     autocomplete_fields = ["user", "company"]

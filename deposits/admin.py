@@ -35,6 +35,8 @@ class DepositAdmin(ImportExportModelAdmin, TranslationAdmin):
     search_fields = ["name", "code"]
     inlines = [ReserveInline]
     autocomplete_fields = ["region"]
+    # Offered and licensed follow from lots and licences, never from a hand edit.
+    readonly_fields = ["status"]
 
 
 @admin.register(Reserve)

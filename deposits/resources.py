@@ -29,6 +29,7 @@ class DepositResource(resources.ModelResource):
             "description_kk",
             "exploration_history_en",
             "exploration_history_ru",
+            "exploration_history_kk",
             "last_surveyed_year",
         ]
         export_order = fields

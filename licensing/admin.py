@@ -18,6 +18,6 @@ class LicenceAdmin(admin.ModelAdmin):
         "expires_on",
     ]
     list_filter = ["status", "licence_type", "deposit__region"]
-    list_select_related = ["holder", "deposit"]
+    list_select_related = ["holder", "deposit", "deposit__region"]
     search_fields = ["number", "holder__legal_name", "deposit__name"]
     autocomplete_fields = ["holder", "deposit", "lot"]

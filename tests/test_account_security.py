@@ -44,15 +44,18 @@ def test_signup_refuses_weak_passwords_and_creates_nobody(client: Client) -> Non
     assert not get_user_model().objects.filter(email="new@example.com").exists()
 
 
-def test_signup_asks_to_confirm_the_email_before_login(client: Client) -> None:
-    client.post(
-        reverse("account_signup"),
-        {
-            "email": "megan@ridgeline.example",
-            "password1": "Lithium-Brine-2026!",
-            "password2": "Lithium-Brine-2026!",
-        },
-    )
+def test_signup_asks_to_confirm_the_email_before_login(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": "megan@ridgeline.example",
+                "password1": "Lithium-Brine-2026!",
+                "password2": "Lithium-Brine-2026!",
+            },
+        )
     assert "_auth_user_id" not in client.session
     assert len(mail.outbox) == 1
     assert "megan@ridgeline.example" in mail.outbox[0].to

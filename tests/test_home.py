@@ -53,3 +53,12 @@ def test_astana_time_is_utc_plus_5_after_the_2024_change() -> None:
 
 def test_health_answers_when_the_database_does(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_mineral_with_several_categories_is_listed_once(client: Client) -> None:
+    lot = LotFactory()
+    ReserveFactory(deposit=lot.deposit, category="C1")
+    ReserveFactory(deposit=lot.deposit, category="C2")
+    page = client.get("/").content.decode()
+    assert "Gold" in page
+    assert "Gold, Gold" not in page
