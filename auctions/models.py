@@ -195,12 +195,13 @@ class Lot(models.Model):
     def __str__(self) -> str:
         return f"Lot {self.number}: {self.deposit.name} ({self.get_licence_type_display()})"
 
+    @property
+    def is_auction_too_late(self) -> bool:
+        """The auction is held at most two months after the application deadline."""
+        return self.starts_at - self.application_deadline > MAX_DEADLINE_TO_AUCTION
+
     def clean(self) -> None:
-        if (
-            self.application_deadline
-            and self.starts_at
-            and self.starts_at - self.application_deadline > MAX_DEADLINE_TO_AUCTION
-        ):
+        if self.application_deadline and self.starts_at and self.is_auction_too_late:
             raise ValidationError(
                 {
                     "starts_at": _(

@@ -6,7 +6,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from auctions import tasks
-from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, LicenceType, Lot, Payment
+from auctions.models import Application, LicenceType, Lot, Payment
 from bidders.models import Company
 from core.errors import DomainError
 from deposits.models import Deposit, Reserve
@@ -188,7 +188,7 @@ def publish_lot(*, lot_id: int) -> Lot:
         raise DomainError("not_draft", f"Lot {lot.number} is already {lot.get_status_display()}.")
     if lot.application_deadline <= timezone.now():
         raise DomainError("deadline_passed", "The application deadline has already passed.")
-    if lot.starts_at - lot.application_deadline > MAX_DEADLINE_TO_AUCTION:
+    if lot.is_auction_too_late:
         raise DomainError(
             "auction_too_late",
             "The auction must be held at most two months after the application deadline.",

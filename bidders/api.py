@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bidders import selectors, services
+from bidders.documents import document_response
 from bidders.models import Company
 from bidders.serializers import (
     CompanyRegistrationSerializer,
@@ -200,15 +201,4 @@ class DocumentDownloadView(APIView):
         document = selectors.documents_visible_to(request.user).filter(pk=pk).first()
         if document is None:
             raise NotFound
-        try:
-            stored = document.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound from None
-        response = FileResponse(
-            stored,
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(document)

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from auctions.models import Application, Lot, Result
 from auctions.selectors import company_applications, public_lots
 from auctions.services import apply_for_lot, required_payments
 from bidders import services
+from bidders.documents import document_response
 from bidders.forms import (
     DOCUMENT_FIELDS,
     ApplicationForm,
@@ -194,17 +195,7 @@ def company_edit(request: HttpRequest) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Send a company document to its company's representatives and to staff, else 404."""
     # 404 rather than 403: another company's document ids are not confirmed to exist.
-    document = get_object_or_404(documents_visible_to(request.user), pk=pk)
-    try:
-        stored = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        stored,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
+    return document_response(get_object_or_404(documents_visible_to(request.user), pk=pk))
 
 
 @require_GET
