@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -97,11 +97,13 @@ def register_company(
     details: CompanyDetails,
     owners: Sequence[OwnerDetails],
     position: str = "",
+    documents: Mapping[str, UploadedFile] | None = None,
 ) -> Company:
-    """Register a company for review with `user` as its representative.
+    """Register a company for review with `user` as its representative and its documents.
 
     Raises DomainError when the user already represents a company, the registration
-    number is taken in that country, or the owners are missing or exceed 100%.
+    number is taken in that country, the owners are missing or exceed 100%, or a
+    document is refused; then nothing is kept, files included.
     """
     if Representative.objects.filter(user=user).exists():
         raise DomainError("already_registered", "You already represent a company.")
@@ -130,6 +132,15 @@ def register_company(
     except IntegrityError:
         # The same user registering twice at once: the unique user wins once.
         raise DomainError("already_registered", "You already represent a company.") from None
+    stored: list[CompanyDocument] = []
+    try:
+        for kind, upload in (documents or {}).items():
+            stored.append(_store_document(company=company, kind=kind, upload=upload, user=user))
+    except BaseException:
+        # The transaction rolls the rows back; the files on disk are ours to remove.
+        for document in stored:
+            document.file.delete(save=False)
+        raise
     return company
 
 
@@ -219,6 +230,12 @@ def upload_document(
             "Documents of an approved or suspended company change only through the ministry, "
             "so that what was approved stays on file.",
         )
+    return _store_document(company=company, kind=kind, upload=upload, user=user)
+
+
+def _store_document(
+    *, company: Company, kind: str, upload: UploadedFile, user: AbstractBaseUser
+) -> CompanyDocument:
     if kind not in CompanyDocument.Kind.values:
         raise DomainError("invalid_document", "Unknown kind of document.")
     content_type = check_document(upload)

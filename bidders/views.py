@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,28 +48,18 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST, request.FILES)
     owners = RegistrationOwnerFormSet(request.POST, prefix=OWNERS_PREFIX)
     if all([form.is_valid(), owners.is_valid()]):
-        document_field: str | None = None
         try:
-            # One transaction: a refusal at any step leaves no company, owner or document.
-            with transaction.atomic():
-                company = services.register_company(
-                    user=request.user,
-                    details=form.company_details(),
-                    owners=owners.owner_details(),
-                    position=form.cleaned_data["position"],
-                )
-                for document_field, kind in DOCUMENT_FIELDS.items():
-                    services.upload_document(
-                        user=request.user,
-                        company_id=company.pk,
-                        kind=kind,
-                        upload=form.cleaned_data[document_field],
-                    )
+            company = services.register_company(
+                user=request.user,
+                details=form.company_details(),
+                owners=owners.owner_details(),
+                position=form.cleaned_data["position"],
+                documents={
+                    kind: form.cleaned_data[field] for field, kind in DOCUMENT_FIELDS.items()
+                },
+            )
         except DomainError as error:
-            if document_field is None:
-                form.add_domain_error(error, owners)
-            else:
-                form.add_error(document_field, error.message)
+            form.add_domain_error(error, owners)
         else:
             messages.success(
                 request,

@@ -1,16 +1,20 @@
 """Staff decisions: approving companies, recording payments, admitting, publishing."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from auctions import services as auction_services
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
 from bidders import services as bidder_services
-from bidders.models import Company, CompanyDecision
+from bidders.models import Company, CompanyDecision, CompanyDocument
+from bidders.services import CompanyDetails, OwnerDetails, register_company
+from bidders.tests.factories import PDF_BYTES, UserFactory
 from core.errors import DomainError
 from deposits.models import Deposit, Reserve
 from deposits.tests.factories import ReserveFactory
@@ -208,3 +212,30 @@ def test_payments_of_a_rejected_application_are_not_recorded(
     assert error.value.code == "application_closed"
     payment.refresh_from_db()
     assert payment.status == Payment.Status.AWAITING
+
+
+def test_a_refused_document_leaves_no_company_and_no_file(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    documents = {
+        CompanyDocument.Kind.REGISTRATION_CERTIFICATE: SimpleUploadedFile("a.pdf", PDF_BYTES),
+        CompanyDocument.Kind.OWNERSHIP_STRUCTURE: SimpleUploadedFile("b.pdf", PDF_BYTES),
+        CompanyDocument.Kind.POWER_OF_ATTORNEY: SimpleUploadedFile("c.pdf", b"not a pdf"),
+    }
+    with pytest.raises(DomainError) as error:
+        register_company(
+            user=UserFactory(),
+            details=CompanyDetails(
+                legal_name="Steppe Lithium LLP",
+                country="KZ",
+                registration_number="250440009876",
+                tax_number="250440009876",
+                address="Astana, Mangilik El 55",
+                contact_name="Aliya Sadykova",
+                contact_email="aliya@steppe.example",
+            ),
+            owners=[OwnerDetails("Aliya Sadykova", "KZ", "N1234567", Decimal("100"))],
+            documents=documents,
+        )
+    assert error.value.code == "invalid_document"
+    assert not Company.objects.filter(registration_number="250440009876").exists()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
