@@ -22,6 +22,26 @@ class LicenceType(models.TextChoices):
     PRODUCTION = "production", _("Production")
 
 
+def licence_term_constraint(term_field: str, *, name: str) -> models.CheckConstraint:
+    """Return the check that a licence term fits its type: 1-6 years exploring, 1-25 producing."""
+    return models.CheckConstraint(
+        condition=(
+            Q(licence_type=LicenceType.EXPLORATION)
+            & Q(**{f"{term_field}__gte": 1})
+            & Q(**{f"{term_field}__lte": MAX_TERM_YEARS["exploration"]})
+        )
+        | (
+            Q(licence_type=LicenceType.PRODUCTION)
+            & Q(**{f"{term_field}__gte": 1})
+            & Q(**{f"{term_field}__lte": MAX_TERM_YEARS["production"]})
+        ),
+        name=name,
+        violation_error_message=_(
+            "An exploration licence lasts 1 to 6 years; a production licence 1 to 25."
+        ),
+    )
+
+
 class AuctionEvent(models.Model):
     """One auction session with many lots; its results are published together."""
 
@@ -155,22 +175,7 @@ class Lot(models.Model):
                 name="lot_area_positive",
                 violation_error_message=_("The area must be positive."),
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(licence_type=LicenceType.EXPLORATION)
-                    & Q(licence_term_years__gte=1)
-                    & Q(licence_term_years__lte=MAX_TERM_YEARS["exploration"])
-                )
-                | (
-                    Q(licence_type=LicenceType.PRODUCTION)
-                    & Q(licence_term_years__gte=1)
-                    & Q(licence_term_years__lte=MAX_TERM_YEARS["production"])
-                ),
-                name="lot_term_within_licence_limit",
-                violation_error_message=_(
-                    "An exploration licence lasts 1 to 6 years; a production licence 1 to 25."
-                ),
-            ),
+            licence_term_constraint("licence_term_years", name="lot_term_within_licence_limit"),
             models.CheckConstraint(
                 condition=Q(application_deadline__lt=F("starts_at"))
                 & Q(starts_at__lt=F("ends_at"))

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from auctions.models import MAX_TERM_YEARS, LicenceType, Lot
+from auctions.models import LicenceType, Lot, licence_term_constraint
 from bidders.models import Company
 from core.money import money_field
 from deposits.models import Deposit
@@ -54,22 +54,7 @@ class Licence(models.Model):
                 name="licence_one_standing_per_lot",
                 violation_error_message=_("This lot already has a licence."),
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(licence_type=LicenceType.EXPLORATION)
-                    & Q(term_years__gte=1)
-                    & Q(term_years__lte=MAX_TERM_YEARS["exploration"])
-                )
-                | (
-                    Q(licence_type=LicenceType.PRODUCTION)
-                    & Q(term_years__gte=1)
-                    & Q(term_years__lte=MAX_TERM_YEARS["production"])
-                ),
-                name="licence_term_within_limit",
-                violation_error_message=_(
-                    "An exploration licence lasts 1 to 6 years; a production licence 1 to 25."
-                ),
-            ),
+            licence_term_constraint("term_years", name="licence_term_within_limit"),
             models.CheckConstraint(
                 condition=Q(signature_bonus__gt=0) & Q(area_km2__gt=0),
                 name="licence_bonus_and_area_positive",
