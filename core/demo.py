@@ -16,14 +16,14 @@ from typing import NamedTuple, TypeVar
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.utils import timezone, translation
 
 from auctions.models import AuctionEvent, LicenceType, Lot
 from auctions.services import publish_lot
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
-from bidders.services import approve_company
+from bidders.services import approve_company, upload_document
 from core.money import CENT
 from deposits.models import Deposit, Mineral, Region, Reserve
 
@@ -1208,18 +1208,16 @@ def _load_company(row: CompanyRow, decided_by: AbstractUser) -> Company:
         user=user, email=row.contact_email, defaults={"verified": True, "primary": True}
     )
     _upsert(Representative, {"user": user}, {"company": company, "position": row.position})
-    for kind in CompanyDocument.Kind:
-        if not company.documents.filter(kind=kind).exists():
-            document = CompanyDocument(
-                company=company,
-                kind=kind,
-                original_name=f"{kind.value}.pdf",
-                content_type="application/pdf",
-                size=len(DEMO_PDF),
-                uploaded_by=user,
-            )
-            document.file.save(f"{kind.value}.pdf", ContentFile(DEMO_PDF), save=False)
-            document.save()
+    present = set(company.documents.values_list("kind", flat=True))
+    if company.is_editable_by_bidder:
+        for kind in CompanyDocument.Kind:
+            if kind not in present:
+                upload_document(
+                    user=user,
+                    company_id=company.pk,
+                    kind=kind,
+                    upload=SimpleUploadedFile(f"{kind.value}.pdf", DEMO_PDF),
+                )
     # Only a pending company is approved: a staff decision taken since (a rejection or a
     # suspension) stands, and an approved company gets no second decision.
     if company.status == Company.Status.PENDING:
