@@ -7,14 +7,22 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from auctions import selectors, services
-from auctions.serializers import ApplicationInputSerializer, ApplicationSerializer
+from auctions import engine, live, selectors, services
+from auctions.serializers import (
+    ApplicationInputSerializer,
+    ApplicationSerializer,
+    BidAcceptedSerializer,
+    BidInputSerializer,
+    LotStateSerializer,
+)
 from bidders.api import NO_COMPANY, NOT_LOGGED_IN, company_of_caller
 from core.api_errors import ErrorSerializer
 
 TAG = "applications"
+LIVE_TAG = "live auction"
 
 
 class ApplicationListView(GenericAPIView):
@@ -93,3 +101,70 @@ class ApplicationDetailView(APIView):
         if application is None:
             raise NotFound
         return Response(ApplicationSerializer(application).data)
+
+
+ROOM_REFUSED = {
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not logged in, or not an admitted participant of the lot nor staff "
+        "(code not_admitted).",
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="No such lot (code lot_not_found)."),
+}
+
+
+class LotStateView(APIView):
+    """A lot's live state, as the websocket's first frame carries it."""
+
+    @extend_schema(
+        operation_id="lots_state",
+        summary="Show a lot's live state",
+        description="For the lot's admitted participants and for staff. The same object as "
+        "the websocket /ws/lots/<id>/ sends on connect and after every change.",
+        tags=[LIVE_TAG],
+        responses={200: LotStateSerializer, **ROOM_REFUSED},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Return the caller's view of the lot's state."""
+        seat = live.take_seat(user=request.user, lot_id=pk)
+        return Response(live.personal_state(live.lot_state(pk), seat.participant_number))
+
+
+class BidView(APIView):
+    """Bids in a live lot, through the same engine as the websocket."""
+
+    parser_classes = [JSONParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "bids"
+
+    @extend_schema(
+        operation_id="lots_bid",
+        summary="Place a bid",
+        tags=[LIVE_TAG],
+        request=BidInputSerializer,
+        responses={
+            201: BidAcceptedSerializer,
+            200: OpenApiResponse(
+                BidAcceptedSerializer, description="The key was seen before: its first outcome."
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer, description="Code invalid_amount or malformed (no valid key)."
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The lot moved on: too_low, already_leading or lot_not_live.",
+            ),
+            429: OpenApiResponse(ErrorSerializer, description="Code rate_limited."),
+            **ROOM_REFUSED,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Place a bid for the caller's company."""
+        data = request.data if isinstance(request.data, dict) else {}
+        outcome = engine.place_bid(
+            user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
+        )
+        return Response(
+            live.accepted_frame(outcome.bid, created=outcome.created),
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +15,6 @@ from deposits.models import Deposit
 MAX_TERM_YEARS = {"exploration": 6, "production": 25}
 # The auction is held at most two months after the application deadline.
 MAX_DEADLINE_TO_AUCTION = timedelta(days=62)
-GENESIS_HASH = "0" * 64
 
 
 class LicenceType(models.TextChoices):
@@ -140,6 +140,9 @@ class Lot(models.Model):
     )
     # Bumped by every change of the lot's live state; clients drop older broadcasts.
     version = models.PositiveBigIntegerField(_("state version"), default=0)
+    # The head of the bid chain, kept on the locked row so a bid needs no extra read.
+    bid_count = models.PositiveIntegerField(_("bids"), default=0)
+    last_bid_hash = models.CharField(_("hash of the last bid"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["event", "number"]
@@ -219,6 +222,13 @@ class Lot(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
+
+    @property
+    def minimum_next_bid(self) -> Decimal:
+        """The starting price for the first bid; the current price plus one step after it."""
+        if self.current_price is None:
+            return self.starting_price
+        return self.current_price + self.bid_step
 
     @property
     def is_open_for_applications(self) -> bool:

@@ -68,3 +68,51 @@ class ApplicationSerializer(serializers.Serializer):
     rejection_reason = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     payments = PaymentSerializer(many=True)
+
+
+# --- The live auction (DESIGN.md section 4) ---------------------------------------------
+
+
+class BidInputSerializer(serializers.Serializer):
+    """A bid as the API documents it; the engine itself checks the values."""
+
+    amount = serializers.CharField(
+        help_text="The signature bonus offered, in KZT, as a decimal string: '1250000000.00'."
+    )
+    key = serializers.UUIDField(
+        help_text="A UUID made by the client; sending it again returns the first outcome."
+    )
+
+
+class RecentBidSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    participant_number = serializers.IntegerField()
+    amount = serializers.CharField(help_text="KZT, decimal string.")
+    placed_at = serializers.DateTimeField()
+
+
+class LotStateSerializer(serializers.Serializer):
+    """The lot's live state: the websocket's first frame and every broadcast."""
+
+    type = serializers.ChoiceField(choices=["state"])
+    lot = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="Strictly increasing; drop older states.")
+    status = serializers.CharField()
+    current_price = serializers.CharField(allow_null=True, help_text="KZT; null before a bid.")
+    min_next_bid = serializers.CharField(help_text="KZT: the lowest bid accepted now.")
+    leader = serializers.CharField(allow_null=True, help_text='"you", "Participant N" or null.')
+    bid_count = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="Moves later when a bid falls in soft close.")
+    hard_end = serializers.DateTimeField()
+    server_time = serializers.DateTimeField(help_text="Count down by this clock, not yours.")
+    recent_bids = RecentBidSerializer(many=True)
+
+
+class BidAcceptedSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["bid_accepted"])
+    key = serializers.UUIDField()
+    sequence = serializers.IntegerField()
+    amount = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+    repeated = serializers.BooleanField(help_text="True when the key was seen before.")

@@ -24,6 +24,8 @@ urlpatterns = [
         auctions_api.ApplicationDetailView.as_view(),
         name="api-application",
     ),
+    path("lots/<int:pk>/state/", auctions_api.LotStateView.as_view(), name="api-lot-state"),
+    path("lots/<int:pk>/bids/", auctions_api.BidView.as_view(), name="api-lot-bids"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

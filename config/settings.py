@@ -141,6 +141,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# --- Live auctions ----------------------------------------------------------------------
+# Bids one bidder may send, per websocket connection and per API user: "N/s" or "N/m".
+BID_RATE_LIMIT = env.str("BID_RATE_LIMIT", default="10/s")
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -258,6 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.handle_exception",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {"bids": BID_RATE_LIMIT},
     "COERCE_DECIMAL_TO_STRING": True,
 }
 

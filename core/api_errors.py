@@ -6,7 +6,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -25,7 +31,8 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-# Domain refusals that mean "that already happened" rather than "your input is wrong".
+# Domain refusals that mean "that already happened" or "the state moved on" rather than
+# "your input is wrong"; and those that mean "not yours" or "not there".
 CONFLICT_CODES = frozenset(
     {
         "already_applied",
@@ -33,15 +40,24 @@ CONFLICT_CODES = frozenset(
         "already_registered",
         "company_exists",
         "payment_not_awaited",
+        "too_low",
+        "already_leading",
+        "lot_not_live",
     }
 )
+STATUS_BY_CODE = {
+    **dict.fromkeys(CONFLICT_CODES, status.HTTP_409_CONFLICT),
+    "not_admitted": status.HTTP_403_FORBIDDEN,
+    "login_required": status.HTTP_403_FORBIDDEN,
+    "lot_not_found": status.HTTP_404_NOT_FOUND,
+}
 
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn domain errors and DRF's own errors into the one error body."""
     if isinstance(exc, DomainError):
-        code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else 400
-        return Response({"code": exc.code, "message": exc.message}, status=code)
+        http_status = STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
+        return Response({"code": exc.code, "message": exc.message}, status=http_status)
     if isinstance(exc, Http404):
         exc = NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -57,6 +73,9 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None
             "message": "The request has invalid fields.",
             "errors": response.data,
         }
+    elif isinstance(exc, Throttled):
+        # The wire contract's name for it, on the websocket and the API alike.
+        response.data = {"code": "rate_limited", "message": str(exc.detail)}
     else:
         detail = exc.detail
         response.data = {

@@ -1,0 +1,154 @@
+"""A lot's live state as the wire contract carries it (DESIGN.md section 4): who may see
+it, how it is built from the database, and how it reaches every socket of the lot."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from auctions.models import Application, Bid, Lot
+from core.errors import DomainError
+
+RECENT_BIDS = 10
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A place in a lot's auction room: a participant's, or a clerk's who only watches."""
+
+    lot_id: int
+    participant_number: int | None
+
+    @property
+    def may_bid(self) -> bool:
+        return self.participant_number is not None
+
+
+def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
+    """Return the user's seat in the lot's room.
+
+    Admitted participants get a numbered seat, staff who may view lots a watching one.
+    Raises DomainError: login_required, lot_not_found (no such public lot), not_admitted.
+    """
+    if not user.is_authenticated:
+        raise DomainError("login_required", _("Log in to enter the auction room."))
+    if not Lot.objects.filter(pk=lot_id).exclude(status=Lot.Status.DRAFT).exists():
+        raise DomainError("lot_not_found", _("There is no such lot."))
+    number = (
+        Application.objects.filter(
+            lot_id=lot_id,
+            company__representatives__user=user,
+            status=Application.Status.ADMITTED,
+        )
+        .values_list("participant_number", flat=True)
+        .first()
+    )
+    if number is not None:
+        return Seat(lot_id=lot_id, participant_number=number)
+    if user.is_staff and user.has_perm("auctions.view_lot"):
+        return Seat(lot_id=lot_id, participant_number=None)
+    raise DomainError(
+        "not_admitted", _("Only the lot's admitted participants may enter its auction room.")
+    )
+
+
+def group_name(lot_id: int) -> str:
+    """Return the channel-layer group every socket of the lot listens on."""
+    return f"lot-{lot_id}"
+
+
+def lot_state(lot_id: int) -> dict[str, Any]:
+    """Return the lot's state as everyone sees it, the leader as a number.
+
+    `personal_state` turns it into what one viewer is sent.
+    """
+    lot = Lot.objects.get(pk=lot_id)
+    # Bids up to the lot's own count only: one committed after the lot row was read
+    # belongs to a later version.
+    recent = list(
+        Bid.objects.filter(lot_id=lot_id, sequence__lte=lot.bid_count)
+        .order_by("-sequence")
+        .values("sequence", "participant_number", "amount", "placed_at")[:RECENT_BIDS]
+    )
+    return {
+        "type": "state",
+        "lot": lot.pk,
+        "version": lot.version,
+        "status": lot.status,
+        "current_price": _amount(lot.current_price),
+        "min_next_bid": _amount(lot.minimum_next_bid),
+        "leader_number": recent[0]["participant_number"] if lot.leader_id and recent else None,
+        "bid_count": lot.bid_count,
+        "starts_at": lot.starts_at.isoformat(),
+        "ends_at": lot.ends_at.isoformat(),
+        "hard_end": lot.hard_end.isoformat(),
+        "server_time": timezone.now().isoformat(),
+        "recent_bids": [
+            {
+                "sequence": bid["sequence"],
+                "participant_number": bid["participant_number"],
+                "amount": _amount(bid["amount"]),
+                "placed_at": bid["placed_at"].isoformat(),
+            }
+            for bid in recent
+        ],
+    }
+
+
+def personal_state(state: dict[str, Any], participant_number: int | None) -> dict[str, Any]:
+    """Return the state as one viewer sees it: the leader as "you" or "Participant N"."""
+    personal = {key: value for key, value in state.items() if key != "leader_number"}
+    leader = state["leader_number"]
+    if leader is None:
+        personal["leader"] = None
+    elif leader == participant_number:
+        personal["leader"] = "you"
+    else:
+        personal["leader"] = f"Participant {leader}"
+    return personal
+
+
+# Encoded frames by (lot, version, server time, is the viewer the leader): a broadcast is
+# encoded twice per process, not once per socket.
+_frames: dict[tuple[int, int, str, bool], str] = {}
+FRAME_CACHE_SIZE = 512
+
+
+def state_frame(state: dict[str, Any], participant_number: int | None) -> str:
+    """Return the JSON text of the state for one viewer, encoded once per kind of viewer."""
+    is_leader = participant_number is not None and state["leader_number"] == participant_number
+    cache_key = (state["lot"], state["version"], state["server_time"], is_leader)
+    frame = _frames.get(cache_key)
+    if frame is None:
+        if len(_frames) >= FRAME_CACHE_SIZE:
+            _frames.clear()
+        frame = _frames[cache_key] = json.dumps(personal_state(state, participant_number))
+    return frame
+
+
+def accepted_frame(bid: Bid, *, created: bool) -> dict[str, Any]:
+    """Return what the bidder is told of an accepted bid (repeated: its key was seen before)."""
+    return {
+        "type": "bid_accepted",
+        "key": str(bid.key),
+        "sequence": bid.sequence,
+        "amount": _amount(bid.amount),
+        "placed_at": bid.placed_at.isoformat(),
+        "repeated": not created,
+    }
+
+
+def broadcast_state(lot_id: int) -> None:
+    """Send the lot's committed state to every socket of the lot."""
+    async_to_sync(get_channel_layer().group_send)(
+        group_name(lot_id), {"type": "lot.state", "state": lot_state(lot_id)}
+    )
+
+
+def _amount(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
