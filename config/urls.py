@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("", include("bidders.urls")),
+    path("", include("auctions.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -22,6 +22,8 @@ DOCUMENTED_ENDPOINTS = {
     "/api/company/documents/{id}/download/": {"get"},
     "/api/applications/": {"get", "post"},
     "/api/applications/{id}/": {"get"},
+    "/api/lots/{id}/state/": {"get"},
+    "/api/lots/{id}/bids/": {"post"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -74,7 +76,7 @@ def test_every_operation_is_documented_with_tag_id_and_error_body(bidder: APICli
         for method in methods:
             operation = item[method]
             operation_ids.append(operation["operationId"])
-            assert operation["tags"] in (["company"], ["applications"])
+            assert operation["tags"] in (["company"], ["applications"], ["live auction"])
             assert operation["security"] == [{"cookieAuth": []}]
             for code, response in operation["responses"].items():
                 if int(code) >= 400:
@@ -123,9 +125,13 @@ def test_every_get_answers_with_a_documented_status(
     submitted_application: Application,
 ) -> None:
     document = CompanyDocumentFactory(company=approved_company)
+    Application.objects.filter(pk=submitted_application.pk).update(
+        status=Application.Status.ADMITTED, participant_number=1
+    )
     own_ids = {
         "/api/company/documents/{id}/download/": document.pk,
         "/api/applications/{id}/": submitted_application.pk,
+        "/api/lots/{id}/state/": submitted_application.lot_id,
     }
     schema = served_schema(bidder)
     for path, item in schema["paths"].items():

@@ -841,7 +841,9 @@ def test_dashboard_shows_an_admitted_application_as_participant_n(
     page = text(response)
     assert "Participant 3" in page
     assert "Lots you may bid in" in page
-    assert "The auction room opens at the start time." in page
+    assert "Bidding opens at the start time." in page
+    room = reverse("auctions:room", args=[submitted_application.lot_id])
+    assert room in response.content.decode()
     assert "Admitted" in page
 
 

@@ -1,0 +1,174 @@
+"""The bench's database: migrated fresh, then live lots with admitted bidders and sessions.
+
+Everything is written straight through the ORM (no services, no HTTP): the bench measures
+bidding, not registration. Call `django.setup()` before `create_bench_data`.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.utils import timezone
+
+from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
+from bidders.models import Company, Representative
+from deposits.models import Deposit, Region
+
+STARTING_PRICE = Decimal("100000000.00")
+BID_STEP = Decimal("5000000.00")
+GUARANTEE_DEPOSIT = Decimal("10000000.00")
+MANY_LOTS = 50
+
+
+@dataclass(frozen=True)
+class BenchData:
+    """Ids and session keys the load generator and the floor need."""
+
+    hot_lot: int
+    many_lots: list[int]
+    fanout_lot: int
+    # The floor's own rows, so the app's bid chains stay verifiable after pgbench.
+    floor_hot_lot: int
+    floor_many_lots: list[int]
+    floor_application: int
+    floor_user: int
+    # One session per bidding company (company i is Participant i+1 of every lot).
+    bidder_sessions: list[str]
+    watcher_session: str
+
+
+def migrate() -> None:
+    """Bring the (fresh) database to the current schema."""
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def create_bench_data(*, bidders: int, run: str) -> BenchData:
+    """Create the lots, admitted companies and logged-in sessions of one bench run.
+
+    `run` makes codes and names unique, so a reused database takes a second run.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        region = Region.objects.create(code=f"bench-{run}", name=f"Bench region {run}")
+        event = AuctionEvent.objects.create(code=f"bench-{run}", name=f"Bench auction {run}")
+        lot_count = 1 + MANY_LOTS + 1 + 1 + MANY_LOTS
+        deposits = Deposit.objects.bulk_create(
+            Deposit(
+                code=f"bench-{run}-{number}",
+                name=f"Bench deposit {number}",
+                region=region,
+                latitude=Decimal("48.00000"),
+                longitude=Decimal("68.00000"),
+                status=Deposit.Status.OFFERED,
+            )
+            for number in range(1, lot_count + 1)
+        )
+        lots = Lot.objects.bulk_create(
+            Lot(
+                event=event,
+                number=number,
+                deposit=deposit,
+                licence_type=LicenceType.EXPLORATION,
+                licence_term_years=6,
+                area_km2=Decimal("12.500"),
+                min_annual_work_expenditure=Decimal("25000000.00"),
+                starting_price=STARTING_PRICE,
+                bid_step=BID_STEP,
+                participation_fee=Decimal("1000000.00"),
+                guarantee_deposit=GUARANTEE_DEPOSIT,
+                application_deadline=now - timedelta(days=2),
+                starts_at=now - timedelta(hours=1),
+                # Far from the soft-close window: the run measures bidding, not extensions.
+                ends_at=now + timedelta(days=1),
+                hard_end=now + timedelta(days=1, hours=1),
+                status=Lot.Status.LIVE,
+            )
+            for number, deposit in enumerate(deposits, start=1)
+        )
+        lot_ids = [lot.pk for lot in lots]
+        hot, many = lot_ids[0], lot_ids[1 : 1 + MANY_LOTS]
+        fanout, floor_hot = lot_ids[1 + MANY_LOTS], lot_ids[2 + MANY_LOTS]
+        floor_many = lot_ids[3 + MANY_LOTS :]
+        if floor_many != list(range(floor_many[0], floor_many[-1] + 1)):
+            raise RuntimeError("pgbench picks the floor's lots by id range: they must be contiguous")
+
+        users = [_user(f"bench-{run}-bidder-{index}") for index in range(1, bidders + 1)]
+        companies = Company.objects.bulk_create(
+            Company(
+                legal_name=f"Bench Mining {run} {index} LLC",
+                country="KZ",
+                registration_number=f"BENCH-{run}-{index}",
+                tax_number=f"BENCH-{run}-{index}",
+                address="1 Bench Street, Astana",
+                contact_name="Bench",
+                contact_email="bench@example.com",
+                status=Company.Status.APPROVED,
+            )
+            for index in range(1, bidders + 1)
+        )
+        Representative.objects.bulk_create(
+            Representative(user=user, company=company)
+            for user, company in zip(users, companies, strict=True)
+        )
+        applications = Application.objects.bulk_create(
+            Application(
+                lot_id=lot_id,
+                company=company,
+                status=Application.Status.ADMITTED,
+                participant_number=number,
+                terms_accepted_at=now,
+                decided_at=now,
+            )
+            for lot_id in lot_ids
+            for number, company in enumerate(companies, start=1)
+        )
+        Payment.objects.bulk_create(
+            Payment(
+                application=application,
+                kind=Payment.Kind.GUARANTEE_DEPOSIT,
+                amount=GUARANTEE_DEPOSIT,
+                reference=f"BENCH-{run}-{application.pk}",
+                status=Payment.Status.RECEIVED,
+                received_at=now,
+            )
+            for application in applications
+        )
+        watcher = _user(f"bench-{run}-clerk", is_staff=True, is_superuser=True)
+        floor_application = next(a for a in applications if a.lot_id == floor_hot)
+    data = BenchData(
+        hot_lot=hot,
+        many_lots=many,
+        fanout_lot=fanout,
+        floor_hot_lot=floor_hot,
+        floor_many_lots=floor_many,
+        floor_application=floor_application.pk,
+        floor_user=users[0].pk,
+        bidder_sessions=[_session(user) for user in users],
+        watcher_session=_session(watcher),
+    )
+    connections.close_all()
+    return data
+
+
+def _user(username: str, **flags: bool) -> AbstractBaseUser:
+    user = get_user_model()(username=username, email=f"{username}@example.com", **flags)
+    # No password hashing: the bench logs in by writing sessions, never by a form.
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _session(user: AbstractBaseUser) -> str:
+    """Return the key of a server-side session logged in as the user (the sessionid cookie)."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return str(session.session_key)

@@ -1,0 +1,320 @@
+// The auction room: live state over the lot's websocket (DESIGN.md section 4), counted
+// down by the server's clock, bids sent with a client-made key so a retry never doubles.
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("room-config").textContent);
+  const text = JSON.parse(document.getElementById("room-strings").textContent);
+  const lang = document.documentElement.lang || "en";
+  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const ASTANA = "Asia/Almaty";
+  // Above this many steps over the current price, a bid asks for confirmation first.
+  const CONFIRM_ABOVE_STEPS = 10n;
+  const PING_EVERY_MS = 20000;
+  const PONG_WITHIN_MS = 10000;
+
+  const $ = (id) => document.getElementById(id);
+  const fill = (template, values) =>
+    template.replace(/%\((\w+)\)s/g, (match, name) => (name in values ? values[name] : match));
+
+  // Money is counted in BigInt cents: bonuses reach 10^16 tenge, past a double's exact range.
+  function toCents(value) {
+    const match = /^(\d{1,16})(?:[.,](\d{1,2}))?$/.exec(String(value).replace(/[\s\u00a0\u202f]/g, ""));
+    if (!match) return null;
+    return BigInt(match[1]) * 100n + BigInt((match[2] || "").padEnd(2, "0"));
+  }
+  function toDecimal(cents) {
+    const digits = cents.toString().padStart(3, "0");
+    return digits.slice(0, -2) + "." + digits.slice(-2);
+  }
+  const money = new Intl.NumberFormat(lang, { style: "currency", currency: "KZT" });
+  const formatKzt = (decimal) => money.format(decimal);
+
+  const astanaClock = new Intl.DateTimeFormat(lang, {
+    timeZone: ASTANA, dateStyle: "medium", timeStyle: "medium",
+  });
+  const astanaTime = new Intl.DateTimeFormat(lang, {
+    timeZone: ASTANA, hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+  const viewerClock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  function formatMoment(iso) {
+    const moment = new Date(iso);
+    let label = astanaClock.format(moment) + " AST";
+    if (viewerZone !== ASTANA) label += " (" + viewerClock.format(moment) + " " + viewerZone + ")";
+    return label;
+  }
+
+  let state = config.state;
+  let clockOffset = Date.parse(state.server_time) - Date.now();
+  const step = toCents(config.bid_step);
+  const pending = new Map(); // key -> amount (decimal string) awaiting an answer
+  let socket = null;
+  let retries = 0;
+  let pongTimer = null;
+  let refused = false;
+  let hasBid = false; // once this participant has bid, someone else leading means outbid
+
+  function participantLabel(number) {
+    const label = fill(text.participant, { number: number });
+    return number === config.participant_number ? text.you + " (" + label + ")" : label;
+  }
+
+  function render() {
+    const room = $("room");
+    room.dataset.status = state.status;
+    const status = $("room-status");
+    status.textContent = text.statuses[state.status] || state.status;
+    status.className = "status status-" + state.status;
+    $("room-price").textContent = state.current_price ? formatKzt(state.current_price) : text.noBids;
+    $("room-minimum").textContent = formatKzt(state.min_next_bid);
+    $("room-ends").textContent = formatMoment(state.ends_at);
+    $("room-count").textContent = String(state.bid_count);
+    $("room-step").textContent = formatKzt(config.bid_step);
+
+    const standing = $("room-standing");
+    const leaderNumber = state.recent_bids.length ? state.recent_bids[0].participant_number : null;
+    if (state.recent_bids.some((bid) => bid.participant_number === config.participant_number)) {
+      hasBid = true;
+    }
+    if (state.leader === null) {
+      standing.textContent = text.openingBid;
+      standing.dataset.standing = "none";
+    } else if (state.leader === "you") {
+      standing.textContent = text.leading;
+      standing.dataset.standing = "leading";
+    } else if (hasBid) {
+      standing.textContent = fill(text.outbid, { number: leaderNumber });
+      standing.dataset.standing = "outbid";
+    } else {
+      standing.textContent = fill(text.leaderIs, { number: leaderNumber });
+      standing.dataset.standing = "watching";
+    }
+
+    const rows = $("room-bids");
+    rows.replaceChildren();
+    if (!state.recent_bids.length) {
+      const row = rows.insertRow();
+      row.className = "empty";
+      const cell = row.insertCell();
+      cell.colSpan = 4;
+      cell.textContent = text.noBidsRow;
+    }
+    state.recent_bids.forEach(function (bid) {
+      const row = rows.insertRow();
+      if (bid.participant_number === config.participant_number) row.className = "mine";
+      const cells = [
+        String(bid.sequence), participantLabel(bid.participant_number),
+        formatKzt(bid.amount), astanaTime.format(new Date(bid.placed_at)),
+      ];
+      cells.forEach(function (value, index) {
+        const cell = row.insertCell();
+        cell.textContent = value;
+        if (index === 0 || index === 2) cell.className = "num";
+      });
+    });
+    renderClosed();
+    tick();
+  }
+
+  function renderClosed(message) {
+    const banner = $("room-closed");
+    let note = message || "";
+    if (!note && (state.status === "failed" || state.status === "cancelled")) {
+      note = fill(text.closedFailed, { reason: text.statuses[state.status] });
+    } else if (!note && state.status === "closed") {
+      note = text.closedAwarded;
+    }
+    banner.hidden = !note;
+    banner.textContent = note;
+    setBiddingOpen(isBiddingOpen());
+  }
+
+  function isBiddingOpen() {
+    const now = Date.now() + clockOffset;
+    return state.status === "live" && now < Date.parse(state.ends_at) && now >= Date.parse(state.starts_at);
+  }
+
+  function setBiddingOpen(open) {
+    const form = $("bid-form");
+    if (!form) return;
+    form.querySelectorAll("button, input").forEach(function (control) {
+      control.disabled = !open || (control.id === "bid-submit" && pending.size > 0);
+    });
+  }
+
+  function tick() {
+    const now = Date.now() + clockOffset;
+    const before = state.status === "published";
+    const target = Date.parse(before ? state.starts_at : state.ends_at);
+    const left = Math.max(0, target - now);
+    $("room-clock-label").textContent = before ? text.startsIn : text.timeLeft;
+    const seconds = Math.floor(left / 1000);
+    const days = Math.floor(seconds / 86400);
+    const clock = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
+      .map((part) => String(part).padStart(2, "0")).join(":");
+    const countdown = $("room-countdown");
+    countdown.textContent = (days ? days + " · " : "") + clock;
+    countdown.dataset.urgent = String(state.status === "live" && left < 60000);
+    if (state.status === "live" && left === 0 && $("room-closed").hidden) {
+      const banner = $("room-closed");
+      banner.hidden = false;
+      banner.textContent = text.ended;
+    }
+    setBiddingOpen(isBiddingOpen());
+  }
+
+  function applyState(next) {
+    // The channel layer may reorder broadcasts: an older version than ours is news already had.
+    if (next.version < state.version) return;
+    const extended = state.status === "live" && Date.parse(next.ends_at) > Date.parse(state.ends_at);
+    clockOffset = Date.parse(next.server_time) - Date.now();
+    state = next;
+    if (extended) {
+      const notice = $("room-extension");
+      notice.hidden = false;
+      notice.textContent = fill(text.extended, { time: formatMoment(next.ends_at) });
+    }
+    render();
+  }
+
+  function feedback(message, kind) {
+    const node = $("bid-feedback");
+    if (!node) return;
+    node.textContent = message;
+    node.dataset.kind = kind;
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "state":
+        applyState(frame);
+        break;
+      case "bid_accepted":
+        pending.delete(frame.key);
+        hasBid = true;
+        feedback(fill(text.accepted, { amount: formatKzt(frame.amount) }), "ok");
+        if ($("bid-amount")) $("bid-amount").value = "";
+        setBiddingOpen(isBiddingOpen());
+        break;
+      case "bid_rejected":
+        pending.delete(frame.key);
+        feedback(frame.message, "error");
+        setBiddingOpen(isBiddingOpen());
+        break;
+      case "closed":
+        if (frame.state) applyState(frame.state);
+        renderClosed(frame.message);
+        break;
+      case "pong":
+        clearTimeout(pongTimer);
+        clockOffset = Date.parse(frame.server_time) - Date.now();
+        break;
+      case "error":
+        if (["login_required", "not_admitted", "lot_not_found"].includes(frame.code)) {
+          refused = true;
+          setConnection("refused", frame.message);
+        } else {
+          feedback(frame.message, "error");
+        }
+        break;
+    }
+  }
+
+  function setConnection(kind, message) {
+    const node = $("room-connection");
+    node.dataset.state = kind;
+    node.textContent = message || text[kind] || "";
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + location.host + config.socket_path + "?lang=" + encodeURIComponent(lang));
+    setConnection(retries ? "reconnecting" : "connecting");
+    socket.addEventListener("open", function () {
+      retries = 0;
+      setConnection("connected");
+      // The snapshot on connect is the resync; bids unanswered before a drop are sent
+      // again with their own keys, so each is placed at most once.
+      pending.forEach(function (amount, key) {
+        socket.send(JSON.stringify({ type: "bid", amount: amount, key: key }));
+      });
+    });
+    socket.addEventListener("message", function (event) {
+      handle(JSON.parse(event.data));
+    });
+    socket.addEventListener("close", function () {
+      clearTimeout(pongTimer);
+      if (refused) return;
+      setConnection("reconnecting");
+      const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 500;
+      retries += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  // A socket that stops answering is closed and reopened: it never shows stale prices.
+  setInterval(function () {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: "ping" }));
+    clearTimeout(pongTimer);
+    pongTimer = setTimeout(function () { socket.close(); }, PONG_WITHIN_MS);
+  }, PING_EVERY_MS);
+
+  function sendBid(amount) {
+    const key = crypto.randomUUID();
+    pending.set(key, amount);
+    feedback(text.sending, "pending");
+    setBiddingOpen(isBiddingOpen());
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "bid", amount: amount, key: key }));
+    }
+  }
+
+  const form = $("bid-form");
+  if (form) {
+    const input = $("bid-amount");
+    const dialog = $("bid-confirm");
+    let confirmed = null;
+    form.querySelectorAll("[data-steps]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        const extra = BigInt(button.dataset.steps) - 1n;
+        input.value = toDecimal(toCents(state.min_next_bid) + extra * step);
+        input.focus();
+      });
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const cents = toCents(input.value);
+      if (cents === null || cents <= 0n) {
+        feedback(text.invalid, "error");
+        input.focus();
+        return;
+      }
+      const amount = toDecimal(cents);
+      const base = state.current_price ? toCents(state.current_price) : toCents(state.min_next_bid);
+      const steps = (cents - base) / step;
+      if (steps > CONFIRM_ABOVE_STEPS && confirmed !== amount) {
+        $("confirm-text").textContent = fill(text.confirm, {
+          amount: formatKzt(amount), steps: steps.toString(),
+        });
+        dialog.returnValue = "";
+        dialog.showModal();
+        return;
+      }
+      confirmed = null;
+      sendBid(amount);
+    });
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue === "confirm") {
+        confirmed = toDecimal(toCents(input.value));
+        form.requestSubmit();
+      } else {
+        input.focus();
+      }
+    });
+  }
+
+  render();
+  setInterval(tick, 250);
+  connect();
+})();

@@ -1,0 +1,179 @@
+"""Two participants bid against each other live, each in their own Chromium."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+
+from auctions.models import Application, Bid, Lot, Payment
+from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
+from bidders.tests.factories import RepresentativeFactory
+
+
+def admitted_bidder(lot: Lot, number: int, legal_name: str) -> AbstractBaseUser:
+    representative = RepresentativeFactory(company__legal_name=legal_name)
+    application = ApplicationFactory(
+        lot=lot,
+        company=representative.company,
+        status=Application.Status.ADMITTED,
+        participant_number=number,
+    )
+    PaymentFactory(
+        application=application,
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status=Payment.Status.RECEIVED,
+        received_at=timezone.now(),
+    )
+    return representative.user
+
+
+def signed_in(browser: Browser, live_server_url: str, user: AbstractBaseUser) -> BrowserContext:
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, timezone_id="Europe/Berlin", locale="en-GB"
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server_url}]
+    )
+    return context
+
+
+@pytest.fixture
+def live_lot(transactional_db: None) -> Lot:
+    now = timezone.now()
+    return LotFactory(
+        deposit__name="Kuirektykol",
+        status=Lot.Status.LIVE,
+        application_deadline=now - timedelta(days=2),
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+        hard_end=now + timedelta(hours=2),
+        soft_close_window=timedelta(minutes=5),
+        starting_price=Decimal("100000000.00"),
+        bid_step=Decimal("5000000.00"),
+    )
+
+
+def test_two_participants_bid_against_each_other_and_see_it_live(
+    browser: Browser, live_server_url: str, live_lot: Lot, screenshot: Callable
+) -> None:
+    first = signed_in(
+        browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline Critical Minerals")
+    ).new_page()
+    second = signed_in(
+        browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic Lanthanide AB")
+    ).new_page()
+    room = f"{live_server_url}/lots/{live_lot.pk}/room/"
+    for page in (first, second):
+        page.goto(room)
+        expect(page.locator("#room-connection")).to_have_attribute("data-state", "connected")
+        expect(page.locator("#room-standing")).to_contain_text("No bids yet")
+    expect(first.get_by_text("You are Participant 1")).to_be_visible()
+    expect(second.get_by_text("You are Participant 2")).to_be_visible()
+    screenshot("1-empty-room", of=first)
+
+    # Participant 1 opens at the starting price with the +1 step button.
+    first.get_by_role("button", name="+1 step").click()
+    expect(first.get_by_label("Your signature bonus offer, KZT")).to_have_value("100000000.00")
+    first.get_by_role("button", name="Place bid").click()
+    expect(first.locator("#bid-feedback")).to_contain_text("is accepted")
+    expect(first.locator("#room-standing")).to_have_text("You are leading.")
+    expect(second.locator("#room-price")).to_contain_text("100,000,000.00")
+    expect(second.locator("#room-standing")).to_have_text("Participant 1 leads.")
+    expect(second.locator("#room-minimum")).to_contain_text("105,000,000.00")
+
+    # Participant 2 answers five steps up; participant 1 sees it without reloading.
+    second.get_by_role("button", name="+5 steps").click()
+    expect(second.get_by_label("Your signature bonus offer, KZT")).to_have_value("125000000.00")
+    second.get_by_role("button", name="Place bid").click()
+    expect(second.locator("#room-standing")).to_have_text("You are leading.")
+    expect(first.locator("#room-price")).to_contain_text("125,000,000.00")
+    expect(first.locator("#room-standing")).to_have_text(
+        "You have been outbid: Participant 2 leads."
+    )
+    history = first.locator("#room-bids tr")
+    expect(history).to_have_count(2)
+    expect(history.first).to_contain_text("Participant 2")
+    expect(history.last).to_contain_text("You (Participant 1)")
+    screenshot("2-outbid", of=first)
+    screenshot("2-leading", of=second)
+
+    # A bid far above the price asks first; cancelling sends nothing.
+    first.get_by_label("Your signature bonus offer, KZT").fill("900000000")
+    first.get_by_role("button", name="Place bid").click()
+    dialog = first.get_by_role("dialog", name="Confirm a high bid")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("155 bid steps above the current price")
+    screenshot("3-confirm", of=first)
+    dialog.get_by_role("button", name="Change the amount").click()
+    expect(dialog).to_be_hidden()
+
+    # Too low: the server's refusal is shown, and nothing is stored.
+    first.get_by_label("Your signature bonus offer, KZT").fill("126000000")
+    first.get_by_role("button", name="Place bid").click()
+    expect(first.locator("#bid-feedback")).to_have_text(re.compile("The lowest bid now is"))
+    assert Bid.objects.filter(lot=live_lot).count() == 2
+
+
+def test_a_late_bid_extends_the_end_for_everyone(
+    browser: Browser, live_server_url: str, live_lot: Lot, screenshot: Callable
+) -> None:
+    two_minutes_left = timezone.now() + timedelta(minutes=2)
+    Lot.objects.filter(pk=live_lot.pk).update(ends_at=two_minutes_left)
+    first = signed_in(browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline")).new_page()
+    second = signed_in(browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic")).new_page()
+    room = f"{live_server_url}/lots/{live_lot.pk}/room/"
+    for page in (first, second):
+        page.goto(room)
+        expect(page.locator("#room-connection")).to_have_attribute("data-state", "connected")
+    expect(second.locator("#room-countdown")).to_have_attribute("data-urgent", "false")
+
+    first.get_by_label("Your signature bonus offer, KZT").fill("100000000")
+    first.get_by_role("button", name="Place bid").click()
+    for page in (first, second):
+        expect(page.locator("#room-extension")).to_contain_text("Extended: a late bid moved")
+    live_lot.refresh_from_db()
+    bid = Bid.objects.get(lot=live_lot)
+    assert live_lot.ends_at == bid.placed_at + timedelta(minutes=5) > two_minutes_left
+    for page in (first, second):
+        expect(page.locator("#room-countdown")).to_have_text(re.compile(r"^00:0[45]:\d\d$"))
+    screenshot("extended", of=second)
+
+
+def test_a_dropped_connection_resyncs_what_it_missed(
+    browser: Browser, live_server_url: str, live_lot: Lot
+) -> None:
+    first_context = signed_in(browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline"))
+    sockets: list[WebSocketRoute] = []
+
+    def pass_through(socket: WebSocketRoute) -> None:
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    first = first_context.new_page()
+    first.route_web_socket(re.compile(r"/ws/lots/"), pass_through)
+    second = signed_in(browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic")).new_page()
+    room = f"{live_server_url}/lots/{live_lot.pk}/room/"
+    first.goto(room)
+    second.goto(room)
+    expect(first.locator("#room-connection")).to_have_attribute("data-state", "connected")
+    expect(second.locator("#room-connection")).to_have_attribute("data-state", "connected")
+
+    sockets[0].close()
+    expect(first.locator("#room-connection")).not_to_have_attribute("data-state", "connected")
+    second.get_by_label("Your signature bonus offer, KZT").fill("100000000")
+    second.get_by_role("button", name="Place bid").click()
+    expect(second.locator("#room-standing")).to_have_text("You are leading.")
+
+    # The page reconnects by itself and its snapshot carries the bid it missed.
+    expect(first.locator("#room-connection")).to_have_attribute("data-state", "connected")
+    expect(first.locator("#room-price")).to_contain_text("100,000,000.00")
+    expect(first.locator("#room-standing")).to_have_text("Participant 2 leads.")
+    assert len(sockets) == 2
