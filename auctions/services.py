@@ -23,6 +23,12 @@ def required_payments(lot: Lot) -> dict[str, Decimal]:
     return {kind: amount for kind, amount in amounts.items() if amount > 0}
 
 
+def payment_reference(application: Application, kind: str) -> str:
+    """Return the reference a company quotes in its transfer: lot, application and kind."""
+    suffix = {Payment.Kind.PARTICIPATION_FEE: "F", Payment.Kind.GUARANTEE_DEPOSIT: "D"}[kind]
+    return f"NDR-{application.lot_id:05d}-{application.pk:06d}-{suffix}"
+
+
 @transaction.atomic
 def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) -> Application:
     """Apply for a published lot for the user's company, with the payments it owes.
@@ -54,13 +60,12 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
     if Application.objects.filter(lot=lot, company=company).exists():
         raise DomainError("already_applied", "Your company has already applied for this lot.")
     application = Application.objects.create(lot=lot, company=company, terms_accepted_at=now)
-    suffix = {Payment.Kind.PARTICIPATION_FEE: "F", Payment.Kind.GUARANTEE_DEPOSIT: "D"}
     Payment.objects.bulk_create(
         Payment(
             application=application,
             kind=kind,
             amount=amount,
-            reference=f"NDR-{lot.pk:05d}-{application.pk:06d}-{suffix[kind]}",
+            reference=payment_reference(application, kind),
         )
         for kind, amount in required_payments(lot).items()
     )

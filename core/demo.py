@@ -18,10 +18,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone, translation
 
-from auctions.models import AuctionEvent, LicenceType, Lot
-from auctions.services import publish_lot
+from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
+from auctions.services import payment_reference, publish_lot, required_payments
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
 from bidders.services import approve_company, upload_document
 from core.money import CENT
@@ -780,6 +781,35 @@ LOTS: tuple[LotRow, ...] = (
 )
 # fmt: on
 
+# --- A lot that is live now, so the auction room can be tried at once ---------------------
+
+LIVE_EVENT_CODE = "live-demonstration"
+LIVE_EVENT_NAME = {
+    "en": "Live demonstration auction",
+    "ru": "Демонстрационный аукцион в реальном времени",
+    "kk": "Нақты уақыттағы демонстрациялық аукцион",
+    "zh_hans": "实时演示拍卖",
+}
+LIVE_EVENT_DESCRIPTION = {
+    "en": "A lot that is live whenever the demo is loaded: log in as one of the first three "
+    "demo bidders and bid against the others in the auction room. Illustrative data.",
+    "ru": "Лот, торги по которому идут при каждой загрузке демо-данных: войдите как один из "
+    "первых трёх демо-участников и торгуйтесь с остальными. Условные данные.",
+    "kk": "Демо деректер жүктелген сайын сауда жүретін лот: алғашқы үш демо-қатысушының "
+    "бірі ретінде кіріп, басқаларымен сауда жасаңыз. Шартты деректер.",
+}
+# fmt: off
+LIVE_LOT = LotRow(
+    "KZ-JAM-0990", "jambyl", ("Kyzylkain", "Кызылкаин", "Қызылқайың"),
+    ("43.98", "70.95"), ("zhanatas", 64, "NE"), "au-quartz", ("prospecting", 1968, 1989),
+    "1989-09-01", (R("gold", "C2", "6.8", "t", "4.1"),),
+    E6, ("84.0", 36), "320",
+)
+# fmt: on
+LIVE_LOT_NUMBER = 1
+LIVE_FOR = timedelta(hours=2)
+LIVE_PARTICIPANTS = 3  # the first three demo companies; the fourth shows a refusal
+
 # --- People -------------------------------------------------------------------------------
 
 
@@ -918,6 +948,8 @@ class DemoSummary:
     first_deadline: datetime
     first_auction: datetime
     logins: tuple[Login, ...]
+    live_lot_id: int
+    live_lot_ends: datetime
     password: str = DEMO_PASSWORD
 
 
@@ -1225,6 +1257,77 @@ def _load_company(row: CompanyRow, decided_by: AbstractUser) -> Company:
     return company
 
 
+def _load_live_lot(
+    now: datetime,
+    regions: dict[str, Region],
+    minerals: dict[str, Mineral],
+    companies: list[Company],
+    decided_by: AbstractUser,
+) -> Lot:
+    """Return the demonstration lot, written live now unless one is still open.
+
+    It is written as if its application phase had passed (admitted participants, deposits
+    received): a demo cannot wait for a real deadline. Bids still go through the engine.
+    """
+    event = _upsert(
+        AuctionEvent,
+        {"code": LIVE_EVENT_CODE},
+        {
+            "kzt_per_usd": KZT_PER_USD,
+            **_translated("name", **LIVE_EVENT_NAME),
+            **_translated("description", **LIVE_EVENT_DESCRIPTION),
+        },
+    )
+    deposit = _load_deposit(LIVE_LOT, regions, minerals)
+    open_lot = deposit.lots.filter(status__in=[Lot.Status.PUBLISHED, Lot.Status.LIVE]).first()
+    if open_lot is not None:
+        return open_lot
+    licence_type, term = LIVE_LOT.licence
+    area, blocks = LIVE_LOT.area
+    number = (event.lots.aggregate(n=Max("number"))["n"] or 0) + LIVE_LOT_NUMBER
+    started = now - timedelta(minutes=1)
+    lot = Lot.objects.create(
+        event=event,
+        number=number,
+        deposit=deposit,
+        licence_type=licence_type,
+        licence_term_years=term,
+        area_km2=Decimal(area),
+        licensing_blocks=blocks,
+        **lot_terms(LIVE_LOT)._asdict(),
+        application_deadline=started - timedelta(days=1),
+        starts_at=started,
+        ends_at=started + LIVE_FOR,
+        hard_end=started + LIVE_FOR + HARD_END_AFTER,
+        soft_close_window=SOFT_CLOSE_WINDOW,
+        status=Lot.Status.LIVE,
+    )
+    Deposit.objects.filter(pk=deposit.pk).update(status=Deposit.Status.OFFERED)
+    for number, company in enumerate(companies[:LIVE_PARTICIPANTS], start=1):
+        application = Application.objects.create(
+            lot=lot,
+            company=company,
+            status=Application.Status.ADMITTED,
+            participant_number=number,
+            terms_accepted_at=started - timedelta(days=3),
+            decided_at=started - timedelta(hours=20),
+            decided_by=decided_by,
+        )
+        Payment.objects.bulk_create(
+            Payment(
+                application=application,
+                kind=kind,
+                amount=amount,
+                reference=payment_reference(application, kind),
+                status=Payment.Status.RECEIVED,
+                received_at=started - timedelta(days=2),
+                recorded_by=decided_by,
+            )
+            for kind, amount in required_payments(lot).items()
+        )
+    return lot
+
+
 def load_demo(now: datetime | None = None) -> DemoSummary:
     """Load or refresh the demo data in one transaction; safe to run again.
 
@@ -1263,6 +1366,7 @@ def load_demo(now: datetime | None = None) -> DemoSummary:
         }
         staff["clerk"].groups.add(clerks)
         companies = [_load_company(row, decided_by=staff["admin"]) for row in COMPANIES]
+        live_lot = _load_live_lot(now, regions, minerals, companies, decided_by=staff["admin"])
 
         lots = event.lots.all()
         return DemoSummary(
@@ -1281,6 +1385,8 @@ def load_demo(now: datetime | None = None) -> DemoSummary:
             new_lots=new_lots,
             first_deadline=lots.order_by("application_deadline").first().application_deadline,
             first_auction=lots.order_by("starts_at").first().starts_at,
+            live_lot_id=live_lot.pk,
+            live_lot_ends=live_lot.ends_at,
             logins=(
                 *(Login(row.username, row.role) for row in STAFF),
                 *(

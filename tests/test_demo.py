@@ -1,5 +1,6 @@
 """The demo loader: a realistic 50-lot auction, approved bidders and staff, safe to re-run."""
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -14,10 +15,12 @@ from django.db.models import Model
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from auctions.models import MAX_DEADLINE_TO_AUCTION, AuctionEvent, LicenceType, Lot
+from auctions.engine import place_bid
+from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, AuctionEvent, LicenceType, Lot
 from bidders import services as bidder_services
 from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
-from core.demo import DEMO_PASSWORD, EVENT_CODE, load_demo
+from core.demo import COMPANIES, DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE, load_demo
+from core.errors import DomainError
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 pytestmark = pytest.mark.django_db
@@ -62,14 +65,34 @@ def row_counts() -> dict[str, int]:
 
 
 def test_the_command_loads_one_event_with_fifty_published_lots(demo_output: str) -> None:
-    event = AuctionEvent.objects.get()
-    assert event.code == EVENT_CODE
+    event = AuctionEvent.objects.get(code=EVENT_CODE)
     assert event.kzt_per_usd == Decimal("505.00")
     assert event.name_ru and event.name_kk
     assert sorted(event.lots.values_list("number", flat=True)) == list(range(1, 51))
     assert set(event.lots.values_list("status", flat=True)) == {Lot.Status.PUBLISHED}
-    assert Deposit.objects.count() == 50
+    assert Deposit.objects.filter(lots__event=event).count() == 50
     assert set(Deposit.objects.values_list("status", flat=True)) == {Deposit.Status.OFFERED}
+
+
+def test_a_demonstration_lot_is_live_with_three_admitted_bidders(demo_output: str) -> None:
+    lot = Lot.objects.get(event__code=LIVE_EVENT_CODE)
+    now = timezone.now()
+    assert lot.status == Lot.Status.LIVE
+    assert lot.starts_at <= now < lot.ends_at <= lot.hard_end
+    assert lot.application_deadline < lot.starts_at
+    participants = lot.applications.filter(status=Application.Status.ADMITTED)
+    assert sorted(participants.values_list("participant_number", flat=True)) == [1, 2, 3]
+    for application in participants:
+        assert set(application.payments.values_list("status", flat=True)) == {"received"}
+    assert f"/lots/{lot.pk}/room/" in demo_output
+
+    # The first demo bidder can bid at once; the fourth company is not a participant.
+    first, fourth = (User.objects.get(email=COMPANIES[n].contact_email) for n in (0, 3))
+    outcome = place_bid(user=first, lot_id=lot.pk, amount=lot.starting_price, key=uuid.uuid4())
+    assert outcome.bid.participant_number == 1
+    with pytest.raises(DomainError) as refusal:
+        place_bid(user=fourth, lot_id=lot.pk, amount=lot.minimum_next_bid, key=uuid.uuid4())
+    assert refusal.value.code == "not_admitted"
 
 
 def test_every_region_of_kazakhstan_has_its_names_in_three_languages(demo_output: str) -> None:
@@ -120,7 +143,7 @@ def test_every_deposit_has_one_to_three_reserves_with_a_source(demo_output: str)
 
 def test_lot_amounts_and_schedules_follow_the_platform_rules(demo_output: str) -> None:
     now = timezone.now()
-    for lot in Lot.objects.all():
+    for lot in Lot.objects.filter(event__code=EVENT_CODE):
         assert lot.participation_fee == lot.starting_price / 100
         assert lot.starting_price / 100 <= lot.bid_step <= lot.starting_price / 20
         assert 0 < lot.guarantee_deposit < lot.starting_price

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, BrowserContext, WebSocketRoute, expect
 
 from auctions.models import Application, Bid, Lot, Payment
 from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
@@ -127,7 +127,9 @@ def test_a_late_bid_extends_the_end_for_everyone(
 ) -> None:
     two_minutes_left = timezone.now() + timedelta(minutes=2)
     Lot.objects.filter(pk=live_lot.pk).update(ends_at=two_minutes_left)
-    first = signed_in(browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline")).new_page()
+    first = signed_in(
+        browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline")
+    ).new_page()
     second = signed_in(browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic")).new_page()
     room = f"{live_server_url}/lots/{live_lot.pk}/room/"
     for page in (first, second):

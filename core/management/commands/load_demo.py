@@ -23,6 +23,12 @@ class Command(BaseCommand):
             f"  First application deadline {deadline:%Y-%m-%d %H:%M}, "
             f"first auction {auction:%Y-%m-%d %H:%M} (Astana time)"
         )
+        self.stdout.write(
+            f"  Live now: lot {summary.live_lot_id}'s auction room at "
+            f"/lots/{summary.live_lot_id}/room/ until "
+            f"{timezone.localtime(summary.live_lot_ends):%Y-%m-%d %H:%M} (Astana time); "
+            "the first three bidders below take part"
+        )
         self.stdout.write(f"Logins (password for all: {summary.password}):")
         width = max(len(login.login) for login in summary.logins)
         for login in summary.logins:
