@@ -119,8 +119,10 @@
   function renderClosed(message) {
     const banner = $("room-closed");
     let note = message || "";
-    if (!note && (state.status === "failed" || state.status === "cancelled")) {
-      note = fill(text.closedFailed, { reason: text.statuses[state.status] });
+    if (!note && state.status === "failed") {
+      note = text.closedFailed;
+    } else if (!note && state.status === "cancelled") {
+      note = text.closedCancelled;
     } else if (!note && state.status === "closed") {
       note = text.closedAwarded;
     }

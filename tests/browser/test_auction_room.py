@@ -179,3 +179,33 @@ def test_a_dropped_connection_resyncs_what_it_missed(
     expect(first.locator("#room-price")).to_contain_text("100,000,000.00")
     expect(first.locator("#room-standing")).to_have_text("Participant 2 leads.")
     assert len(sockets) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "current_price", "connected", "refusal"),
+    [
+        ("ru", "Текущая цена", "Подключено", "Минимальная ставка сейчас"),
+        ("kk", "Ағымдағы баға", "Қосылды", "Қазіргі ең төменгі ставка"),
+    ],
+    ids=["ru", "kk"],
+)
+def test_the_room_and_its_refusals_speak_the_page_language(
+    browser: Browser,
+    live_server_url: str,
+    live_lot: Lot,
+    screenshot: Callable,
+    language: str,
+    current_price: str,
+    connected: str,
+    refusal: str,
+) -> None:
+    page = signed_in(browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline"))
+    page = page.new_page()
+    page.goto(f"{live_server_url}/{language}/lots/{live_lot.pk}/room/")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_text(current_price)).to_be_visible()
+    expect(page.locator("#room-connection")).to_have_text(connected)
+    page.locator("#bid-amount").fill("1000")
+    page.locator("#bid-submit").click()
+    expect(page.locator("#bid-feedback")).to_contain_text(refusal)
+    screenshot(language, of=page)
