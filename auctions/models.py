@@ -57,6 +57,8 @@ class AuctionEvent(models.Model):
         help_text=_("Exchange rate used to report the event's totals in US dollars."),
     )
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    # Set once the participants have been emailed the published results: never twice.
+    results_notified_at = models.DateTimeField(_("results emailed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -86,9 +88,15 @@ class Lot(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Open for applications")
         LIVE = "live", _("Live")
+        PAUSED = "paused", _("Paused")
         CLOSED = "closed", _("Closed")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # Lots that hold their deposit: offered, running or paused.
+    OPEN_STATUSES = (Status.PUBLISHED, Status.LIVE, Status.PAUSED)
+    # Lots whose auction is over, one way or another.
+    FINISHED_STATUSES = (Status.CLOSED, Status.FAILED, Status.CANCELLED)
 
     class SingleParticipantRule(models.TextChoices):
         CANCEL = "cancel", _("Cancel the auction")
@@ -129,6 +137,8 @@ class Lot(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     status_reason = models.TextField(_("reason for the status"), blank=True)
+    # While paused, the time that was left: resuming gives it back in full.
+    paused_remaining = models.DurationField(_("time left when paused"), null=True, blank=True)
     current_price = money_field(_("current price, KZT"), null=True, blank=True)
     leader = models.ForeignKey(
         "Application",
@@ -152,7 +162,7 @@ class Lot(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["deposit"],
-                condition=Q(status__in=["published", "live"]),
+                condition=Q(status__in=["published", "live", "paused"]),
                 name="lot_one_open_per_deposit",
                 violation_error_message=_("This deposit is already offered in another open lot."),
             ),
@@ -329,6 +339,7 @@ class Payment(models.Model):
         REFUNDED = "refunded", _("Refunded")
         FORFEITED = "forfeited", _("Forfeited")
         APPLIED = "applied", _("Applied to the signature bonus")
+        REFUND_DUE = "refund_due", _("To be refunded")
 
     application = models.ForeignKey(
         Application,

@@ -9,6 +9,7 @@ LIVE_APPLICATION_STATUSES = [Application.Status.SUBMITTED, Application.Status.AD
 PUBLIC_LOT_STATUSES = [
     Lot.Status.PUBLISHED,
     Lot.Status.LIVE,
+    Lot.Status.PAUSED,
     Lot.Status.CLOSED,
     Lot.Status.FAILED,
     Lot.Status.CANCELLED,

@@ -202,7 +202,7 @@ def publish_lot(*, lot_id: int) -> Lot:
         raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
     if (
         deposit.lots.exclude(pk=lot.pk)
-        .filter(status__in=[Lot.Status.PUBLISHED, Lot.Status.LIVE])
+        .filter(status__in=Lot.OPEN_STATUSES)
         .exists()
     ):
         raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")

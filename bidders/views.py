@@ -31,7 +31,7 @@ from core.errors import DomainError
 from core.money import format_kzt
 
 # Lots in which an admitted participant may (or soon may) bid.
-BIDDING_LOT_STATUSES = frozenset({Lot.Status.PUBLISHED, Lot.Status.LIVE})
+BIDDING_LOT_STATUSES = frozenset(Lot.OPEN_STATUSES)
 OWNERS_PREFIX = "owners"
 
 

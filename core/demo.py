@@ -1279,7 +1279,7 @@ def _load_live_lot(
         },
     )
     deposit = _load_deposit(LIVE_LOT, regions, minerals)
-    open_lot = deposit.lots.filter(status__in=[Lot.Status.PUBLISHED, Lot.Status.LIVE]).first()
+    open_lot = deposit.lots.filter(status__in=Lot.OPEN_STATUSES).first()
     if open_lot is not None:
         return open_lot
     licence_type, term = LIVE_LOT.licence
