@@ -13,9 +13,11 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +97,27 @@ class LotConsumer(AsyncWebsocketConsumer):
             )
             await self._send_snapshot()
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Hand a message to its handler, without channels' hop to the database thread.
+
+        Channels (4.2+) first closes stale connections on the database thread before every
+        message: for a broadcast, one hop per socket through the one thread that also runs
+        every bid. Every database call here goes through `_call`, which looks after the
+        connection itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def lot_closed(self, event: dict[str, Any]) -> None:
+        """Tell this socket the lot is over, in its own language."""
+        with translation.override(self.language):
+            frame = live.closed_frame(
+                event["state"], event["outcome"], self.seat.participant_number
+            )
+        await self._send(frame)
+
     async def lot_state(self, event: dict[str, Any]) -> None:
         """Forward a broadcast state of the lot to this socket."""
         await self.send(text_data=live.state_frame(event["state"], self.seat.participant_number))
@@ -140,13 +163,32 @@ class LotConsumer(AsyncWebsocketConsumer):
 
         def in_language() -> T:
             with translation.override(self.language):
-                return function(*args, **kwargs)
+                return _keeping_connection(function, *args, **kwargs)
 
-        return await database_sync_to_async(in_language)()
+        return await sync_to_async(in_language)()
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):
             return str(message)
+
+
+def _keeping_connection(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a database function, keeping the thread's connection open unless it failed.
+
+    Every socket of a process does its database work on asgiref's one thread-sensitive
+    thread, so that thread's connection is never shared and is reused by the next call,
+    whoever makes it. Reconnecting for every call instead (CONN_MAX_AGE=0 with channels'
+    database_sync_to_async) cost more than the bid itself: a login and cold caches in a
+    new server process each time. A connection that saw an error is closed; the next call
+    opens a fresh one.
+    """
+    try:
+        return function(*args, **kwargs)
+    finally:
+        if connection.connection is not None and (
+            connection.errors_occurred or not connection.get_autocommit()
+        ):
+            connection.close()
 
 
 def _language_of(scope: dict[str, Any]) -> str:

@@ -15,12 +15,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live
+from auctions import live, tasks
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Application, Bid, Lot, Payment
+from auctions.models import Application, Bid, Lot, Payment, Result
 from bidders.models import Company
 from core.errors import DomainError
 from core.money import CENT, format_kzt
+from deposits.models import Deposit
 
 # Whole tenge up to 10^16 (the money columns' limit) with at most two decimals.
 AMOUNT_PATTERN = re.compile(r"\d{1,16}(\.\d{1,2})?")
@@ -78,6 +79,8 @@ def place_bid(*, user: AbstractBaseUser, lot_id: int, amount: object, key: objec
         outcome = _place_locked(user=user, lot_id=lot_id, amount=amount, key=key)
         if outcome.created:
             transaction.on_commit(lambda: live.broadcast_state(lot_id), robust=True)
+        if outcome.extended:
+            transaction.on_commit(lambda: tasks.schedule_close(lot_id), robust=True)
     return outcome
 
 
@@ -176,3 +179,173 @@ def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
             "not_admitted", _("Your company is not an admitted participant of this lot.")
         )
     return participant
+
+
+# --- Opening, pausing and closing ---------------------------------------------------------
+
+
+def open_lot(*, lot_id: int) -> Lot:
+    """Start a published lot's auction once its start time has come; else change nothing.
+
+    With two or more admitted participants the lot goes live. With one, the lot's rule
+    decides: cancel, or award the licence to that applicant at the starting price. With
+    none it fails. Safe to call twice or from two workers at once.
+    """
+    with transaction.atomic():
+        # Lock the lot: two sweeps opening it at once must decide once; an admission
+        # racing the opening is either counted or refused (it needs a published lot).
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        now = timezone.now()
+        if lot.status != Lot.Status.PUBLISHED or now < lot.starts_at:
+            return lot
+        admitted = list(
+            lot.applications.filter(status=Application.Status.ADMITTED).order_by(
+                "participant_number"
+            )
+        )
+        if len(admitted) >= 2:
+            lot.status = Lot.Status.LIVE
+        elif len(admitted) == 1 and (
+            lot.single_participant_rule == Lot.SingleParticipantRule.OFFER_AT_START
+        ):
+            lot.status = Lot.Status.CLOSED
+            lot.status_reason = _(
+                "Only one participant was admitted. Under the lot's rule the auction was not "
+                "held and the licence is offered to that participant at the starting price."
+            )
+            Result.objects.create(
+                lot=lot,
+                outcome=Result.Outcome.AWARDED,
+                winner=admitted[0],
+                winning_bonus=lot.starting_price,
+                bid_count=0,
+                closed_at=now,
+            )
+        elif len(admitted) == 1:
+            lot.status = Lot.Status.CANCELLED
+            lot.status_reason = _(
+                "Only one participant was admitted. Under the lot's rule the auction is "
+                "cancelled; the deposit can be offered again."
+            )
+        else:
+            lot.status = Lot.Status.FAILED
+            lot.status_reason = _("No participant was admitted; the deposit can be offered again.")
+            Result.objects.create(
+                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+            )
+        _save_status(lot, extra_fields=[])
+    return lot
+
+
+def close_lot(*, lot_id: int) -> Lot:
+    """Close a live lot whose end has passed, with its Result; else change nothing.
+
+    The highest bid wins; a lot without bids fails. Safe to call twice, from two workers
+    at once, or again after a crash (one transaction: all of it happened, or none).
+    """
+    with transaction.atomic():
+        # Lock the lot: the same lock every bid takes, so a bid is either in before the
+        # close (and in the result) or sees the lot closed and is refused.
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        now = timezone.now()
+        # Re-check under the lock: an extension may have moved the end since the sweep.
+        if lot.status != Lot.Status.LIVE or now < lot.ends_at:
+            return lot
+        if lot.bid_count == 0:
+            lot.status = Lot.Status.FAILED
+            lot.status_reason = _("No bids were placed; the deposit can be offered again.")
+            Result.objects.create(
+                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+            )
+        else:
+            lot.status = Lot.Status.CLOSED
+            Result.objects.create(
+                lot=lot,
+                outcome=Result.Outcome.AWARDED,
+                winner_id=lot.leader_id,
+                winning_bonus=lot.current_price,
+                bid_count=lot.bid_count,
+                closed_at=now,
+            )
+        _save_status(lot, extra_fields=[])
+    return lot
+
+
+def pause_lot(*, lot_id: int, reason: str) -> Lot:
+    """Pause a live lot on a technical failure, keeping the time it had left.
+
+    Raises DomainError: reason_required, lot_not_live.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("reason_required", _("Say why the lot is paused."))
+    with transaction.atomic():
+        # Lock the lot: a bid must not land between reading the time left and pausing.
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        now = timezone.now()
+        if lot.status != Lot.Status.LIVE or now >= lot.ends_at:
+            raise DomainError("lot_not_live", _("Only a running lot can be paused."))
+        lot.paused_remaining = lot.ends_at - now
+        lot.status = Lot.Status.PAUSED
+        lot.status_reason = reason
+        _save_status(lot, extra_fields=["paused_remaining"])
+    return lot
+
+
+def resume_lot(*, lot_id: int) -> Lot:
+    """Resume a paused lot with the time it had left; the hard end moves by the pause.
+
+    Raises DomainError: lot_not_paused.
+    """
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        if lot.status != Lot.Status.PAUSED:
+            raise DomainError("lot_not_paused", _("The lot is not paused."))
+        new_end = timezone.now() + lot.paused_remaining
+        lot.hard_end += new_end - lot.ends_at
+        lot.ends_at = new_end
+        lot.paused_remaining = None
+        lot.status = Lot.Status.LIVE
+        lot.status_reason = ""
+        _save_status(lot, extra_fields=["paused_remaining", "ends_at", "hard_end"])
+    return lot
+
+
+def cancel_lot(*, lot_id: int, reason: str) -> Lot:
+    """Cancel a published, live or paused lot with a reason; its bids stay on record.
+
+    Raises DomainError: reason_required, lot_finished.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("reason_required", _("Say why the lot is cancelled."))
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        if lot.status not in Lot.OPEN_STATUSES:
+            raise DomainError(
+                "lot_finished",
+                _("Lot %(number)s is already %(status)s.")
+                % {"number": lot.number, "status": lot.get_status_display().lower()},
+            )
+        lot.status = Lot.Status.CANCELLED
+        lot.status_reason = reason
+        lot.paused_remaining = None
+        _save_status(lot, extra_fields=["paused_remaining"])
+    return lot
+
+
+def _save_status(lot: Lot, *, extra_fields: list[str]) -> None:
+    """Save a change of the lot's status, free a deposit it no longer holds, and tell
+    every socket of the lot after commit; a finished lot is settled by a task."""
+    lot.version += 1
+    lot.save(update_fields=["status", "status_reason", "version", *extra_fields])
+    if lot.status in (Lot.Status.FAILED, Lot.Status.CANCELLED):
+        Deposit.objects.filter(pk=lot.deposit_id).update(status=Deposit.Status.AVAILABLE)
+    lot_id = lot.pk
+    if lot.status in Lot.FINISHED_STATUSES:
+        transaction.on_commit(lambda: live.broadcast_closed(lot_id), robust=True)
+        transaction.on_commit(lambda: tasks.settle_finished_lot.delay(lot_id), robust=True)
+    else:
+        transaction.on_commit(lambda: live.broadcast_state(lot_id), robust=True)
+    if lot.status == Lot.Status.LIVE:
+        transaction.on_commit(lambda: tasks.schedule_close(lot_id), robust=True)

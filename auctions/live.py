@@ -3,6 +3,7 @@ it, how it is built from the database, and how it reaches every socket of the lo
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -11,8 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions.models import Application, Bid, Lot
+from auctions.models import Application, Bid, Lot, Result
 from core.errors import DomainError
+from core.money import format_kzt
 
 RECENT_BIDS = 10
 
@@ -84,6 +86,7 @@ def lot_state(lot_id: int) -> dict[str, Any]:
         "min_next_bid": _amount(lot.minimum_next_bid),
         "leader_number": recent[0]["participant_number"] if lot.leader_id and recent else None,
         "bid_count": lot.bid_count,
+        "status_reason": lot.status_reason,
         "starts_at": lot.starts_at.isoformat(),
         "ends_at": lot.ends_at.isoformat(),
         "hard_end": lot.hard_end.isoformat(),
@@ -147,6 +150,67 @@ def broadcast_state(lot_id: int) -> None:
     """Send the lot's committed state to every socket of the lot."""
     async_to_sync(get_channel_layer().group_send)(
         group_name(lot_id), {"type": "lot.state", "state": lot_state(lot_id)}
+    )
+
+
+def lot_outcome(lot_id: int) -> dict[str, Any]:
+    """Return how a finished lot ended, the winner as a number."""
+    lot = Lot.objects.select_related("result", "result__winner").get(pk=lot_id)
+    result = getattr(lot, "result", None)
+    awarded = result is not None and result.outcome == Result.Outcome.AWARDED
+    return {
+        "status": lot.status,
+        "outcome": result.outcome if result is not None else lot.status,
+        "reason": lot.status_reason,
+        "winner_number": result.winner.participant_number if awarded else None,
+        "winning_bonus": _amount(result.winning_bonus) if awarded else None,
+        "bid_count": lot.bid_count,
+    }
+
+
+def closed_frame(
+    state: dict[str, Any], outcome: dict[str, Any], participant_number: int | None
+) -> dict[str, Any]:
+    """Return the close as one viewer is told it, in the active language."""
+    winner = outcome["winner_number"]
+    if outcome["outcome"] == Result.Outcome.AWARDED and winner == participant_number:
+        message = _("The auction is over: you won with %(amount)s.") % {
+            "amount": format_kzt(Decimal(outcome["winning_bonus"]))
+        }
+    elif outcome["outcome"] == Result.Outcome.AWARDED:
+        message = _("The auction is over: Participant %(number)s won with %(amount)s.") % {
+            "number": winner,
+            "amount": format_kzt(Decimal(outcome["winning_bonus"])),
+        }
+    elif outcome["status"] == Lot.Status.CANCELLED:
+        message = _("The lot was cancelled: %(reason)s") % {"reason": outcome["reason"]}
+    else:
+        message = _("The auction is over without a winner: %(reason)s") % {
+            "reason": outcome["reason"]
+        }
+    if winner is None:
+        leader = None
+    elif winner == participant_number:
+        leader = "you"
+    else:
+        leader = f"Participant {winner}"
+    return {
+        "type": "closed",
+        "lot": state["lot"],
+        "outcome": outcome["outcome"],
+        "winner": leader,
+        "winning_bonus": outcome["winning_bonus"],
+        "bid_count": outcome["bid_count"],
+        "message": message,
+        "state": personal_state(state, participant_number),
+    }
+
+
+def broadcast_closed(lot_id: int) -> None:
+    """Tell every socket of the lot that it is over, with its outcome and final state."""
+    async_to_sync(get_channel_layer().group_send)(
+        group_name(lot_id),
+        {"type": "lot.closed", "state": lot_state(lot_id), "outcome": lot_outcome(lot_id)},
     )
 
 

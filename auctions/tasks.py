@@ -1,9 +1,13 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
+from django.db import OperationalError
+from django.utils import timezone
 
-from auctions.models import Application
+from auctions import engine
+from auctions.models import Application, Lot
 from bidders.tasks import company_recipients
 
 
@@ -30,3 +34,43 @@ def send_application_decision(application_id: int) -> None:
         from_email=None,
         recipient_list=company_recipients(application.company),
     )
+
+
+# --- The auction clock: opening and closing lots --------------------------------------------
+
+
+@shared_task
+def sweep_lots() -> dict[str, int]:
+    """Open every published lot whose start has come and close every live lot whose end
+    has passed; the beat runs this every few seconds."""
+    now = timezone.now()
+    due_to_open = Lot.objects.filter(status=Lot.Status.PUBLISHED, starts_at__lte=now)
+    due_to_close = Lot.objects.filter(status=Lot.Status.LIVE, ends_at__lte=now)
+    opened = [engine.open_lot(lot_id=pk) for pk in due_to_open.values_list("pk", flat=True)]
+    closed = [engine.close_lot(lot_id=pk) for pk in due_to_close.values_list("pk", flat=True)]
+    return {"opened": len(opened), "closed": len(closed)}
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def close_lot_when_due(lot_id: int) -> None:
+    """Close the lot if its end has passed; an extension since leaves it for later."""
+    engine.close_lot(lot_id=lot_id)
+
+
+def schedule_close(lot_id: int) -> None:
+    """Queue a close for the lot's current end, so it closes on the second, not at the
+    next sweep. Embedded mode runs tasks at once, so there the sweep does it."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    ends_at = Lot.objects.values_list("ends_at", flat=True).get(pk=lot_id)
+    close_lot_when_due.apply_async(args=[lot_id], eta=ends_at)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def settle_finished_lot(lot_id: int) -> None:
+    """Offer the licence to the winner and release the other deposits; repeatable."""
+    # Licensing builds on auctions, so it is imported when the task runs, never when
+    # auctions is loaded.
+    from licensing.services import settle_lot
+
+    settle_lot(lot_id=lot_id)

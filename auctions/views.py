@@ -68,6 +68,10 @@ def room_strings() -> dict[str, object]:
         "closedAwarded": _("The lot is closed. The result is published after the event."),
         "closedFailed": _("The lot failed: it had no valid bids or too few participants."),
         "closedCancelled": _("The lot was cancelled."),
+        "paused": _(
+            "The auction is paused by the ministry: %(reason)s The time left is kept and "
+            "given back when it resumes."
+        ),
         "confirm": _("%(amount)s is %(steps)s bid steps above the current price. Place it?"),
         "sending": _("Sending your bid…"),
         "accepted": _("Your bid of %(amount)s is accepted."),

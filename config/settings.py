@@ -139,7 +139,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With late acks, Redis redelivers a task unacknowledged this long: well above any task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Lots open and close by this sweep (plus a task queued for each lot's end); the
+    # services re-check every time under the lot's lock, so a late or double run is harmless.
+    "sweep-lots": {"task": "auctions.tasks.sweep_lots", "schedule": 5.0},
+}
 
 # --- Live auctions ----------------------------------------------------------------------
 # Bids one bidder may send, per websocket connection and per API user: "N/s" or "N/m".

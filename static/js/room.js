@@ -52,6 +52,7 @@
   let retries = 0;
   let pongTimer = null;
   let refused = false;
+  let closedMessage = ""; // how the server said the lot ended, in the page's language
   let hasBid = false; // once this participant has bid, someone else leading means outbid
 
   function participantLabel(number) {
@@ -118,8 +119,11 @@
 
   function renderClosed(message) {
     const banner = $("room-closed");
-    let note = message || "";
-    if (!note && state.status === "failed") {
+    if (message) closedMessage = message;
+    let note = closedMessage;
+    if (state.status === "paused") {
+      note = fill(text.paused, { reason: state.status_reason || "" });
+    } else if (!note && state.status === "failed") {
       note = text.closedFailed;
     } else if (!note && state.status === "cancelled") {
       note = text.closedCancelled;
@@ -155,7 +159,8 @@
     const clock = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
       .map((part) => String(part).padStart(2, "0")).join(":");
     const countdown = $("room-countdown");
-    countdown.textContent = (days ? days + " · " : "") + clock;
+    const running = state.status === "live" || state.status === "published";
+    countdown.textContent = running ? (days ? days + " · " : "") + clock : "—";
     countdown.dataset.urgent = String(state.status === "live" && left < 60000);
     if (state.status === "live" && left === 0 && $("room-closed").hidden) {
       const banner = $("room-closed");
