@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
-from auctions import selectors, services
-from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
+from auctions import engine, selectors, services
+from auctions.models import Application, AuctionEvent, Bid, LiveLot, Lot, Payment, Result
 from auctions.resources import LotResource
 from core.admin_actions import apply_to_each, ask_reason_then
 
@@ -44,12 +44,24 @@ class MineralFilter(admin.SimpleListFilter):
         return queryset
 
 
+def is_identity_hidden(application: Application) -> bool:
+    """While a lot runs, staff too see its participants by number only (DESIGN.md)."""
+    return application.lot.status in (Lot.Status.LIVE, Lot.Status.PAUSED)
+
+
+@admin.display(description=_("company"))
+def company_identity(application: Application) -> str:
+    if is_identity_hidden(application):
+        return str(_("Hidden while the lot is live"))
+    return application.company.legal_name
+
+
 class ApplicationInline(admin.TabularInline):
     model = Application
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["participant_number", "company", "status", "submitted_at"]
+    fields = ["participant_number", company_identity, "status", "submitted_at"]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
@@ -89,7 +101,7 @@ class LotAdmin(ImportExportModelAdmin):
     autocomplete_fields = ["deposit"]
     readonly_fields = ["status", "status_reason", "current_price", "leader", "version", "bid_log"]
     inlines = [ApplicationInline]
-    actions = ["publish"]
+    actions = ["publish", "cancel"]
     fieldsets = [
         (None, {"fields": ["event", "number", "deposit", "status", "status_reason"]}),
         (
@@ -162,6 +174,97 @@ class LotAdmin(ImportExportModelAdmin):
             str(_("Published")),
         )
 
+    @admin.action(description=_("Cancel selected lots (with a reason)"), permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Lot]) -> TemplateResponse | None:
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=str(_("Cancel lots")),
+            service=lambda lot, reason: engine.cancel_lot(lot_id=lot.pk, reason=reason),
+            done=str(_("Cancelled")),
+        )
+
+
+@admin.register(LiveLot)
+class LiveLotAdmin(admin.ModelAdmin):
+    """Running and paused lots at a glance; participants appear by number only."""
+
+    change_list_template = "admin/auctions/livelot/change_list.html"
+    list_display = [
+        "number",
+        "event",
+        "deposit",
+        "status",
+        "current_price",
+        "leading_participant",
+        "bid_count",
+        "ends_at",
+        "hard_end",
+        "room",
+    ]
+    list_display_links = None
+    list_select_related = ["event", "deposit", "leader"]
+    ordering = ["ends_at"]
+    actions = ["pause", "resume", "cancel"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LiveLot]:
+        return super().get_queryset(request).filter(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: LiveLot | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LiveLot | None = None) -> bool:
+        # The monitor changes lots only through its actions, each a service call.
+        return obj is None and request.user.has_perm("auctions.change_lot")
+
+    @admin.display(description=_("leading"))
+    def leading_participant(self, lot: LiveLot) -> str:
+        if lot.leader is None:
+            return "—"
+        return str(_("Participant %(number)s") % {"number": lot.leader.participant_number})
+
+    @admin.display(description=_("room"))
+    def room(self, lot: LiveLot) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("auctions:room", args=[lot.pk]), _("Watch")
+        )
+
+    @admin.action(description=_("Pause selected lots (with a reason)"), permissions=["change"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[LiveLot]) -> TemplateResponse | None:
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=str(_("Pause lots")),
+            service=lambda lot, reason: engine.pause_lot(lot_id=lot.pk, reason=reason),
+            done=str(_("Paused")),
+        )
+
+    @admin.action(description=_("Resume selected lots"), permissions=["change"])
+    def resume(self, request: HttpRequest, queryset: QuerySet[LiveLot]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda lot: engine.resume_lot(lot_id=lot.pk),
+            str(_("Resumed")),
+        )
+
+    @admin.action(description=_("Cancel selected lots (with a reason)"), permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[LiveLot]) -> TemplateResponse | None:
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=str(_("Cancel lots")),
+            service=lambda lot, reason: engine.cancel_lot(lot_id=lot.pk, reason=reason),
+            done=str(_("Cancelled")),
+        )
+
 
 class PaymentInline(admin.TabularInline):
     model = Payment
@@ -179,7 +282,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
         "lot",
-        "company",
+        company_identity,
         "status",
         "participant_number",
         "payments_received",
@@ -192,7 +295,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     readonly_fields = [
         "affiliation_warning",
         "lot",
-        "company",
+        company_identity,
         "status",
         "participant_number",
         "rejection_reason",
@@ -201,6 +304,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         "decided_at",
         "decided_by",
     ]
+    # Every field is shown read-only, the company as the monitor allows: nothing here is
+    # edited by hand.
+    fields = readonly_fields
     inlines = [PaymentInline]
     actions = ["admit", "reject"]
 
@@ -225,6 +331,8 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("affiliated applicants"))
     def affiliation_warning(self, application: Application) -> str:
+        if is_identity_hidden(application):
+            return str(_("Hidden while the lot is live"))
         rivals = list(selectors.affiliated_rivals(application))
         if not rivals:
             return str(_("None: no other applicant of this lot shares a beneficial owner."))

@@ -245,6 +245,15 @@ class Lot(models.Model):
         return self.status == self.Status.PUBLISHED and timezone.now() < self.application_deadline
 
 
+class LiveLot(Lot):
+    """The ministry's live monitor: running and paused lots, participants by number only."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("live lot")
+        verbose_name_plural = _("live monitor")
+
+
 class Application(models.Model):
     """A company's request to take part in a lot; admitted ones bid under a number."""
 

@@ -200,6 +200,7 @@ def test_publish_action_opens_a_draft_lot(staff_client) -> None:
         "auctions_payment",
         "auctions_bid",
         "auctions_result",
+        "auctions_livelot",
         "licensing_licence",
     ],
 )
@@ -208,6 +209,7 @@ def test_every_admin_list_and_add_page_renders(staff_client, model: str, bid) ->
     add = staff_client.get(reverse(f"admin:{model}_add"))
     # Applications, payments, bids and results come from bidders and services, never a form.
     written_elsewhere = {
+        "auctions_livelot",
         "auctions_application",
         "auctions_payment",
         "auctions_bid",
