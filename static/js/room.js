@@ -67,12 +67,15 @@
     status.textContent = text.statuses[state.status] || state.status;
     status.className = "status status-" + state.status;
     $("room-price").textContent = state.current_price ? formatKzt(state.current_price) : text.noBids;
-    $("room-minimum").textContent = formatKzt(state.min_next_bid);
+    const finished = ["closed", "failed", "cancelled"].includes(state.status);
+    $("room-minimum").textContent = finished ? "—" : formatKzt(state.min_next_bid);
     $("room-ends").textContent = formatMoment(state.ends_at);
     $("room-count").textContent = String(state.bid_count);
     $("room-step").textContent = formatKzt(config.bid_step);
 
     const standing = $("room-standing");
+    // Once the lot is over, the closing notice says who won; "leading" no longer applies.
+    standing.hidden = finished;
     const leaderNumber = state.recent_bids.length ? state.recent_bids[0].participant_number : null;
     if (state.recent_bids.some((bid) => bid.participant_number === config.participant_number)) {
       hasBid = true;
