@@ -7,7 +7,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 
 from auctions.models import Application, Lot, Payment
-from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
+from auctions.tests.factories import (
+    ApplicationFactory,
+    LiveLotFactory,
+    LotFactory,
+    PaymentFactory,
+    admit,
+    admitted_representative,
+)
 from bidders.models import Company
 from bidders.tests.factories import (
     CompanyFactory,
@@ -71,6 +78,63 @@ def submitted_application(approved_company: Company, published_lot: Lot) -> Appl
         amount=published_lot.guarantee_deposit,
     )
     return application
+
+
+@pytest.fixture
+def live_lot() -> Lot:
+    """A lot taking bids: started a minute ago, ends in an hour, five-minute soft close."""
+    return LiveLotFactory()
+
+
+@pytest.fixture
+def admitted_bidder(
+    bidder_user: AbstractBaseUser, approved_company: Company, live_lot: Lot
+) -> AbstractBaseUser:
+    """Ridgeline's representative: Participant 1 of the live lot, deposit received."""
+    admit(approved_company, live_lot, 1)
+    return bidder_user
+
+
+@pytest.fixture
+def rival_bidder(live_lot: Lot) -> AbstractBaseUser:
+    """Steppe Lithium's representative: Participant 2 of the live lot, deposit received."""
+    return admitted_representative(
+        live_lot, 2, username="steppe", legal_name="Steppe Lithium LLP", country="KZ"
+    )
+
+
+@pytest.fixture
+def bidder_without_deposit(live_lot: Lot) -> AbstractBaseUser:
+    """Participant 3 of the live lot: admitted, but its guarantee deposit is still awaited."""
+    return admitted_representative(
+        live_lot,
+        3,
+        username="altai",
+        deposit_status=Payment.Status.AWAITING,
+        legal_name="Altai Tungsten LLP",
+        country="KZ",
+    )
+
+
+@pytest.fixture
+def suspended_bidder(live_lot: Lot) -> AbstractBaseUser:
+    """Participant 4 of the live lot, whose company staff suspended after admitting it."""
+    return admitted_representative(
+        live_lot,
+        4,
+        username="caspian",
+        legal_name="Caspian Copper Ltd",
+        country="GB",
+        status=Company.Status.SUSPENDED,
+        status_reason="Sanctions screening pending.",
+    )
+
+
+@pytest.fixture
+def non_participant() -> AbstractBaseUser:
+    """The representative of an approved company that never applied for the live lot."""
+    company = CompanyFactory(legal_name="Baikal Gold LLC", country="MN")
+    return RepresentativeFactory(company=company, user__username="baikal").user
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -1,5 +1,6 @@
 """The applications API: the caller's company applies for lots and sees what it owes."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -20,6 +21,7 @@ from auctions.serializers import (
 )
 from bidders.api import NO_COMPANY, NOT_LOGGED_IN, company_of_caller
 from core.api_errors import ErrorSerializer
+from core.errors import DomainError
 
 TAG = "applications"
 LIVE_TAG = "live auction"
@@ -160,7 +162,9 @@ class BidView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Place a bid for the caller's company."""
-        data = request.data if isinstance(request.data, dict) else {}
+        if not isinstance(request.data, dict):
+            raise DomainError("malformed", _("Send a JSON object with an amount and a key."))
+        data = request.data
         outcome = engine.place_bid(
             user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
         )

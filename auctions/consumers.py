@@ -67,7 +67,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = json.loads(text_data or "", parse_float=Decimal)
-        except ValueError:
+        except (ValueError, RecursionError):
             message = None
         kind = message.get("type") if isinstance(message, dict) else None
         try:

@@ -23,8 +23,10 @@ from core.errors import DomainError
 from core.money import CENT, format_kzt
 from deposits.models import Deposit
 
-# Whole tenge up to 10^16 (the money columns' limit) with at most two decimals.
-AMOUNT_PATTERN = re.compile(r"\d{1,16}(\.\d{1,2})?")
+# Up to 10^13 tenge (a thousand times any signature bonus ever paid) with at most two
+# decimals: 15 significant digits, which SQLite too stores exactly, so the amount stored
+# is always the amount hashed. ASCII digits only.
+AMOUNT_PATTERN = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
 
 
 @dataclass(frozen=True)
