@@ -12,13 +12,15 @@ from auctions import engine, selectors, services
 from auctions.models import Application, AuctionEvent, Bid, LiveLot, Lot, Payment, Result
 from auctions.resources import LotResource
 from core.admin_actions import apply_to_each, ask_reason_then
+from core.money import format_kzt, format_usd
 
 
 @admin.register(AuctionEvent)
 class AuctionEventAdmin(TranslationAdmin):
     list_display = ["name", "code", "lot_count", "kzt_per_usd", "results_published_at"]
     search_fields = ["name", "code"]
-    readonly_fields = ["results_published_at"]
+    readonly_fields = ["results_published_at", "results_notified_at", "results_totals"]
+    actions = ["publish_results"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuctionEvent]:
         return super().get_queryset(request).annotate(lot_count=Count("lots"))
@@ -27,6 +29,44 @@ class AuctionEventAdmin(TranslationAdmin):
     def lot_count(self, event: AuctionEvent) -> str:
         url = reverse("admin:auctions_lot_changelist") + f"?event__id__exact={event.pk}"
         return format_html('<a href="{}">{}</a>', url, event.lot_count)
+
+    @admin.display(description=_("results in figures"))
+    def results_totals(self, event: AuctionEvent) -> str:
+        if event.pk is None:
+            return "—"
+        totals = selectors.event_totals(event.pk)
+        usd = format_usd(totals.bonus_usd) if totals.bonus_usd is not None else _("no rate set")
+        return format_html(
+            '{}: {} · {}: {} · {}: {} · {}: {}<br>{}: {} ({})<br><a href="{}">{}</a>',
+            _("offered"),
+            totals.lots_offered,
+            _("awarded"),
+            totals.lots_awarded,
+            _("failed"),
+            totals.lots_failed,
+            _("not finished"),
+            totals.lots_unfinished,
+            _("signature bonuses"),
+            format_kzt(totals.bonus_kzt),
+            usd,
+            reverse("auctions:event_results", args=[event.code]),
+            _("Open the results page (a preview until published)"),
+        )
+
+    @admin.action(
+        description=_("Publish results (lots not finished yet stay hidden until they finish)"),
+        permissions=["change"],
+    )
+    def publish_results(self, request: HttpRequest, queryset: QuerySet[AuctionEvent]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda event: services.publish_results(
+                event_id=event.pk, published_by=request.user, early=True
+            ),
+            str(_("Results published")),
+        )
 
 
 class MineralFilter(admin.SimpleListFilter):
@@ -401,7 +441,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "received_at",
         "recorded_by",
     ]
-    actions = ["mark_received"]
+    actions = ["mark_received", "record_refund"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -419,6 +459,20 @@ class PaymentAdmin(admin.ModelAdmin):
                 payment_id=payment.pk, recorded_by=request.user
             ),
             str(_("Marked received")),
+        )
+
+    @admin.action(description=_("Record selected deposits as refunded"), permissions=["change"])
+    def record_refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        # Licensing builds on auctions, so it is imported when used, never when auctions
+        # is loaded.
+        from licensing.services import record_refund
+
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda payment: record_refund(payment_id=payment.pk, recorded_by=request.user),
+            str(_("Refunded")),
         )
 
 

@@ -7,10 +7,23 @@ amount to exactly two decimals and the time in UTC with microseconds.
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.money import CENT
 
+if TYPE_CHECKING:
+    from auctions.models import Bid
+
 GENESIS_HASH = "0" * 64
+# What a published bid log lists per bid, in this order: exactly the hash's inputs and it.
+BID_LOG_FIELDS = ("sequence", "participant_number", "amount", "placed_at", "prev_hash", "hash")
+# Published with every bid log, so a reader needs nothing else to check it.
+FORMULA = (
+    "hash = lowercase hex SHA-256 of the UTF-8 string "
+    "prev_hash|lot_id|sequence|participant_number|amount|placed_at, where prev_hash is the "
+    "previous bid's hash (64 zeros for the first bid), amount has exactly two decimals and "
+    "placed_at is the server time in UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ"
+)
 
 
 def format_amount(amount: Decimal) -> str:
@@ -44,3 +57,16 @@ def bid_hash(
         ]
     )
     return hashlib.sha256(message.encode()).hexdigest()
+
+
+def bid_log_entry(bid: "Bid") -> dict[str, int | str]:
+    """Return a bid as the published log lists it: the fields of BID_LOG_FIELDS, hash inputs
+    written exactly as they were hashed."""
+    return {
+        "sequence": bid.sequence,
+        "participant_number": bid.participant_number,
+        "amount": format_amount(bid.amount),
+        "placed_at": format_placed_at(bid.placed_at),
+        "prev_hash": bid.prev_hash,
+        "hash": bid.hash,
+    }

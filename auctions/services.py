@@ -1,15 +1,23 @@
+import logging
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from auctions import tasks
-from auctions.models import Application, LicenceType, Lot, Payment
+from auctions import selectors, tasks
+from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
 from bidders.models import Company
+from bidders.tasks import company_recipients
 from core.errors import DomainError
+from core.money import format_kzt
 from deposits.models import Deposit, Reserve
+
+logger = logging.getLogger(__name__)
 
 ADMISSION_LOT_STATUSES = (Lot.Status.PUBLISHED,)
 
@@ -200,11 +208,7 @@ def publish_lot(*, lot_id: int) -> Lot:
         )
     if deposit.status == Deposit.Status.LICENSED:
         raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
-    if (
-        deposit.lots.exclude(pk=lot.pk)
-        .filter(status__in=Lot.OPEN_STATUSES)
-        .exists()
-    ):
+    if deposit.lots.exclude(pk=lot.pk).filter(status__in=Lot.OPEN_STATUSES).exists():
         raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
     if (
         lot.licence_type == LicenceType.PRODUCTION
@@ -219,3 +223,149 @@ def publish_lot(*, lot_id: int) -> Lot:
     deposit.status = Deposit.Status.OFFERED
     deposit.save(update_fields=["status"])
     return lot
+
+
+# --- Results ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publish_results(
+    *, event_id: int, published_by: AbstractBaseUser | None = None, early: bool = False
+) -> AuctionEvent:
+    """Publish an event's results and email its participants after commit.
+
+    Publishes only once every offered (non-draft) lot has finished, unless staff ask
+    `early`: lots still running then stay hidden until they finish. Raises DomainError:
+    already_published, no_finished_lots, lots_unfinished.
+    """
+    # Lock the event: the beat job and a clerk publishing at the same moment must publish,
+    # and email the participants, once.
+    event = AuctionEvent.objects.select_for_update().get(pk=event_id)
+    if event.are_results_published:
+        raise DomainError(
+            "already_published",
+            _("The results of %(event)s are already published.") % {"event": event.name},
+        )
+    # No lock on the lots: a finished lot never reopens, so what is finished now stays so.
+    statuses = dict(event.lots.exclude(status=Lot.Status.DRAFT).values_list("number", "status"))
+    unfinished = sorted(
+        number for number, status in statuses.items() if status not in Lot.FINISHED_STATUSES
+    )
+    if len(unfinished) == len(statuses):
+        raise DomainError(
+            "no_finished_lots",
+            _("No lot of %(event)s has finished yet: there is nothing to publish.")
+            % {"event": event.name},
+        )
+    if unfinished and not early:
+        raise DomainError(
+            "lots_unfinished",
+            ngettext(
+                "Lot %(numbers)s has not finished yet.",
+                "Lots %(numbers)s have not finished yet.",
+                len(unfinished),
+            )
+            % {"numbers": ", ".join(map(str, unfinished))},
+        )
+    event.results_published_at = timezone.now()
+    event.save(update_fields=["results_published_at"])
+    logger.info(
+        "Results of event %s published by %s%s",
+        event.code,
+        published_by or "the scheduled job",
+        f" with lots {unfinished} unfinished" if unfinished else "",
+    )
+    transaction.on_commit(lambda: tasks.send_results_notices.delay(event_id), robust=True)
+    return event
+
+
+def publish_finished_events() -> list[int]:
+    """Publish the results of every unpublished event whose offered lots have all finished
+    (at least one of them); return the ids published."""
+    lots = Lot.objects.filter(event=OuterRef("pk")).exclude(status=Lot.Status.DRAFT)
+    due = list(
+        AuctionEvent.objects.filter(results_published_at__isnull=True)
+        .filter(Exists(lots))
+        .exclude(Exists(lots.exclude(status__in=Lot.FINISHED_STATUSES)))
+        .values_list("pk", flat=True)
+    )
+    published = []
+    for event_id in due:
+        try:
+            publish_results(event_id=event_id)
+        except DomainError as refusal:
+            # Staff published it since the query ran; the service re-checked under its lock.
+            logger.info("Event %s not published: %s", event_id, refusal)
+        else:
+            published.append(event_id)
+    return published
+
+
+def notify_results(*, event_id: int) -> int:
+    """Email each admitted participant of the event's lots its outcome, once per event.
+
+    Returns how many emails were sent: none when the results are unpublished or already
+    emailed. A sending error propagates, and the emails stay due, for a retry.
+    """
+    # The conditional update is the claim: of two runs at once (the admin's publication and
+    # a redelivered task, say) exactly one sends. Sending happens outside any transaction.
+    claimed = AuctionEvent.objects.filter(
+        pk=event_id, results_published_at__isnull=False, results_notified_at__isnull=True
+    ).update(results_notified_at=timezone.now())
+    if not claimed:
+        return 0
+    try:
+        recipients = selectors.results_recipients(event_id)
+        messages = [_results_notice(application) for application in recipients]
+        with mail.get_connection() as connection:
+            connection.send_messages(messages)
+    except Exception:
+        AuctionEvent.objects.filter(pk=event_id).update(results_notified_at=None)
+        raise
+    return len(messages)
+
+
+def _results_notice(application: Application) -> mail.EmailMessage:
+    """Write one participant's results email, in English like every notice Nedra sends."""
+    lot = application.lot
+    event = lot.event
+    lot_name = f"Lot {lot.number} ({lot.deposit.name})"
+    outcome = selectors.outcome_for(application)
+    if outcome == "won":
+        subject = f"You won {lot_name}"
+        body = (
+            f"Your company, Participant {application.participant_number}, won {lot_name} "
+            f"with a signature bonus of {format_kzt(lot.result.winning_bonus)}. The guarantee "
+            "deposit counts toward the bonus; the ministry sends the licence terms and the "
+            "payment deadline (20 working days from the results protocol)."
+        )
+    elif outcome == "lost":
+        subject = f"Results of {lot_name}"
+        body = (
+            f"Participant {lot.result.winner.participant_number} won {lot_name} with a "
+            f"signature bonus of {format_kzt(lot.result.winning_bonus)}. Your company took "
+            f"part as Participant {application.participant_number}; its guarantee deposit "
+            "is refunded."
+        )
+    elif outcome == "failed":
+        subject = f"{lot_name}: {lot.get_status_display().lower()}"
+        reason = lot.status_reason or "no valid bids or too few participants."
+        body = (
+            f"The auction of {lot_name} did not award a licence: {reason} Your company's "
+            "guarantee deposit is refunded."
+        )
+    else:
+        subject = f"Results of {event.name}: {lot_name} not finished yet"
+        body = (
+            f"{lot_name} has not finished yet; its result appears on the results page when it does."
+        )
+    footer = (
+        f"The results of {event.name}, each lot's bid log and its results protocol are on "
+        f"Nedra's results page: /results/{event.code}/"
+    )
+    return mail.EmailMessage(
+        subject=f"[Nedra] {subject}",
+        body=f"{body}\n\n{footer}",
+        from_email=None,
+        to=company_recipients(application.company),
+    )

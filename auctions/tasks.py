@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 from django.utils import timezone
 
-from auctions import engine
+from auctions import engine, services
 from auctions.models import Application, Lot
 from bidders.tasks import company_recipients
 
@@ -74,3 +74,18 @@ def settle_finished_lot(lot_id: int) -> None:
     from licensing.services import settle_lot
 
     settle_lot(lot_id=lot_id)
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def publish_finished_events() -> list[int]:
+    """Publish the results of every event whose lots have all finished; the beat runs this."""
+    return services.publish_finished_events()
+
+
+@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
+def send_results_notices(event_id: int) -> int:
+    """Email the event's participants their outcomes; a second run sends nothing."""
+    return services.notify_results(event_id=event_id)

@@ -1,16 +1,22 @@
-"""The auction room page: a participant bids live, a clerk watches."""
+"""Auction pages: the live room, and afterwards the published results, bid logs and
+results protocols."""
+
+import csv
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from auctions import live
-from auctions.models import Lot
+from auctions import live, selectors
+from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
+from auctions.models import AuctionEvent, Lot
+from auctions.protocol import protocol_filename, results_protocol
 from core.errors import DomainError
+from core.pdf import pdf_response
 
 
 @never_cache
@@ -78,3 +84,85 @@ def room_strings() -> dict[str, object]:
         "invalid": _("Enter the amount in tenge as digits, e.g. 1250000000.00."),
         "statuses": {value: str(label) for value, label in Lot.Status.choices},
     }
+
+
+# --- Results: public once the event's results are published ----------------------------------
+
+
+@require_GET
+def results(request: HttpRequest) -> HttpResponse:
+    """List the events whose results are published, with their totals."""
+    events = [(event, selectors.totals_of(event)) for event in selectors.published_events()]
+    return render(request, "auctions/results.html", {"events": events})
+
+
+@require_GET
+def event_results(request: HttpRequest, code: str) -> HttpResponse:
+    """Show an event's totals and each lot's outcome; staff preview them unpublished."""
+    event = get_object_or_404(selectors.with_totals(AuctionEvent.objects.all()), code=code)
+    is_preview = not event.are_results_published
+    if is_preview and not selectors.may_preview_results(request.user):
+        raise Http404("No published results for this event.")
+    context = {
+        "event": event,
+        "totals": selectors.totals_of(event),
+        "lots": selectors.result_lots(event.pk),
+        "is_preview": is_preview,
+    }
+    return render(request, "auctions/event_results.html", context)
+
+
+def _lot_with_visible_bid_log(request: HttpRequest, pk: int) -> Lot:
+    return get_object_or_404(selectors.lots_with_visible_bid_log(request.user), pk=pk)
+
+
+@require_GET
+def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a finished lot's full bid log with every hash, and how to verify it."""
+    lot = _lot_with_visible_bid_log(request, pk)
+    context = {
+        "lot": lot,
+        "bids": [bid_log_entry(bid) for bid in selectors.bid_log(lot.pk)],
+        "formula": FORMULA,
+        "is_preview": not lot.event.are_results_published,
+    }
+    return render(request, "auctions/bid_log.html", context)
+
+
+@require_GET
+def bid_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a finished lot's bid log as CSV: the published fields, one bid a row."""
+    lot = _lot_with_visible_bid_log(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="nedra-lot-{lot.pk}-bids.csv"'
+    writer = csv.DictWriter(response, fieldnames=BID_LOG_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(bid_log_entry(bid) for bid in selectors.bid_log(lot.pk))
+    return response
+
+
+@require_GET
+def bid_log_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """Send a finished lot's bid log as JSON, with the lot id and the hash formula."""
+    lot = _lot_with_visible_bid_log(request, pk)
+    response = JsonResponse(
+        {
+            "lot_id": lot.pk,
+            "lot_number": lot.number,
+            "event": lot.event.code,
+            "formula": FORMULA,
+            "genesis_hash": GENESIS_HASH,
+            "bids": [bid_log_entry(bid) for bid in selectors.bid_log(lot.pk)],
+        },
+        json_dumps_params={"indent": 2},
+    )
+    response["Content-Disposition"] = f'inline; filename="nedra-lot-{lot.pk}-bids.json"'
+    return response
+
+
+@require_GET
+def protocol(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a finished lot's results protocol (PDF) to staff and its participants, and to
+    everyone once published."""
+    lot = get_object_or_404(selectors.lots_with_visible_protocol(request.user), pk=pk)
+    return pdf_response(results_protocol(lot.pk), protocol_filename(lot))

@@ -12,7 +12,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from auctions.models import Application, Lot, Result
-from auctions.selectors import company_applications, public_lots
+from auctions.selectors import (
+    are_results_public,
+    company_applications,
+    is_awarded,
+    public_lots,
+    public_result,
+)
 from auctions.services import apply_for_lot, required_payments
 from bidders import services
 from bidders.documents import document_response
@@ -29,6 +35,7 @@ from bidders.models import Company
 from bidders.selectors import company_of, documents_visible_to
 from core.errors import DomainError
 from core.money import format_kzt
+from licensing.selectors import company_licences
 
 # Lots in which an admitted participant may (or soon may) bid.
 BIDDING_LOT_STATUSES = frozenset(Lot.OPEN_STATUSES)
@@ -248,14 +255,19 @@ def _render_lot(
         "payments_due": [(kind.label, amount) for kind, amount in required_payments(lot).items()],
         "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         "form": form,
+        "is_finished": lot.status in Lot.FINISHED_STATUSES,
     }
+    if are_results_public(lot):
+        result = public_result(lot)
+        context.update(results_are_public=True, result=result, is_awarded=is_awarded(lot, result))
     return render(request, "bidders/lot.html", context, status=status)
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show the user's company, its applications and payments, and the lots it bids in."""
+    """Show the user's company, its applications and payments, the lots it bids in and its
+    licences."""
     company = company_of(request.user)
     if company is None:
         return render(request, "bidders/dashboard.html", {"company": None})
@@ -275,6 +287,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "applications": applications,
         "bidding": bidding,
         "outcomes": outcomes,
+        "licences": list(company_licences(company)),
     }
     return render(request, "bidders/dashboard.html", context)
 

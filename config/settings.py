@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +144,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Lots open and close by this sweep (plus a task queued for each lot's end); the
     # services re-check every time under the lot's lock, so a late or double run is harmless.
     "sweep-lots": {"task": "auctions.tasks.sweep_lots", "schedule": 5.0},
+    # An event's results go public within a minute of its last lot finishing; publishing
+    # locks the event and refuses a second time, so overlapping runs publish once.
+    "publish-results": {"task": "auctions.tasks.publish_finished_events", "schedule": 60.0},
+    # A bonus unpaid past its deadline day is forfeited and passed on within the hour; a
+    # licence expires just after midnight Astana time (19:05 UTC). Both are idempotent.
+    "forfeit-overdue-licences": {
+        "task": "licensing.tasks.forfeit_overdue_licences",
+        "schedule": crontab(minute=10),
+    },
+    "expire-licences": {
+        "task": "licensing.tasks.expire_licences",
+        "schedule": crontab(hour=19, minute=5),
+    },
 }
 
 # --- Live auctions ----------------------------------------------------------------------

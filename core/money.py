@@ -21,3 +21,8 @@ def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
 def format_kzt(amount: Decimal) -> str:
     """Format an amount as '1 250 000 000.00 KZT' (thin grouping, two decimals)."""
     return f"{amount.quantize(CENT):,.2f}".replace(",", "\u00a0") + f"\u00a0{CURRENCY}"
+
+
+def format_usd(amount: Decimal) -> str:
+    """Format a US-dollar figure of a report as '2 475 247.52 USD'; Nedra never takes USD."""
+    return f"{amount.quantize(CENT):,.2f}".replace(",", "\u00a0") + "\u00a0USD"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,15 @@ class Licence(models.Model):
     )
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    bonus_recorded_at = models.DateTimeField(_("bonus payment recorded"), null=True, blank=True)
+    bonus_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bonus payment recorded by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -80,3 +90,31 @@ class Licence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.get_licence_type_display()}, {self.deposit.name}"
+
+    @property
+    def is_awaiting_payment(self) -> bool:
+        return self.status == self.Status.AWAITING_PAYMENT
+
+    @property
+    def is_public(self) -> bool:
+        """An issued licence in force or run out: anyone may see its certificate."""
+        return self.status in PUBLIC_CERTIFICATE_STATUSES
+
+
+# Licences whose certificate anyone may download; others only their holder and staff.
+PUBLIC_CERTIFICATE_STATUSES = (Licence.Status.ACTIVE, Licence.Status.EXPIRED)
+
+
+class LicenceNumberSeries(models.Model):
+    """The last number given in one series of licence numbers, such as KZ-P-2026."""
+
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    last_number = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        ordering = ["prefix"]
+        verbose_name = _("licence number series")
+        verbose_name_plural = _("licence number series")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_number}"

@@ -6,7 +6,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from core.money import format_kzt
+from core.money import format_kzt, format_usd
 
 register = template.Library()
 
@@ -15,6 +15,12 @@ register = template.Library()
 def kzt(amount: Decimal | None) -> str:
     """Render an amount in tenge, e.g. '1 250 000 000.00 KZT'."""
     return "—" if amount is None else format_kzt(amount)
+
+
+@register.filter
+def usd(amount: Decimal | None) -> str:
+    """Render a reported US-dollar figure, e.g. '2 475 247.52 USD'."""
+    return "—" if amount is None else format_usd(amount)
 
 
 @register.simple_tag

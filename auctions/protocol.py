@@ -1,0 +1,154 @@
+"""The results protocol of a finished lot: the document of record of its auction (PDF).
+
+Participants appear by number; by company name too once the event's results are
+published, so the same lot gives the same document to everyone at a given moment.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from fpdf.enums import Align
+from fpdf.fonts import FontFace
+
+from auctions import selectors
+from auctions.models import Lot, Result
+from core.money import format_kzt
+from core.pdf import FAMILY, MONO, NedraPDF
+
+SHORT_HASH = 16
+
+
+def protocol_filename(lot: Lot) -> str:
+    """Return the protocol's download name, e.g. 'results-protocol-june-2025-lot-3.pdf'."""
+    return f"results-protocol-{lot.event.code}-lot-{lot.number}.pdf"
+
+
+def results_protocol(lot_id: int) -> NedraPDF:
+    """Write the results protocol of a finished lot."""
+    lot = Lot.objects.select_related("event", "deposit", "deposit__region").get(pk=lot_id)
+    result = Result.objects.select_related("winner", "winner__company").filter(lot=lot).first()
+    participants = list(selectors.admitted_participants(lot_id))
+    bids = list(selectors.bid_log(lot_id))
+    are_names_public = lot.event.are_results_published
+
+    title = _("Results protocol: lot %(number)s") % {"number": lot.number}
+    pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}")
+    pdf.heading(title, size=16)
+    pdf.paragraph(f"{lot.event.name} · {lot.deposit.name}")
+    if are_names_public:
+        pdf.paragraph(
+            _("Results published on %(date)s.") % {"date": _astana(lot.event.results_published_at)}
+        )
+    else:
+        pdf.paragraph(
+            _(
+                "Results not yet published: participants are shown by number only. The "
+                "published protocol adds their names."
+            )
+        )
+
+    pdf.heading(_("Lot"), size=12)
+    term = ngettext("%(years)s year", "%(years)s years", lot.licence_term_years) % {
+        "years": lot.licence_term_years
+    }
+    _details(
+        pdf,
+        [
+            (_("Event"), lot.event.name),
+            (_("Lot number"), str(lot.number)),
+            (_("Deposit"), f"{lot.deposit.name} ({lot.deposit.region.name})"),
+            (_("Licence"), f"{lot.get_licence_type_display()}, {term}"),
+            (_("Starting price (minimum signature bonus)"), format_kzt(lot.starting_price)),
+            (_("Bid step"), format_kzt(lot.bid_step)),
+            (_("Auction start"), _astana(lot.starts_at)),
+        ],
+    )
+
+    pdf.heading(_("Participants"), size=12)
+    if participants:
+        with pdf.table(
+            col_widths=(30, 144) if are_names_public else (174,), text_align=Align.L
+        ) as table:
+            heading = table.row()
+            heading.cell(_("Participant"))
+            if are_names_public:
+                heading.cell(_("Company"))
+            for application in participants:
+                row = table.row()
+                row.cell(str(application.participant_number))
+                if are_names_public:
+                    row.cell(f"{application.company.legal_name} ({application.company.country})")
+    else:
+        pdf.paragraph(_("No participant was admitted."))
+    pdf.ln(2)
+
+    pdf.heading(_("Bid ladder"), size=12)
+    if bids:
+        mono = FontFace(family=MONO, size_pt=8)
+        pdf.set_font(FAMILY, size=9)
+        with pdf.table(
+            col_widths=(12, 24, 50, 38, 50),
+            text_align=(Align.R, Align.R, Align.R, Align.L, Align.L),
+        ) as table:
+            heading = table.row()
+            for label in (_("No."), _("Participant"), _("Amount"), _("Time (Astana)"), _("Hash")):
+                heading.cell(label)
+            for bid in bids:
+                row = table.row()
+                row.cell(str(bid.sequence))
+                row.cell(str(bid.participant_number))
+                row.cell(format_kzt(bid.amount))
+                row.cell(_astana(bid.placed_at, seconds=True))
+                row.cell(bid.hash[:SHORT_HASH] + "…", style=mono)
+        pdf.set_font(FAMILY, size=10)
+        pdf.ln(1)
+        pdf.paragraph(_("Hash of the last bid, the head of the lot's hash chain:"))
+        pdf.set_font(MONO, size=9)
+        pdf.paragraph(bids[-1].hash)
+        pdf.set_font(FAMILY, size=10)
+    else:
+        pdf.paragraph(_("No bids were placed."))
+    pdf.ln(2)
+
+    pdf.heading(_("Outcome"), size=12)
+    outcome = [(_("Status"), lot.get_status_display())]
+    if selectors.is_awarded(lot, result):
+        winner = _("Participant %(number)s") % {"number": result.winner.participant_number}
+        if are_names_public:
+            winner += f": {result.winner.company.legal_name}"
+        outcome += [
+            (_("Winner"), winner),
+            (_("Winning signature bonus"), format_kzt(result.winning_bonus)),
+        ]
+    elif lot.status_reason:
+        outcome.append((_("Reason"), lot.status_reason))
+    outcome += [
+        (_("Bids"), str(result.bid_count if result else lot.bid_count)),
+        (_("Closed at"), _astana(result.closed_at) if result else "—"),
+    ]
+    _details(pdf, outcome)
+    return pdf
+
+
+def _details(pdf: NedraPDF, rows: list[tuple[str, str]]) -> None:
+    """Write label/value pairs as a borderless two-column table."""
+    with pdf.table(
+        col_widths=(78, 96), text_align=Align.L, borders_layout="NONE", first_row_as_headings=False
+    ) as table:
+        for label, value in rows:
+            row = table.row()
+            row.cell(label)
+            row.cell(value)
+    pdf.ln(2)
+
+
+def _astana(moment: datetime | None, *, seconds: bool = False) -> str:
+    """Write a moment in Astana time: '2025-06-12 14:03 AST', or '2025-06-12 14:03:07'
+    to the second where a column heading already says Astana."""
+    if moment is None:
+        return "—"
+    if seconds:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") + " AST"

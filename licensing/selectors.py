@@ -1,0 +1,66 @@
+"""Reads of licences shared by the registry, the certificate, the dashboard and emails."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from auctions.models import Payment
+from bidders.models import Company
+from deposits.models import Mineral
+from licensing.models import PUBLIC_CERTIFICATE_STATUSES, Licence
+
+
+def with_registry_details(licences: QuerySet[Licence]) -> QuerySet[Licence]:
+    """Return the licences with holder, deposit, region and minerals loaded in bulk."""
+    return licences.select_related("holder", "deposit", "deposit__region", "lot").prefetch_related(
+        # A mineral with reserves in several categories is still one mineral.
+        Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+    )
+
+
+def registry_licences() -> QuerySet[Licence]:
+    """Return the licences the public registry may list.
+
+    An issued licence is a public act; an offer still awaiting payment (or forfeited)
+    names a winner, so it shows only once the event's results are published.
+    """
+    return with_registry_details(
+        Licence.objects.filter(
+            Q(issued_on__isnull=False) | Q(lot__event__results_published_at__isnull=False)
+        )
+    ).order_by("-issued_on", "number")
+
+
+def company_licences(company: Company) -> QuerySet[Licence]:
+    """Return every licence offered to or held by the company, newest first."""
+    return (
+        Licence.objects.filter(holder=company)
+        .select_related("deposit", "lot")
+        .order_by("-created_at", "-number")
+    )
+
+
+def licences_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Licence]:
+    """Return the licences whose certificate the user may open.
+
+    Anyone: licences in force or expired; a holder's representatives: all of its own;
+    staff with the view permission: all.
+    """
+    if user.is_authenticated and user.is_staff and user.has_perm("licensing.view_licence"):
+        return Licence.objects.all()
+    visible = Q(status__in=PUBLIC_CERTIFICATE_STATUSES)
+    if user.is_authenticated:
+        visible |= Q(holder__representatives__user=user)
+    return Licence.objects.filter(visible).distinct()
+
+
+def credited_deposit(licence: Licence) -> Decimal:
+    """Return the holder's guarantee deposit applied to the licence's signature bonus."""
+    total = Payment.objects.filter(
+        application__lot_id=licence.lot_id,
+        application__company_id=licence.holder_id,
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status=Payment.Status.APPLIED,
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")

@@ -1,0 +1,10 @@
+from django.urls import URLPattern, path
+
+from licensing import views
+
+app_name = "licensing"
+
+urlpatterns: list[URLPattern] = [
+    path("licences/", views.registry, name="registry"),
+    path("licences/<str:number>/certificate.pdf", views.certificate, name="certificate"),
+]
