@@ -9,17 +9,27 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from auctions import engine, tasks
-from auctions.models import Lot
+from auctions import engine, services, tasks
+from auctions.models import Bid, Lot
+from auctions.tests.factories import LotFactory
+from licensing.models import Licence
+from licensing.services import record_bonus_payment
 from tests.browser.test_auction_room import admitted_bidder, signed_in
 
 
-def test_both_participants_see_the_lot_close_with_its_winner(
-    browser: Browser, live_server_url: str, screenshot: Callable
+def in_thread(action: Callable[[], object]) -> object:
+    """Run a job as the beat does: on a thread of its own, off the server's event loop."""
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(action()))
+    worker.start()
+    worker.join(timeout=30)
+    return outcome[0]
+
+
+def test_both_participants_see_the_lot_close_then_the_public_sees_the_outcome(
+    browser: Browser, live_server_url: str, screenshot: Callable, staff_clerk
 ) -> None:
     now = timezone.now()
-    from auctions.tests.factories import LotFactory
-
     lot = LotFactory(
         deposit__name="Kuirektykol",
         status=Lot.Status.LIVE,
@@ -41,13 +51,7 @@ def test_both_participants_see_the_lot_close_with_its_winner(
 
     # The end comes; the scheduled sweep closes the lot while both rooms are open.
     Lot.objects.filter(pk=lot.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
-    # As in embedded mode, the sweep runs on a thread of its own (the beat's), not the
-    # server's event loop.
-    swept: list[dict] = []
-    sweeper = threading.Thread(target=lambda: swept.append(tasks.sweep_lots()))
-    sweeper.start()
-    sweeper.join(timeout=30)
-    assert swept == [{"opened": 0, "closed": 1}]
+    assert in_thread(tasks.sweep_lots) == {"opened": 0, "closed": 1}
 
     expect(second.locator("#room-closed")).to_have_text(
         re.compile(r"The auction is over: you won with 125\D000\D000\.00\sKZT\.")
@@ -61,3 +65,31 @@ def test_both_participants_see_the_lot_close_with_its_winner(
         expect(page.locator("#bid-submit")).to_be_disabled()
     screenshot("closed-winner", of=second)
     screenshot("closed-other", of=first)
+
+    # Before publication the public sees nothing of the outcome.
+    public = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    results_url = f"{live_server_url}/results/{lot.event.code}/"
+    assert public.goto(results_url).status == 404
+    assert public.goto(f"{live_server_url}/lots/{lot.pk}/bids/").status == 404
+
+    # The scheduled job publishes the finished event; the winner pays the bonus.
+    assert in_thread(services.publish_finished_events) == [lot.event.pk]
+    licence = Licence.objects.get(lot=lot)
+    assert licence.holder.legal_name == "Baltic Lanthanide AB"
+    record_bonus_payment(licence_id=licence.pk, recorded_by=staff_clerk)
+
+    public.goto(results_url)
+    expect(public.get_by_text("Baltic Lanthanide AB")).to_be_visible()
+    expect(public.locator("main")).to_contain_text(re.compile(r"125\D000\D000\.00"))
+    screenshot("public-results", of=public)
+
+    public.goto(f"{live_server_url}/lots/{lot.pk}/bids/")
+    rows = public.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.last).to_contain_text(Bid.objects.get(lot=lot, sequence=2).hash[:16])
+    screenshot("public-bid-log", of=public)
+
+    public.goto(f"{live_server_url}/licences/")
+    expect(public.get_by_text(licence.number)).to_be_visible()
+    expect(public.locator("main")).to_contain_text("Baltic Lanthanide AB")
+    screenshot("public-registry", of=public)
