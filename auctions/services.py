@@ -208,6 +208,13 @@ def publish_lot(*, lot_id: int) -> Lot:
         )
     if deposit.status == Deposit.Status.LICENSED:
         raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
+    # A winner still has time to pay: until its licence is forfeited down the whole
+    # ladder, the deposit is promised.
+    if deposit.licences.filter(status="awaiting_payment").exists():
+        raise DomainError(
+            "deposit_licence_pending",
+            f"{deposit.name} was won at auction and its licence awaits payment.",
+        )
     if deposit.lots.exclude(pk=lot.pk).filter(status__in=Lot.OPEN_STATUSES).exists():
         raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
     if (

@@ -18,6 +18,8 @@ from bidders.tests.factories import PDF_BYTES, UserFactory
 from core.errors import DomainError
 from deposits.models import Deposit, Reserve
 from deposits.tests.factories import ReserveFactory
+from licensing.models import Licence
+from licensing.tests.factories import LicenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +241,11 @@ def test_a_refused_document_leaves_no_company_and_no_file(settings, tmp_path) ->
     assert error.value.code == "invalid_document"
     assert not Company.objects.filter(registration_number="250440009876").exists()
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
+def test_a_deposit_whose_licence_awaits_payment_cannot_be_offered_again() -> None:
+    won = LicenceFactory(status=Licence.Status.AWAITING_PAYMENT, issued_on=None, expires_on=None)
+    draft = LotFactory(status=Lot.Status.DRAFT, deposit=won.deposit)
+    with pytest.raises(DomainError) as error:
+        auction_services.publish_lot(lot_id=draft.pk)
+    assert error.value.code == "deposit_licence_pending"
