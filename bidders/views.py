@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from auctions.models import Application, Lot, Result
+from auctions.models import Application, Lot
 from auctions.selectors import (
     are_results_public,
     company_applications,
     is_awarded,
+    outcome_for,
     public_lots,
     public_result,
 )
@@ -278,9 +278,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if application.is_admitted and application.lot.status in BIDDING_LOT_STATUSES
     ]
     outcomes = [
-        (application, outcome)
+        (application, outcome_for(application))
         for application in applications
-        if (outcome := _outcome_of(application)) is not None
+        if application.is_admitted and application.lot.status in Lot.FINISHED_STATUSES
     ]
     context = {
         "company": company,
@@ -290,16 +290,3 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "licences": list(company_licences(company)),
     }
     return render(request, "bidders/dashboard.html", context)
-
-
-def _outcome_of(application: Application) -> str | None:
-    """Return 'won', 'lost' or 'failed' for a participant of a lot with a result."""
-    if not application.is_admitted:
-        return None
-    try:
-        result = application.lot.result
-    except ObjectDoesNotExist:
-        return None
-    if result.outcome == Result.Outcome.FAILED:
-        return "failed"
-    return "won" if result.winner_id == application.pk else "lost"
