@@ -1,3 +1,5 @@
+import logging
+
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -16,6 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, host: str, port: int, **options: object) -> None:
         beat = None
         if settings.CELERY_TASK_ALWAYS_EAGER:
+            # The sweep runs every five seconds: one line per run would drown the console.
+            # Failures still print, as warnings and errors.
+            logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
             beat = EmbeddedBeat(celery_app)
             beat.start()
             self.stdout.write("Scheduled jobs run in this process (embedded mode).")
