@@ -4,6 +4,7 @@ from datetime import date
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from auctions.models import LicenceType
 from core.money import format_kzt
@@ -54,7 +55,11 @@ def licence_certificate(licence: Licence) -> NedraPDF:
         (_("Minerals"), minerals or "—"),
         (_("Centre"), f"{deposit.latitude}° N, {deposit.longitude}° E"),
         (_("Area"), f"{licence.area_km2} km²"),
-        (_("Term"), _("%(years)s years") % {"years": licence.term_years}),
+        (
+            _("Term"),
+            ngettext("%(years)s year", "%(years)s years", licence.term_years)
+            % {"years": licence.term_years},
+        ),
         (_("Signature bonus"), format_kzt(licence.signature_bonus)),
         (_("Issued on"), _date(licence.issued_on)),
         (_("Expires on"), _date(licence.expires_on)),
