@@ -89,6 +89,22 @@ def is_identity_hidden(application: Application) -> bool:
     return application.lot.status in (Lot.Status.LIVE, Lot.Status.PAUSED)
 
 
+class HidesRunningLotsFromNameSearch:
+    """A search by company name leaves out running lots' rows: a match would tell staff
+    which number a company bids under."""
+
+    running_lot_path: str
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            running = {f"{self.running_lot_path}__status__in": [Lot.Status.LIVE, Lot.Status.PAUSED]}
+            queryset = queryset.exclude(**running)
+        return queryset, may_have_duplicates
+
+
 @admin.display(description=_("company"))
 def company_identity(application: Application) -> str:
     if is_identity_hidden(application):
@@ -318,7 +334,8 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
+    running_lot_path = "lot"
     list_display = [
         "__str__",
         "lot",
@@ -427,7 +444,8 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
+    running_lot_path = "application__lot"
     list_display = ["reference", "kind", "application", "amount", "status", "received_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["application", "application__lot"]
@@ -485,6 +503,18 @@ class BidAdmin(admin.ModelAdmin):
     list_select_related = ["lot", "lot__deposit"]
     ordering = ["lot", "sequence"]
     actions = None
+    # The published log's fields: who placed a bid (a user, hence a company) stays out of
+    # the admin, or staff could put names to numbers while a lot runs.
+    fields = [
+        "lot",
+        "sequence",
+        "participant_number",
+        "amount",
+        "placed_at",
+        "key",
+        "prev_hash",
+        "hash",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

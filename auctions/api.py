@@ -162,9 +162,12 @@ class BidView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Place a bid for the caller's company."""
-        if not isinstance(request.data, dict):
+        try:
+            data = request.data
+        except RecursionError:
+            data = None
+        if not isinstance(data, dict):
             raise DomainError("malformed", _("Send a JSON object with an amount and a key."))
-        data = request.data
         outcome = engine.place_bid(
             user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
         )

@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from decimal import Decimal
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -66,7 +65,9 @@ class LotConsumer(AsyncWebsocketConsumer):
         if self.seat is None:
             return
         try:
-            message = json.loads(text_data or "", parse_float=Decimal)
+            # Numbers with a fraction or exponent stay text: the engine parses amounts
+            # strictly and never expands an exponent.
+            message = json.loads(text_data or "", parse_float=str)
         except (ValueError, RecursionError):
             message = None
         kind = message.get("type") if isinstance(message, dict) else None
@@ -193,7 +194,8 @@ def _keeping_connection(function: Callable[..., T], *args: Any, **kwargs: Any) -
 
 def _language_of(scope: dict[str, Any]) -> str:
     """Return the socket's language: ?lang=, else the language cookie, else the default."""
-    candidates = parse_qs(scope.get("query_string", b"").decode()).get("lang", [])
+    query = scope.get("query_string", b"").decode("latin-1")
+    candidates = parse_qs(query).get("lang", [])
     cookies = SimpleCookie()
     for name, value in scope.get("headers", []):
         if name == b"cookie":

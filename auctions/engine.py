@@ -42,7 +42,8 @@ def parse_amount(raw: object) -> Decimal:
     """Return a bid amount in KZT from a decimal string or an integer; raise invalid_amount."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    elif isinstance(raw, Decimal) and raw.is_finite():
+    elif isinstance(raw, Decimal) and raw.is_finite() and -2 <= raw.adjusted() < 13:
+        # Bounded before formatting: 1e999999999 would otherwise be written out in full.
         raw = f"{raw:f}"
     if not isinstance(raw, str) or not AMOUNT_PATTERN.fullmatch(raw.strip()):
         raise DomainError(

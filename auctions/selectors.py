@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -14,7 +15,7 @@ from django.db.models import (
     Sum,
 )
 
-from auctions.models import Application, AuctionEvent, Bid, Lot, Result
+from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
 from bidders.models import BeneficialOwner, Company
 from core.money import CENT
 from deposits.models import Mineral
@@ -295,3 +296,31 @@ def outcome_for(application: Application) -> str:
     if not is_awarded(lot, result):
         return "failed"
     return "won" if result.winner_id == application.pk else "lost"
+
+
+def unsettled_lots(*, finished_before: datetime) -> QuerySet[Lot]:
+    """Return ids of finished lots not yet settled: deposits still held as received, or a
+    won lot without its licence. Lots that finished after `finished_before` are left to
+    the task queued when they finished."""
+    held_deposit = Payment.objects.filter(
+        application__lot=OuterRef("pk"),
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status=Payment.Status.RECEIVED,
+    )
+    return (
+        Lot.objects.filter(status__in=Lot.FINISHED_STATUSES)
+        .filter(Q(result__isnull=True) | Q(result__closed_at__lt=finished_before))
+        .filter(
+            Exists(held_deposit)
+            | Q(result__outcome=Result.Outcome.AWARDED, status=Lot.Status.CLOSED, licences=None)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def events_with_results_unsent(*, published_before: datetime) -> QuerySet[AuctionEvent]:
+    """Return ids of events published before `published_before` whose emails are not sent."""
+    return AuctionEvent.objects.filter(
+        results_published_at__lt=published_before, results_notified_at__isnull=True
+    ).values_list("pk", flat=True)

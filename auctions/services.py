@@ -16,6 +16,7 @@ from bidders.tasks import company_recipients
 from core.errors import DomainError
 from core.money import format_kzt
 from deposits.models import Deposit, Reserve
+from licensing.models import Licence
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ def publish_lot(*, lot_id: int) -> Lot:
         raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
     # A winner still has time to pay: until its licence is forfeited down the whole
     # ladder, the deposit is promised.
-    if deposit.licences.filter(status="awaiting_payment").exists():
+    if deposit.licences.filter(status=Licence.Status.AWAITING_PAYMENT).exists():
         raise DomainError(
             "deposit_licence_pending",
             f"{deposit.name} was won at auction and its licence awaits payment.",

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -6,7 +7,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 from django.utils import timezone
 
-from auctions import engine, services
+from auctions import engine, selectors, services
 from auctions.models import Application, Lot
 from bidders.tasks import company_recipients
 
@@ -39,6 +40,9 @@ def send_application_decision(application_id: int) -> None:
 # --- The auction clock: opening and closing lots --------------------------------------------
 
 
+SETTLE_GRACE = timedelta(minutes=1)
+
+
 @shared_task
 def sweep_lots() -> dict[str, int]:
     """Open every published lot whose start has come and close every live lot whose end
@@ -48,6 +52,10 @@ def sweep_lots() -> dict[str, int]:
     due_to_close = Lot.objects.filter(status=Lot.Status.LIVE, ends_at__lte=now)
     opened = [engine.open_lot(lot_id=pk) for pk in due_to_open.values_list("pk", flat=True)]
     closed = [engine.close_lot(lot_id=pk) for pk in due_to_close.values_list("pk", flat=True)]
+    # The task queued after a lot finished can be lost (a broker outage at that moment):
+    # settling is repeatable, so lots still unsettled a minute later are settled again.
+    for lot_id in selectors.unsettled_lots(finished_before=now - SETTLE_GRACE):
+        settle_finished_lot.delay(lot_id)
     return {"opened": len(opened), "closed": len(closed)}
 
 
@@ -82,7 +90,13 @@ def settle_finished_lot(lot_id: int) -> None:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def publish_finished_events() -> list[int]:
     """Publish the results of every event whose lots have all finished; the beat runs this."""
-    return services.publish_finished_events()
+    published = services.publish_finished_events()
+    # Emails whose task was lost go out now; notify_results claims them, so never twice.
+    for event_id in selectors.events_with_results_unsent(
+        published_before=timezone.now() - SETTLE_GRACE
+    ):
+        send_results_notices.delay(event_id)
+    return published
 
 
 @shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)

@@ -80,6 +80,9 @@ def room_strings() -> dict[str, object]:
         ),
         "confirm": _("%(amount)s is %(steps)s bid steps above the current price. Place it?"),
         "sending": _("Sending your bid…"),
+        "notSent": _(
+            "The connection dropped before your bid was answered; check the price and bid again."
+        ),
         "accepted": _("Your bid of %(amount)s is accepted."),
         "invalid": _("Enter the amount in tenge as digits, e.g. 1250000000.00."),
         "statuses": {value: str(label) for value, label in Lot.Status.choices},

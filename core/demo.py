@@ -27,6 +27,7 @@ from bidders.models import BeneficialOwner, Company, CompanyDocument, Representa
 from bidders.services import approve_company, upload_document
 from core.money import CENT
 from deposits.models import Deposit, Mineral, Region, Reserve
+from licensing.models import Licence
 
 DEMO_PASSWORD = "nedra-demo-2026"  # noqa: S105 -- a published demo password, on purpose
 CLERKS_GROUP = "Ministry clerks"
@@ -1282,6 +1283,10 @@ def _load_live_lot(
     open_lot = deposit.lots.filter(status__in=Lot.OPEN_STATUSES).first()
     if open_lot is not None:
         return open_lot
+    # Won and awaiting its bonus: the deposit is promised until the licence is paid or
+    # forfeited, so no new lot (publish_lot refuses the same).
+    if deposit.licences.filter(status=Licence.Status.AWAITING_PAYMENT).exists():
+        return deposit.lots.latest("starts_at")
     licence_type, term = LIVE_LOT.licence
     area, blocks = LIVE_LOT.area
     number = (event.lots.aggregate(n=Max("number"))["n"] or 0) + LIVE_LOT_NUMBER

@@ -396,3 +396,13 @@ def test_the_api_and_the_engine_share_one_sequence(
     assert state["leader"] == "Participant 1"
     assert state["version"] == 2
     assert [bid["sequence"] for bid in state["recent_bids"]] == [2, 1]
+
+
+def test_deeply_nested_json_is_answered_malformed_not_500(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    response = client_for(admitted_bidder).post(
+        bids_url(live_lot.pk), "[" * 5000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"

@@ -12,11 +12,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from auctions import engine, tasks
-from auctions.models import Application, Bid, Lot, Payment, Result
+from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
 from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
 from bidders.tests.factories import RepresentativeFactory
 from core.errors import DomainError
 from deposits.models import Deposit
+from licensing.models import Licence
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +369,51 @@ def test_a_bid_racing_the_close_is_in_the_result_or_refused_never_lost() -> None
             assert result.winning_bonus == Decimal("100000000.00")
             assert result.bid_count == 1
         assert Bid.objects.filter(lot=lot).count() == result.bid_count
+
+
+def test_the_sweep_settles_a_lot_whose_settling_task_was_lost() -> None:
+    lot = running_lot()
+    winner, loser = participant(lot, 1), participant(lot, 2)
+    bid(loser, lot, "100000000")
+    bid(winner, lot, "105000000")
+    end_now(lot)
+    with mock.patch("auctions.tasks.settle_finished_lot.delay"):  # the broker was down
+        tasks.sweep_lots()
+    assert not Licence.objects.filter(lot=lot).exists()
+
+    # Within the grace minute the sweep leaves it to the queued task; after it, it settles.
+    tasks.sweep_lots()
+    assert not Licence.objects.filter(lot=lot).exists()
+    Result.objects.filter(lot=lot).update(closed_at=timezone.now() - timedelta(minutes=2))
+    tasks.sweep_lots()
+    licence = Licence.objects.get(lot=lot)
+    assert licence.holder.representatives.get().user == winner
+    statuses = dict(
+        Payment.objects.filter(application__lot=lot).values_list(
+            "application__participant_number", "status"
+        )
+    )
+    assert statuses == {1: Payment.Status.APPLIED, 2: Payment.Status.REFUND_DUE}
+    tasks.sweep_lots()
+    assert Licence.objects.filter(lot=lot).count() == 1
+
+
+def test_results_emails_whose_task_was_lost_go_out_with_the_next_publishing_run(
+    mailoutbox: list,
+) -> None:
+    lot = running_lot()
+    user = participant(lot, 1)
+    participant(lot, 2)
+    bid(user, lot, "100000000")
+    end_now(lot)
+    tasks.sweep_lots()
+    with mock.patch("auctions.tasks.send_results_notices.delay"):  # lost
+        assert tasks.publish_finished_events() == [lot.event_id]
+    assert not mailoutbox
+    AuctionEvent.objects.filter(pk=lot.event_id).update(
+        results_published_at=timezone.now() - timedelta(minutes=2)
+    )
+    tasks.publish_finished_events()
+    assert len(mailoutbox) == 2
+    tasks.publish_finished_events()
+    assert len(mailoutbox) == 2

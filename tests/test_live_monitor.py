@@ -147,3 +147,22 @@ def test_a_bidder_cannot_open_the_monitor(client: Client, live_lot: Lot) -> None
     response = client.get(reverse("admin:auctions_livelot_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_search_by_company_name_leaves_out_running_lots(
+    staff_client: Client, live_lot: Lot
+) -> None:
+    for model in ("auctions_application", "auctions_payment"):
+        page = staff_client.get(reverse(f"admin:{model}_changelist"), {"q": "Ridgeline"})
+        assert "0 results" in page.content.decode(), model
+    Lot.objects.filter(pk=live_lot.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    engine.close_lot(lot_id=live_lot.pk)
+    page = staff_client.get(reverse("admin:auctions_application_changelist"), {"q": "Ridgeline"})
+    assert "1 result" in page.content.decode()
+
+
+def test_a_bid_in_the_admin_does_not_say_who_placed_it(staff_client: Client, live_lot: Lot) -> None:
+    bid = live_lot.bids.get(sequence=1)
+    page = staff_client.get(reverse("admin:auctions_bid_change", args=[bid.pk])).content.decode()
+    assert bid.hash in page
+    assert bid.placed_by.username not in page

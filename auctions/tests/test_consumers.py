@@ -24,6 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
 from auctions import engine
+from auctions.consumers import _language_of
 from auctions.models import Bid, Lot
 from auctions.tests.factories import LiveLotFactory, admit, admitted_representative
 from bidders.tests.factories import UserFactory
@@ -591,6 +592,30 @@ def test_deeply_nested_json_gets_an_error_and_the_socket_stays_open(
             assert (await frame(ridgeline))["type"] == "pong"
 
     run(conversation)
+
+
+def test_an_amount_with_a_huge_exponent_is_refused_at_once(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """1e999999999 written out would take seconds and a gigabyte on the database thread."""
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (ridgeline, _):
+            for amount in ("1e999999999", "1e-999999999", "-1e999999999"):
+                key = str(uuid.uuid4())
+                await ridgeline.send_text(f'{{"type": "bid", "amount": {amount}, "key": "{key}"}}')
+                rejection = await frame(ridgeline)
+                assert rejection["type"] == "bid_rejected"
+                assert rejection["code"] == "invalid_amount"
+
+    run(conversation)
+    assert not Bid.objects.filter(lot=live_lot).exists()
+
+
+def test_a_query_string_that_is_not_utf8_falls_back_to_the_default_language() -> None:
+    scope = {"query_string": b"lang=\xff\xfe", "headers": [(b"cookie", b"\xff=\xfe")]}
+    assert _language_of(scope) == "en"
 
 
 # --- Who may enter -------------------------------------------------------------------------

@@ -12,6 +12,9 @@
   const CONFIRM_ABOVE_STEPS = 10n;
   const PING_EVERY_MS = 20000;
   const PONG_WITHIN_MS = 10000;
+  // A bid unanswered when the connection dropped is sent again on reconnect only if this
+  // recent: later, the price has moved on from what the bidder decided.
+  const RESEND_WITHIN_MS = 5000;
 
   const $ = (id) => document.getElementById(id);
   const fill = (template, values) =>
@@ -47,7 +50,7 @@
   let state = config.state;
   let clockOffset = Date.parse(state.server_time) - Date.now();
   const step = toCents(config.bid_step);
-  const pending = new Map(); // key -> amount (decimal string) awaiting an answer
+  const pending = new Map(); // key -> {amount, sentAt} awaiting an answer
   let socket = null;
   let retries = 0;
   let pongTimer = null;
@@ -245,9 +248,16 @@
       setConnection("connected");
       // The snapshot on connect is the resync; bids unanswered before a drop are sent
       // again with their own keys, so each is placed at most once.
-      pending.forEach(function (amount, key) {
-        socket.send(JSON.stringify({ type: "bid", amount: amount, key: key }));
+      pending.forEach(function (bid, key) {
+        if (Date.now() - bid.sentAt > RESEND_WITHIN_MS) {
+          // Too old to be what the bidder still means: drop it, and say so.
+          pending.delete(key);
+          feedback(text.notSent, "error");
+          return;
+        }
+        socket.send(JSON.stringify({ type: "bid", amount: bid.amount, key: key }));
       });
+      setBiddingOpen(isBiddingOpen());
     });
     socket.addEventListener("message", function (event) {
       handle(JSON.parse(event.data));
@@ -272,7 +282,7 @@
 
   function sendBid(amount) {
     const key = crypto.randomUUID();
-    pending.set(key, amount);
+    pending.set(key, { amount: amount, sentAt: Date.now() });
     feedback(text.sending, "pending");
     setBiddingOpen(isBiddingOpen());
     if (socket && socket.readyState === WebSocket.OPEN) {
