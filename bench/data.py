@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
@@ -96,7 +95,9 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
         fanout, floor_hot = lot_ids[1 + MANY_LOTS], lot_ids[2 + MANY_LOTS]
         floor_many = lot_ids[3 + MANY_LOTS :]
         if floor_many != list(range(floor_many[0], floor_many[-1] + 1)):
-            raise RuntimeError("pgbench picks the floor's lots by id range: they must be contiguous")
+            raise RuntimeError(
+                "pgbench picks the floor's lots by id range: they must be contiguous"
+            )
 
         users = [_user(f"bench-{run}-bidder-{index}") for index in range(1, bidders + 1)]
         companies = Company.objects.bulk_create(

@@ -1,0 +1,360 @@
+"""The load generator: websocket bidders and watchers speaking DESIGN.md section 4.
+
+It runs in its own process (`python -m bench.load < spec.json`, the result as JSON on
+stdout) so it never shares the server's event loop, and imports nothing of Django. All
+times come from time.monotonic(), one system-wide clock on Linux.
+"""
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import random
+import re
+import signal
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import uvloop
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
+
+REPLY_TIMEOUT = 30.0
+# Watchers read only these two numbers of a frame: decoding 2,000 frames a bid in full
+# would make the client, not the server, the thing measured.
+VERSION = re.compile(r'"version": (\d+)')
+BID_COUNT = re.compile(r'"bid_count": (\d+)')
+
+
+PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Return the nearest-rank percentile (share in 0..1) of the values, None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def milliseconds(values: Sequence[float]) -> dict[str, float | None]:
+    """Return p50/p95/p99 of durations in seconds, in milliseconds."""
+    figures = {name: percentile(values, share) for name, share in PERCENTILES.items()}
+    return {name: None if value is None else value * 1000 for name, value in figures.items()}
+
+
+async def open_socket(
+    url: str, *, origin: str, session: str, compression: bool
+) -> ClientConnection:
+    """Open a lot's websocket logged in by the session cookie, as a browser would."""
+    return await connect(
+        url,
+        origin=Origin(origin),
+        additional_headers={"Cookie": f"sessionid={session}"},
+        compression="deflate" if compression else None,
+        proxy=None,
+        ping_interval=None,
+        open_timeout=60,
+        max_queue=None,
+    )
+
+
+class Room:
+    """One bidder's socket: the newest state it was sent and the replies to its bids."""
+
+    def __init__(self, websocket: ClientConnection) -> None:
+        self.websocket = websocket
+        self.state: dict[str, Any] = {"version": -1}
+        self.news = asyncio.Condition()
+        self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.reader = asyncio.create_task(self._read())
+
+    @property
+    def version(self) -> int:
+        return int(self.state["version"])
+
+    async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await self._read_frames()
+
+    async def _read_frames(self) -> None:
+        async for text in self.websocket:
+            frame = json.loads(text)
+            if frame["type"] == "state":
+                # Broadcasts may arrive out of order; the newest version wins.
+                if frame["version"] > self.version:
+                    self.state = frame
+                async with self.news:
+                    self.news.notify_all()
+            elif frame["type"] in {"bid_accepted", "bid_rejected"}:
+                reply = self.replies.pop(frame["key"], None)
+                if reply is not None:
+                    reply.set_result(frame)
+
+    async def wait_until(self, condition: Callable[[], bool], *, timeout: float = 10.0) -> bool:
+        """Wait for a state that meets the condition; say whether one came in time."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout), self.news:
+                await self.news.wait_for(condition)
+        return condition()
+
+    async def bid(self, amount: Decimal) -> dict[str, Any]:
+        """Send a bid and return the server's bid_accepted or bid_rejected."""
+        key = str(uuid.uuid4())
+        reply = self.replies[key] = asyncio.get_running_loop().create_future()
+        await self.websocket.send(
+            json.dumps({"type": "bid", "amount": f"{amount:.2f}", "key": key})
+        )
+        async with asyncio.timeout(REPLY_TIMEOUT):
+            return await reply
+
+
+@dataclass
+class Tally:
+    """Bid outcomes whose reply arrived inside the measured window."""
+
+    window_start: float
+    window_end: float
+    outcomes: Counter[str] = field(default_factory=Counter)
+    round_trips: list[float] = field(default_factory=list)
+
+    def record(self, reply: dict[str, Any], sent: float) -> None:
+        received = time.monotonic()
+        if not self.window_start <= received < self.window_end:
+            return
+        outcome = "accepted" if reply["type"] == "bid_accepted" else reply["code"]
+        self.outcomes[outcome] += 1
+        if outcome == "accepted":
+            self.round_trips.append(received - sent)
+
+
+async def bid_as_fast_as_allowed(room: Room, *, step: Decimal, until: float, tally: Tally) -> None:
+    """Outbid the leader whenever this bidder is not it, at the last minimum it saw.
+
+    One bid in flight per bidder, like a person at a button; a random zero to two extra
+    steps spreads concurrent bids, as real bidders do.
+    """
+    await room.wait_until(lambda: room.version >= 0)
+    while time.monotonic() < until:
+        state = room.state
+        if state["leader"] == "you":
+            await room.wait_until(lambda: room.state["leader"] != "you", timeout=1.0)
+            continue
+        amount = Decimal(state["min_next_bid"]) + step * random.randint(0, 2)  # noqa: S311
+        sent = time.monotonic()
+        reply = await room.bid(amount)
+        tally.record(reply, sent)
+        if reply["type"] == "bid_accepted":
+            # Decide the next move on the state this bid made, not an older one.
+            sequence = reply["sequence"]
+            await room.wait_until(lambda s=sequence: room.state["bid_count"] >= s)
+        elif reply["code"] in {"too_low", "already_leading"}:
+            # Someone else moved the price: bid again on the state that says by how much.
+            seen = state["version"]
+            await room.wait_until(lambda v=seen: room.version > v, timeout=1.0)
+        elif reply["code"] == "rate_limited":
+            await asyncio.sleep(0.01)
+        else:
+            await asyncio.sleep(0.1)
+
+
+async def run_bidding(spec: dict[str, Any]) -> dict[str, Any]:
+    """Bidders on their lots for warmup + duration seconds; count what was accepted."""
+    rooms = [
+        Room(
+            await open_socket(
+                url, origin=spec["origin"], session=session, compression=spec["compression"]
+            )
+        )
+        for url, session in spec["sockets"]
+    ]
+    start = time.monotonic()
+    window_start = start + spec["warmup"]
+    tally = Tally(window_start=window_start, window_end=window_start + spec["duration"])
+    cpu_before = _cpu_seconds()
+
+    async def profile_window() -> None:
+        await asyncio.sleep(spec["warmup"])
+        async with profiling(spec, spec["name"]):
+            await asyncio.sleep(spec["duration"])
+
+    await asyncio.gather(
+        profile_window(),
+        *(
+            bid_as_fast_as_allowed(
+                room, step=Decimal(spec["bid_step"]), until=tally.window_end, tally=tally
+            )
+            for room in rooms
+        ),
+    )
+    elapsed = time.monotonic() - start
+    client_cpu = (_cpu_seconds() - cpu_before) / elapsed
+    await asyncio.gather(*(room.websocket.close() for room in rooms))
+    return {
+        "sockets": len(rooms),
+        "duration": spec["duration"],
+        "accepted_per_second": tally.outcomes["accepted"] / spec["duration"],
+        "outcomes": dict(tally.outcomes),
+        "bid_round_trip_ms": milliseconds(tally.round_trips),
+        "client_cpu_share": client_cpu,
+    }
+
+
+@dataclass
+class Arrivals:
+    """When each watcher got the state of each bid (by bid count), and any disorder."""
+
+    times: defaultdict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    stale_or_repeated: int = 0
+    connected: int = 0
+
+
+async def watch(websocket: ClientConnection, arrivals: Arrivals, ready: asyncio.Event) -> None:
+    """Record the arrival of every state frame on one watcher's socket."""
+    with contextlib.suppress(ConnectionClosed):
+        await _watch_frames(websocket, arrivals, ready)
+
+
+async def _watch_frames(
+    websocket: ClientConnection, arrivals: Arrivals, ready: asyncio.Event
+) -> None:
+    version = -1
+    async for text in websocket:
+        received = time.monotonic()
+        found_version, found_count = VERSION.search(text), BID_COUNT.search(text)
+        if found_version is None or found_count is None:
+            continue
+        if version < 0:
+            arrivals.connected += 1
+            ready.set()
+        elif int(found_version[1]) <= version:
+            arrivals.stale_or_repeated += 1
+        version = max(version, int(found_version[1]))
+        arrivals.times[int(found_count[1])].append(received)
+
+
+async def run_fanout(spec: dict[str, Any]) -> dict[str, Any]:
+    """For each watcher count, steady bids on one lot; time each state's delivery to all."""
+    origin, compression = spec["origin"], spec["compression"]
+    bidders = [
+        Room(await open_socket(spec["url"], origin=origin, session=s, compression=compression))
+        for s in spec["bidder_sessions"]
+    ]
+    await bidders[0].wait_until(lambda: bidders[0].version >= 0)
+    step = Decimal(spec["bid_step"])
+    next_amount = Decimal(bidders[0].state["min_next_bid"])
+    arrivals = Arrivals()
+    watchers: list[ClientConnection] = []
+    readers: list[asyncio.Task[None]] = []
+    opening = asyncio.Semaphore(50)
+
+    async def add_watcher() -> None:
+        async with opening:
+            websocket = await open_socket(
+                spec["url"], origin=origin, session=spec["watcher_session"], compression=compression
+            )
+            ready = asyncio.Event()
+            readers.append(asyncio.create_task(watch(websocket, arrivals, ready)))
+            watchers.append(websocket)
+            await ready.wait()
+
+    results = []
+    turn = 0
+    for count in spec["watchers"]:
+        await asyncio.gather(*(add_watcher() for _ in range(count - len(watchers))))
+        await asyncio.sleep(1.0)
+        sent_at: dict[int, float] = {}
+        refused: Counter[str] = Counter()
+        cpu_before, start = _cpu_seconds(), time.monotonic()
+        async with profiling(spec, f"fanout-{count}"):
+            for index in range(spec["bids"]):
+                await asyncio.sleep(max(0.0, start + index / spec["rate"] - time.monotonic()))
+                # Two bidders take turns: the one who did not bid last is never the leader.
+                bidder = bidders[turn % len(bidders)]
+                sent = time.monotonic()
+                reply = await bidder.bid(next_amount)
+                if reply["type"] == "bid_accepted":
+                    sent_at[reply["sequence"]] = sent
+                    next_amount += step
+                    turn += 1
+                else:
+                    refused[reply["code"]] += 1
+                    await bidder.wait_until(lambda b=bidder: b.state["leader"] != "you", timeout=1)
+                    next_amount = Decimal(bidder.state["min_next_bid"])
+            deadline = time.monotonic() + spec["settle"]
+            while time.monotonic() < deadline and any(
+                len(arrivals.times[sequence]) < count for sequence in sent_at
+            ):
+                await asyncio.sleep(0.05)
+        client_cpu = (_cpu_seconds() - cpu_before) / (time.monotonic() - start)
+        to_all, deliveries, incomplete = [], [], 0
+        for sequence, sent in sent_at.items():
+            times = arrivals.times.pop(sequence, [])
+            deliveries.extend(received - sent for received in times)
+            if len(times) >= count:
+                to_all.append(max(times) - sent)
+            else:
+                incomplete += 1
+        results.append(
+            {
+                "watchers": count,
+                "connected": arrivals.connected,
+                "bids": len(sent_at),
+                "refused": dict(refused),
+                "incomplete_bids": incomplete,
+                "all_watchers_ms": milliseconds(to_all),
+                "per_delivery_ms": milliseconds(deliveries),
+                "stale_or_repeated_frames": arrivals.stale_or_repeated,
+                "client_cpu_share": client_cpu,
+            }
+        )
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*(w.close() for w in [*watchers, *(b.websocket for b in bidders)]))
+    return {"rate": spec["rate"], "per_watcher_count": results}
+
+
+@contextlib.asynccontextmanager
+async def profiling(spec: dict[str, Any], name: str) -> AsyncIterator[None]:
+    """Sample the server with the spec's profiler, if any, for as long as the block runs."""
+    profile = spec.get("profile")
+    if profile is None:
+        yield
+        return
+    output = Path(profile["directory"]) / f"{name}.txt"
+    profiler = await asyncio.create_subprocess_exec(
+        *profile["command"], f"--output={output}", stdout=asyncio.subprocess.DEVNULL
+    )
+    try:
+        yield
+    finally:
+        # py-spy writes its file when interrupted.
+        profiler.send_signal(signal.SIGINT)
+        await profiler.wait()
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+SCENARIOS = {"bidding": run_bidding, "fanout": run_fanout}
+
+
+def main() -> None:
+    spec = json.load(sys.stdin)
+    result = uvloop.run(SCENARIOS[spec["scenario"]](spec))
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

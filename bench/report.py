@@ -1,0 +1,181 @@
+"""The bench's figures as a table, against the floor and the targets, with the machine."""
+
+import contextlib
+import os
+import platform
+import timeit
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+# The issue's targets: accepted bids at least half the floor; fan-out p99 by watchers.
+FLOOR_SHARE_TARGET = 0.5
+FANOUT_P99_TARGET_MS = {500: 50.0, 2000: 100.0}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a figure, what it is held to, and whether it holds."""
+
+    measure: str
+    figure: str
+    against: str = ""
+    verdict: str = ""
+
+
+def throughput_row(measure: str, rate: float, floor: float) -> Row:
+    ratio = rate / floor if floor else 0.0
+    met = ratio >= FLOOR_SHARE_TARGET
+    return Row(
+        measure=measure,
+        figure=f"{rate:,.0f}/s",
+        against=f"floor {floor:,.0f}/s, ratio {ratio:.2f}",
+        verdict=f"{'met' if met else 'MISSED'} (>= {FLOOR_SHARE_TARGET:.1f})",
+    )
+
+
+def fanout_row(watchers: int, result: dict) -> Row:
+    figures = result["all_watchers_ms"]
+    p99 = figures["p99"]
+    target = FANOUT_P99_TARGET_MS.get(watchers)
+    verdict = ""
+    if target is not None:
+        met = p99 is not None and p99 < target and result["incomplete_bids"] == 0
+        verdict = f"{'met' if met else 'MISSED'} (p99 < {target:.0f} ms)"
+    shown = "/".join("-" if figures[p] is None else f"{figures[p]:.1f}" for p in figures)
+    per_delivery = result["per_delivery_ms"]
+    return Row(
+        measure=f"fan-out to all {watchers} watchers, p50/p95/p99",
+        figure=f"{shown} ms",
+        against=f"per delivery p50 {_ms(per_delivery['p50'])}, p99 {_ms(per_delivery['p99'])}",
+        verdict=verdict,
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| measure | figure | against | target |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r.measure} | {r.figure} | {r.against} | {r.verdict} |" for r in rows]
+    return "\n".join(lines)
+
+
+def machine(*, postgresql: str, redis: str) -> dict[str, str]:
+    """Describe the machine and the versions of everything in the measured path."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.partition(":")[2].strip()
+            break
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    packages = ("Django", "channels", "channels-redis", "uvicorn", "websockets", "psycopg2-binary")
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "CPU": cpu,
+        "RAM": f"{memory_kb / 1024 / 1024:.1f} GiB",
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        # A yardstick for how fast this CPU runs Python (a current desktop: about 10 µs).
+        "Python speed": f"sum(range(1000)) in {_sum_microseconds():.1f} µs",
+        "PostgreSQL": postgresql,
+        "Redis": redis,
+        "packages": ", ".join(f"{name} {version(name)}" for name in packages),
+    }
+
+
+def _sum_microseconds() -> float:
+    return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+
+
+@dataclass
+class CpuShares:
+    """How the machine's CPU was spent while a scenario ran: by the bench, by anything else."""
+
+    bench: float = 0.0
+    others: float = 0.0
+
+    def __str__(self) -> str:
+        return f"machine CPU: bench {self.bench:.0%}, other processes {self.others:.0%}"
+
+
+@contextlib.contextmanager
+def cpu_shares(roots: list[int]) -> Iterator[CpuShares]:
+    """Measure the CPU used by the processes under `roots` and by all the others.
+
+    The machine is shared: a test run or a build beside the bench takes CPU from the
+    server, and the figures are only worth what this says.
+    """
+    shares = CpuShares()
+    busy, total = _machine_ticks()
+    ours = _tree_ticks(roots)
+    yield shares
+    busy_after, total_after = _machine_ticks()
+    ours_after = _tree_ticks(roots)
+    elapsed = max(1, total_after - total)
+    shares.bench = (ours_after - ours) / elapsed
+    shares.others = max(0, (busy_after - busy) - (ours_after - ours)) / elapsed
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """Return (busy, total) clock ticks of all CPUs since boot."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    total = sum(fields[:8])
+    return total - idle, total
+
+
+def _tree_ticks(roots: list[int]) -> int:
+    """Return the CPU ticks of the roots, their descendants and their reaped children."""
+    children: defaultdict[int, list[int]] = defaultdict(list)
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children[int(fields[1])].append(pid)
+        # utime, stime, and the same of children that exited and were waited for.
+        ticks[pid] = sum(int(value) for value in fields[11:15])
+    total, pending = 0, [pid for pid in roots if pid in ticks]
+    while pending:
+        pid = pending.pop()
+        total += ticks.get(pid, 0)
+        pending.extend(children[pid])
+    return total
+
+
+def results_section(
+    *,
+    command: str,
+    machine_facts: dict[str, str],
+    setup: dict[str, str],
+    rows: list[Row],
+    details: list[str],
+) -> str:
+    """Return the Markdown section one run appends to bench/RESULTS.md."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        f"## Run of {when}",
+        "",
+        f"Command: `{command}`",
+        "",
+        *(f"- {name}: {value}" for name, value in {**machine_facts, **setup}.items()),
+        "",
+        markdown_table(rows),
+        "",
+        *(f"- {line}" for line in details),
+        "",
+    ]
+    return "\n".join(parts)
