@@ -6,7 +6,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from auctions.models import Lot
-from core.demo import DEMO_PASSWORD
+from core.demo import DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE
 
 
 def test_admin_login_page_renders(page: Page, live_server_url: str, screenshot) -> None:
@@ -19,8 +19,9 @@ def test_admin_login_page_renders(page: Page, live_server_url: str, screenshot) 
 
 def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, screenshot) -> None:
     call_command("load_demo", verbosity=0)
-    lot_count = Lot.objects.filter(event__code__isnull=False).count()
-    assert lot_count == 50
+    # The 50-lot event, and the demonstration lot that is live now.
+    assert Lot.objects.filter(event__code=EVENT_CODE).count() == 50
+    assert Lot.objects.filter(event__code=LIVE_EVENT_CODE, status=Lot.Status.LIVE).count() == 1
 
     page.goto(f"{live_server_url}/admin/login/")
     page.get_by_label("Username:").fill("clerk")
@@ -32,8 +33,8 @@ def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, 
     screenshot("index")
 
     page.get_by_role("link", name="Lots").first.click()
-    expect(page.locator("#result_list tbody tr")).to_have_count(50)
-    expect(page.get_by_text("50 lots")).to_be_visible()
+    expect(page.locator("#result_list tbody tr")).to_have_count(51)
+    expect(page.get_by_text("51 lots")).to_be_visible()
     screenshot("lots")
 
     page.get_by_role("link", name="Production", exact=True).click()
@@ -51,7 +52,8 @@ def test_public_front_page_shows_the_demo_event(
 ) -> None:
     call_command("load_demo", verbosity=0)
     page.goto(f"{live_server_url}/")
-    expect(page.locator("table.lots tbody tr")).to_have_count(50)
+    # Two events: the 50-lot auction and the live demonstration lot.
+    expect(page.locator("table.lots tbody tr")).to_have_count(51)
     expect(page.locator(".viewer-time").first).to_contain_text("Europe/Berlin")
     screenshot("home")
     page.get_by_label("Language").select_option("ru")
