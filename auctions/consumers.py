@@ -126,7 +126,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def _bid(self, message: dict[str, Any]) -> None:
         key = message.get("key")
         key = key if isinstance(key, str) else None
-        if not self.seat.may_bid:
+        if self.seat.participant_number is None:
             await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
             return
         if not self.bids.take():

@@ -11,14 +11,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live, tasks
+from auctions import live, selectors, tasks
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Application, Bid, Lot, Payment, Result
-from bidders.models import Company
+from auctions.models import Application, Bid, Lot, Result
 from core.errors import DomainError
 from core.money import CENT, format_kzt
 from deposits.models import Deposit
@@ -160,24 +158,9 @@ def _place_locked(
 
 
 def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
-    """Return the user's company's admitted application for the lot; raise not_admitted."""
-    deposit_received = Payment.objects.filter(
-        application=OuterRef("pk"),
-        kind=Payment.Kind.GUARANTEE_DEPOSIT,
-        status=Payment.Status.RECEIVED,
-    )
-    participant = (
-        Application.objects.filter(
-            lot_id=lot.pk,
-            company__representatives__user=user,
-            status=Application.Status.ADMITTED,
-            company__status=Company.Status.APPROVED,
-        )
-        .annotate(has_deposit=Exists(deposit_received))
-        .only("pk", "participant_number")
-        .first()
-    )
-    if participant is None or (lot.guarantee_deposit > 0 and not participant.has_deposit):
+    """Return the user's company's application that may bid in the lot; raise not_admitted."""
+    participant = selectors.bidding_participant(user=user, lot=lot)
+    if participant is None:
         raise DomainError(
             "not_admitted", _("Your company is not an admitted participant of this lot.")
         )

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from auctions import selectors
 from auctions.models import Application, Bid, Lot, Result
 from core.errors import DomainError
 from core.money import format_kzt
@@ -25,10 +26,9 @@ class Seat:
 
     lot_id: int
     participant_number: int | None
-
-    @property
-    def may_bid(self) -> bool:
-        return self.participant_number is not None
+    # False for staff, and for a participant whose company was suspended since admission
+    # or whose deposit is not (or no longer) received: it watches, the engine refuses.
+    may_bid: bool
 
 
 def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
@@ -39,7 +39,8 @@ def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
     """
     if not user.is_authenticated:
         raise DomainError("login_required", _("Log in to enter the auction room."))
-    if not Lot.objects.filter(pk=lot_id).exclude(status=Lot.Status.DRAFT).exists():
+    lot = Lot.objects.filter(pk=lot_id).exclude(status=Lot.Status.DRAFT).first()
+    if lot is None:
         raise DomainError("lot_not_found", _("There is no such lot."))
     number = (
         Application.objects.filter(
@@ -51,9 +52,10 @@ def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
         .first()
     )
     if number is not None:
-        return Seat(lot_id=lot_id, participant_number=number)
+        may_bid = selectors.bidding_participant(user=user, lot=lot) is not None
+        return Seat(lot_id=lot_id, participant_number=number, may_bid=may_bid)
     if user.is_staff and user.has_perm("auctions.view_lot"):
-        return Seat(lot_id=lot_id, participant_number=None)
+        return Seat(lot_id=lot_id, participant_number=None, may_bid=False)
     raise DomainError(
         "not_admitted", _("Only the lot's admitted participants may enter its auction room.")
     )

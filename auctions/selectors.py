@@ -324,3 +324,30 @@ def events_with_results_unsent(*, published_before: datetime) -> QuerySet[Auctio
     return AuctionEvent.objects.filter(
         results_published_at__lt=published_before, results_notified_at__isnull=True
     ).values_list("pk", flat=True)
+
+
+def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | None:
+    """Return the user's company's application that may bid in the lot, or None.
+
+    It may bid when it is admitted, its company is approved (not suspended since) and, if
+    the lot asks one, its guarantee deposit is received.
+    """
+    deposit_received = Payment.objects.filter(
+        application=OuterRef("pk"),
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status=Payment.Status.RECEIVED,
+    )
+    participant = (
+        Application.objects.filter(
+            lot_id=lot.pk,
+            company__representatives__user=user,
+            status=Application.Status.ADMITTED,
+            company__status=Company.Status.APPROVED,
+        )
+        .annotate(has_deposit=Exists(deposit_received))
+        .only("pk", "participant_number")
+        .first()
+    )
+    if participant is None or (lot.guarantee_deposit > 0 and not participant.has_deposit):
+        return None
+    return participant

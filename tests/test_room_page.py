@@ -1,0 +1,66 @@
+"""The auction room page: who gets a seat, and who gets a bid form."""
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.urls import reverse
+
+from auctions import live
+from auctions.models import Lot
+
+pytestmark = pytest.mark.django_db
+
+
+def room_page(user: AbstractBaseUser, lot: Lot):
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("auctions:room", args=[lot.pk]))
+
+
+def test_an_admitted_participant_gets_the_bid_form(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    response = room_page(admitted_bidder, live_lot)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You are Participant 1" in page
+    assert 'id="bid-form"' in page
+    assert live.take_seat(user=admitted_bidder, lot_id=live_lot.pk).may_bid
+
+
+@pytest.mark.parametrize("persona", ["suspended_bidder", "bidder_without_deposit"])
+def test_a_participant_that_may_not_bid_watches_without_a_bid_form(
+    request: pytest.FixtureRequest, live_lot: Lot, persona: str
+) -> None:
+    user = request.getfixturevalue(persona)
+    response = room_page(user, live_lot)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You are Participant" in page
+    assert "Your company may not bid in this lot now" in page
+    assert 'id="bid-form"' not in page
+    assert not live.take_seat(user=user, lot_id=live_lot.pk).may_bid
+
+
+def test_staff_watch_without_a_bid_form(staff_clerk: AbstractBaseUser, live_lot: Lot) -> None:
+    page = room_page(staff_clerk, live_lot).content.decode()
+    assert "Watching as ministry staff" in page
+    assert 'id="bid-form"' not in page
+
+
+def test_a_company_that_is_no_participant_is_refused(
+    non_participant: AbstractBaseUser, live_lot: Lot
+) -> None:
+    assert room_page(non_participant, live_lot).status_code == 403
+
+
+def test_an_unknown_lot_is_404(admitted_bidder: AbstractBaseUser) -> None:
+    client = Client()
+    client.force_login(admitted_bidder)
+    assert client.get(reverse("auctions:room", args=[999_999])).status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, live_lot: Lot) -> None:
+    response = client.get(reverse("auctions:room", args=[live_lot.pk]))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
