@@ -13,35 +13,10 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from auctions import engine
 from auctions.models import Bid, Lot
+from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, admit
 
 pytestmark = pytest.mark.django_db
-
-START = "100000000.00"
-NEXT = "105000000.00"
-# The state's fields in DESIGN.md section 4; more may be added, none may go missing.
-CONTRACT_KEYS = {
-    "type",
-    "lot",
-    "version",
-    "status",
-    "current_price",
-    "min_next_bid",
-    "leader",
-    "bid_count",
-    "starts_at",
-    "ends_at",
-    "hard_end",
-    "server_time",
-    "recent_bids",
-}
-
-
-def assert_contract_shape(state: dict[str, Any]) -> None:
-    """The state carries every field of the contract, and the leader only as a viewer's word."""
-    assert set(state) >= CONTRACT_KEYS, CONTRACT_KEYS - set(state)
-    assert state["type"] == "state"
-    assert "leader_number" not in state
 
 
 def client_for(user: AbstractBaseUser) -> APIClient:

@@ -21,9 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 from auctions import engine
-from auctions.models import Application, Lot, Payment, Result
-from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
-from bidders.tests.factories import RepresentativeFactory
+from auctions.models import Lot, Result
+from auctions.tests.factories import LotFactory, admitted_representative
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -83,23 +82,6 @@ def worker(tmp_path: Path) -> Iterator[subprocess.Popen]:
         process.kill()
 
 
-def admitted(lot: Lot, number: int):
-    representative = RepresentativeFactory()
-    application = ApplicationFactory(
-        lot=lot,
-        company=representative.company,
-        status=Application.Status.ADMITTED,
-        participant_number=number,
-    )
-    PaymentFactory(
-        application=application,
-        kind=Payment.Kind.GUARANTEE_DEPOSIT,
-        status=Payment.Status.RECEIVED,
-        received_at=timezone.now(),
-    )
-    return representative.user
-
-
 def wait_for(condition, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
@@ -121,7 +103,7 @@ def test_the_beat_opens_a_due_lot_and_closes_an_ended_one(worker: subprocess.Pop
         ends_at=now + timedelta(hours=1),
         hard_end=now + timedelta(hours=2),
     )
-    admitted(opening, 1), admitted(opening, 2)
+    admitted_representative(opening, 1), admitted_representative(opening, 2)
     closing = LotFactory(
         status=Lot.Status.LIVE,
         application_deadline=now - timedelta(days=1),
@@ -130,8 +112,8 @@ def test_the_beat_opens_a_due_lot_and_closes_an_ended_one(worker: subprocess.Pop
         hard_end=now + timedelta(minutes=10),
         soft_close_window=timedelta(0),
     )
-    bidder = admitted(closing, 1)
-    admitted(closing, 2)
+    bidder = admitted_representative(closing, 1)
+    admitted_representative(closing, 2)
     engine.place_bid(
         user=bidder, lot_id=closing.pk, amount=str(closing.starting_price), key=uuid.uuid4()
     )

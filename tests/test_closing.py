@@ -1,6 +1,5 @@
 """Lots open and close by themselves, exactly once, and a late bid is never lost."""
 
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -8,35 +7,18 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from auctions import engine, tasks
-from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
-from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
-from bidders.tests.factories import RepresentativeFactory
+from auctions.models import AuctionEvent, Bid, Lot, Payment, Result
+from auctions.tests.factories import LotFactory, admitted_representative
+from auctions.tests.races import run_together
 from core.errors import DomainError
 from deposits.models import Deposit
 from licensing.models import Licence
 
 pytestmark = pytest.mark.django_db
-
-
-def participant(lot: Lot, number: int) -> AbstractBaseUser:
-    representative = RepresentativeFactory()
-    application = ApplicationFactory(
-        lot=lot,
-        company=representative.company,
-        status=Application.Status.ADMITTED,
-        participant_number=number,
-    )
-    PaymentFactory(
-        application=application,
-        kind=Payment.Kind.GUARANTEE_DEPOSIT,
-        status=Payment.Status.RECEIVED,
-        received_at=timezone.now(),
-    )
-    return representative.user
 
 
 def running_lot(**overrides: object) -> Lot:
@@ -77,7 +59,7 @@ def due_lot(**overrides: object) -> Lot:
 
 def test_a_published_lot_with_two_participants_goes_live_at_its_start() -> None:
     lot = due_lot()
-    participant(lot, 1), participant(lot, 2)
+    admitted_representative(lot, 1), admitted_representative(lot, 2)
     assert tasks.sweep_lots() == {"opened": 1, "closed": 0}
     lot.refresh_from_db()
     assert lot.status == Lot.Status.LIVE
@@ -86,7 +68,7 @@ def test_a_published_lot_with_two_participants_goes_live_at_its_start() -> None:
 
 def test_a_lot_does_not_open_before_its_start() -> None:
     lot = due_lot(starts_at=timezone.now() + timedelta(minutes=1))
-    participant(lot, 1), participant(lot, 2)
+    admitted_representative(lot, 1), admitted_representative(lot, 2)
     engine.open_lot(lot_id=lot.pk)
     lot.refresh_from_db()
     assert lot.status == Lot.Status.PUBLISHED
@@ -104,7 +86,7 @@ def test_without_participants_the_lot_fails_and_frees_its_deposit() -> None:
 
 def test_a_single_participant_cancels_the_auction_under_the_cancel_rule() -> None:
     lot = due_lot(single_participant_rule=Lot.SingleParticipantRule.CANCEL)
-    participant(lot, 1)
+    admitted_representative(lot, 1)
     engine.open_lot(lot_id=lot.pk)
     lot.refresh_from_db()
     assert lot.status == Lot.Status.CANCELLED
@@ -114,7 +96,7 @@ def test_a_single_participant_cancels_the_auction_under_the_cancel_rule() -> Non
 
 def test_a_single_participant_takes_the_licence_at_the_start_price_under_the_offer_rule() -> None:
     lot = due_lot(single_participant_rule=Lot.SingleParticipantRule.OFFER_AT_START)
-    participant(lot, 1)
+    admitted_representative(lot, 1)
     engine.open_lot(lot_id=lot.pk)
     lot.refresh_from_db()
     assert lot.status == Lot.Status.CLOSED
@@ -129,7 +111,7 @@ def test_a_single_participant_takes_the_licence_at_the_start_price_under_the_off
 
 def test_the_highest_bid_wins_when_the_lot_ends() -> None:
     lot = running_lot()
-    first, second = participant(lot, 1), participant(lot, 2)
+    first, second = admitted_representative(lot, 1), admitted_representative(lot, 2)
     bid(first, lot, "100000000")
     winning = bid(second, lot, "130000000")
     end_now(lot)
@@ -144,7 +126,7 @@ def test_the_highest_bid_wins_when_the_lot_ends() -> None:
 
 def test_a_lot_without_bids_fails() -> None:
     lot = running_lot()
-    participant(lot, 1), participant(lot, 2)
+    admitted_representative(lot, 1), admitted_representative(lot, 2)
     end_now(lot)
     engine.close_lot(lot_id=lot.pk)
     lot.refresh_from_db()
@@ -156,8 +138,8 @@ def test_a_lot_without_bids_fails() -> None:
 
 def test_closing_before_the_end_or_twice_changes_nothing() -> None:
     lot = running_lot()
-    user = participant(lot, 1)
-    participant(lot, 2)
+    user = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     bid(user, lot, "100000000")
     engine.close_lot(lot_id=lot.pk)
     lot.refresh_from_db()
@@ -175,8 +157,8 @@ def test_closing_before_the_end_or_twice_changes_nothing() -> None:
 
 def test_a_close_that_fails_half_way_leaves_the_lot_live_and_a_retry_closes_it() -> None:
     lot = running_lot()
-    user = participant(lot, 1)
-    participant(lot, 2)
+    user = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     bid(user, lot, "100000000")
     end_now(lot)
     with (
@@ -196,7 +178,7 @@ def test_a_close_that_fails_half_way_leaves_the_lot_live_and_a_retry_closes_it()
 
 def test_after_the_close_a_bid_is_refused() -> None:
     lot = running_lot()
-    first, second = participant(lot, 1), participant(lot, 2)
+    first, second = admitted_representative(lot, 1), admitted_representative(lot, 2)
     bid(first, lot, "100000000")
     end_now(lot)
     engine.close_lot(lot_id=lot.pk)
@@ -210,8 +192,8 @@ def test_the_close_is_broadcast_and_the_lot_settled_after_commit(
     django_capture_on_commit_callbacks,
 ) -> None:
     lot = running_lot()
-    user = participant(lot, 1)
-    participant(lot, 2)
+    user = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     bid(user, lot, "100000000")
     end_now(lot)
     with (
@@ -232,8 +214,8 @@ def test_the_close_is_broadcast_and_the_lot_settled_after_commit(
 
 def test_a_paused_lot_takes_no_bids_and_resumes_with_its_time_left() -> None:
     lot = running_lot()
-    first = participant(lot, 1)
-    participant(lot, 2)
+    first = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     engine.pause_lot(lot_id=lot.pk, reason="Data centre power failure")
     lot.refresh_from_db()
     assert lot.status == Lot.Status.PAUSED
@@ -275,8 +257,8 @@ def test_pause_resume_and_cancel_refuse_what_does_not_apply(action, code: str) -
 
 def test_a_cancelled_lot_keeps_its_bids_and_frees_its_deposit() -> None:
     lot = running_lot()
-    user = participant(lot, 1)
-    participant(lot, 2)
+    user = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     bid(user, lot, "100000000")
     engine.cancel_lot(lot_id=lot.pk, reason="Court order on the deposit")
     lot.refresh_from_db()
@@ -296,34 +278,12 @@ needs_postgresql = pytest.mark.skipif(
 )
 
 
-def run_together(*actions) -> list[object]:
-    """Run the actions in threads released at once; return each result or exception."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = actions[index]()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_closing_at_once_close_the_lot_once() -> None:
     lot = running_lot()
-    user = participant(lot, 1)
-    participant(lot, 2)
+    user = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     bid(user, lot, "100000000")
     end_now(lot)
     outcomes = run_together(*[lambda: engine.close_lot(lot_id=lot.pk)] * 4)
@@ -342,7 +302,7 @@ def test_a_bid_racing_the_close_is_in_the_result_or_refused_never_lost() -> None
         lot = running_lot(
             ends_at=timezone.now() + timedelta(milliseconds=300), soft_close_window=timedelta(0)
         )
-        first, second = participant(lot, 1), participant(lot, 2)
+        first, second = admitted_representative(lot, 1), admitted_representative(lot, 2)
         bid(first, lot, "100000000")
 
         def late_bid(lot: Lot = lot, user: AbstractBaseUser = second) -> Bid:
@@ -373,7 +333,7 @@ def test_a_bid_racing_the_close_is_in_the_result_or_refused_never_lost() -> None
 
 def test_the_sweep_settles_a_lot_whose_settling_task_was_lost() -> None:
     lot = running_lot()
-    winner, loser = participant(lot, 1), participant(lot, 2)
+    winner, loser = admitted_representative(lot, 1), admitted_representative(lot, 2)
     bid(loser, lot, "100000000")
     bid(winner, lot, "105000000")
     end_now(lot)
@@ -389,9 +349,9 @@ def test_the_sweep_settles_a_lot_whose_settling_task_was_lost() -> None:
     licence = Licence.objects.get(lot=lot)
     assert licence.holder.representatives.get().user == winner
     statuses = dict(
-        Payment.objects.filter(application__lot=lot).values_list(
-            "application__participant_number", "status"
-        )
+        Payment.objects.filter(
+            application__lot=lot, kind=Payment.Kind.GUARANTEE_DEPOSIT
+        ).values_list("application__participant_number", "status")
     )
     assert statuses == {1: Payment.Status.APPLIED, 2: Payment.Status.REFUND_DUE}
     tasks.sweep_lots()
@@ -402,8 +362,8 @@ def test_results_emails_whose_task_was_lost_go_out_with_the_next_publishing_run(
     mailoutbox: list,
 ) -> None:
     lot = running_lot()
-    user = participant(lot, 1)
-    participant(lot, 2)
+    user = admitted_representative(lot, 1)
+    admitted_representative(lot, 2)
     bid(user, lot, "100000000")
     end_now(lot)
     tasks.sweep_lots()

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from auctions import engine
-from auctions.models import Application, Lot, Payment
-from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
+from auctions.models import Lot
+from auctions.tests.factories import LotFactory, admitted_representative
 from bidders.tests.factories import RepresentativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,21 +34,9 @@ def live_lot() -> Lot:
         hard_end=now + timedelta(hours=1),
     )
     for number, name in ((1, "Ridgeline Critical Minerals"), (2, "SinoEarth Resources")):
-        representative = RepresentativeFactory(company__legal_name=name)
-        application = ApplicationFactory(
-            lot=lot,
-            company=representative.company,
-            status=Application.Status.ADMITTED,
-            participant_number=number,
-        )
-        PaymentFactory(
-            application=application,
-            kind=Payment.Kind.GUARANTEE_DEPOSIT,
-            status=Payment.Status.RECEIVED,
-            received_at=now,
-        )
+        user = admitted_representative(lot, number, legal_name=name)
         engine.place_bid(
-            user=representative.user,
+            user=user,
             lot_id=lot.pk,
             amount=str(lot.starting_price + (number - 1) * lot.bid_step),
             key=uuid.uuid4(),

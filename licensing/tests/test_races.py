@@ -1,12 +1,11 @@
 """Licensing's races, in real transactions on real threads (PostgreSQL's row locks)."""
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from auctions.tests.races import run_together
 from bidders.tests.factories import UserFactory
 from core.errors import DomainError
 from licensing import services
@@ -21,28 +20,6 @@ pytestmark = [
 ]
 
 LADDER = [("Ridgeline", "100000000.00"), ("Steppe", "105000000.00")]
-
-
-def run_together(*actions: Callable[[], object]) -> list[object]:
-    """Run the actions in threads released at once; return each result or exception."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = actions[index]()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_workers_settling_one_lot_at_once_offer_one_licence() -> None:

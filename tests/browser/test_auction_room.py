@@ -11,26 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, WebSocketRoute, expect
 
-from auctions.models import Application, Bid, Lot, Payment
-from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
-from bidders.tests.factories import RepresentativeFactory
-
-
-def admitted_bidder(lot: Lot, number: int, legal_name: str) -> AbstractBaseUser:
-    representative = RepresentativeFactory(company__legal_name=legal_name)
-    application = ApplicationFactory(
-        lot=lot,
-        company=representative.company,
-        status=Application.Status.ADMITTED,
-        participant_number=number,
-    )
-    PaymentFactory(
-        application=application,
-        kind=Payment.Kind.GUARANTEE_DEPOSIT,
-        status=Payment.Status.RECEIVED,
-        received_at=timezone.now(),
-    )
-    return representative.user
+from auctions.models import Bid, Lot
+from auctions.tests.factories import LotFactory, admitted_representative
 
 
 def signed_in(browser: Browser, live_server_url: str, user: AbstractBaseUser) -> BrowserContext:
@@ -65,10 +47,14 @@ def test_two_participants_bid_against_each_other_and_see_it_live(
     browser: Browser, live_server_url: str, live_lot: Lot, screenshot: Callable
 ) -> None:
     first = signed_in(
-        browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline Critical Minerals")
+        browser,
+        live_server_url,
+        admitted_representative(live_lot, 1, legal_name="Ridgeline Critical Minerals"),
     ).new_page()
     second = signed_in(
-        browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic Lanthanide AB")
+        browser,
+        live_server_url,
+        admitted_representative(live_lot, 2, legal_name="Baltic Lanthanide AB"),
     ).new_page()
     room = f"{live_server_url}/lots/{live_lot.pk}/room/"
     for page in (first, second):
@@ -127,10 +113,10 @@ def test_a_late_bid_extends_the_end_for_everyone(
 ) -> None:
     two_minutes_left = timezone.now() + timedelta(minutes=2)
     Lot.objects.filter(pk=live_lot.pk).update(ends_at=two_minutes_left)
-    first = signed_in(
-        browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline")
-    ).new_page()
-    second = signed_in(browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic")).new_page()
+    user_1 = admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    first = signed_in(browser, live_server_url, user_1).new_page()
+    user_2 = admitted_representative(live_lot, 2, legal_name="Baltic")
+    second = signed_in(browser, live_server_url, user_2).new_page()
     room = f"{live_server_url}/lots/{live_lot.pk}/room/"
     for page in (first, second):
         page.goto(room)
@@ -152,7 +138,8 @@ def test_a_late_bid_extends_the_end_for_everyone(
 def test_a_dropped_connection_resyncs_what_it_missed(
     browser: Browser, live_server_url: str, live_lot: Lot
 ) -> None:
-    first_context = signed_in(browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline"))
+    user_1 = admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    first_context = signed_in(browser, live_server_url, user_1)
     sockets: list[WebSocketRoute] = []
 
     def pass_through(socket: WebSocketRoute) -> None:
@@ -161,7 +148,8 @@ def test_a_dropped_connection_resyncs_what_it_missed(
 
     first = first_context.new_page()
     first.route_web_socket(re.compile(r"/ws/lots/"), pass_through)
-    second = signed_in(browser, live_server_url, admitted_bidder(live_lot, 2, "Baltic")).new_page()
+    user_2 = admitted_representative(live_lot, 2, legal_name="Baltic")
+    second = signed_in(browser, live_server_url, user_2).new_page()
     room = f"{live_server_url}/lots/{live_lot.pk}/room/"
     first.goto(room)
     second.goto(room)
@@ -199,7 +187,8 @@ def test_the_room_and_its_refusals_speak_the_page_language(
     connected: str,
     refusal: str,
 ) -> None:
-    page = signed_in(browser, live_server_url, admitted_bidder(live_lot, 1, "Ridgeline"))
+    user = admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    page = signed_in(browser, live_server_url, user)
     page = page.new_page()
     page.goto(f"{live_server_url}/{language}/lots/{live_lot.pk}/room/")
     expect(page.locator("html")).to_have_attribute("lang", language)

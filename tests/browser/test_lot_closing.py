@@ -11,10 +11,10 @@ from playwright.sync_api import Browser, expect
 
 from auctions import engine, services, tasks
 from auctions.models import Bid, Lot
-from auctions.tests.factories import LotFactory
+from auctions.tests.factories import LotFactory, admitted_representative
 from licensing.models import Licence
 from licensing.services import record_bonus_payment
-from tests.browser.test_auction_room import admitted_bidder, signed_in
+from tests.browser.test_auction_room import signed_in
 
 
 def in_thread(action: Callable[[], object]) -> object:
@@ -38,8 +38,8 @@ def test_both_participants_see_the_lot_close_then_the_public_sees_the_outcome(
         ends_at=now + timedelta(minutes=30),
         hard_end=now + timedelta(hours=1),
     )
-    first_user = admitted_bidder(lot, 1, "Ridgeline Critical Minerals")
-    second_user = admitted_bidder(lot, 2, "Baltic Lanthanide AB")
+    first_user = admitted_representative(lot, 1, legal_name="Ridgeline Critical Minerals")
+    second_user = admitted_representative(lot, 2, legal_name="Baltic Lanthanide AB")
     engine.place_bid(user=first_user, lot_id=lot.pk, amount="100000000", key=uuid.uuid4())
     engine.place_bid(user=second_user, lot_id=lot.pk, amount="125000000", key=uuid.uuid4())
 
