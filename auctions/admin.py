@@ -127,6 +127,21 @@ class ApplicationInline(admin.TabularInline):
         return False
 
 
+@admin.action(description=_("Cancel selected lots (with a reason)"), permissions=["change"])
+def cancel(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Lot]
+) -> TemplateResponse | None:
+    """Cancel lots for good, from the lot list or the live monitor, each with a reason."""
+    return ask_reason_then(
+        modeladmin,
+        request,
+        queryset,
+        title=str(_("Cancel lots")),
+        service=lambda lot, reason: engine.cancel_lot(lot_id=lot.pk, reason=reason),
+        done=str(_("Cancelled")),
+    )
+
+
 @admin.register(Lot)
 class LotAdmin(ImportExportModelAdmin):
     resource_classes = [LotResource]
@@ -157,7 +172,7 @@ class LotAdmin(ImportExportModelAdmin):
     autocomplete_fields = ["deposit"]
     readonly_fields = ["status", "status_reason", "current_price", "leader", "version", "bid_log"]
     inlines = [ApplicationInline]
-    actions = ["publish", "cancel"]
+    actions = ["publish", cancel]
     fieldsets = [
         (None, {"fields": ["event", "number", "deposit", "status", "status_reason"]}),
         (
@@ -230,17 +245,6 @@ class LotAdmin(ImportExportModelAdmin):
             str(_("Published")),
         )
 
-    @admin.action(description=_("Cancel selected lots (with a reason)"), permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet[Lot]) -> TemplateResponse | None:
-        return ask_reason_then(
-            self,
-            request,
-            queryset,
-            title=str(_("Cancel lots")),
-            service=lambda lot, reason: engine.cancel_lot(lot_id=lot.pk, reason=reason),
-            done=str(_("Cancelled")),
-        )
-
 
 @admin.register(LiveLot)
 class LiveLotAdmin(admin.ModelAdmin):
@@ -262,7 +266,7 @@ class LiveLotAdmin(admin.ModelAdmin):
     list_display_links = None
     list_select_related = ["event", "deposit", "leader"]
     ordering = ["ends_at"]
-    actions = ["pause", "resume", "cancel"]
+    actions = ["pause", "resume", cancel]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LiveLot]:
         return super().get_queryset(request).filter(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])
@@ -308,17 +312,6 @@ class LiveLotAdmin(admin.ModelAdmin):
             queryset,
             lambda lot: engine.resume_lot(lot_id=lot.pk),
             str(_("Resumed")),
-        )
-
-    @admin.action(description=_("Cancel selected lots (with a reason)"), permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet[LiveLot]) -> TemplateResponse | None:
-        return ask_reason_then(
-            self,
-            request,
-            queryset,
-            title=str(_("Cancel lots")),
-            service=lambda lot, reason: engine.cancel_lot(lot_id=lot.pk, reason=reason),
-            done=str(_("Cancelled")),
         )
 
 

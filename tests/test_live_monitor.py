@@ -154,3 +154,16 @@ def test_a_bid_in_the_admin_does_not_say_who_placed_it(staff_client: Client, liv
     page = staff_client.get(reverse("admin:auctions_bid_change", args=[bid.pk])).content.decode()
     assert bid.hash in page
     assert bid.placed_by.username not in page
+
+
+def test_staff_cancel_a_running_lot_from_the_monitor(staff_client: Client, live_lot: Lot) -> None:
+    post_action(
+        staff_client,
+        "auctions_livelot",
+        "cancel",
+        [live_lot.pk],
+        apply="1",
+        reason="Licensing block boundaries disputed",
+    )
+    live_lot.refresh_from_db()
+    assert live_lot.status == Lot.Status.CANCELLED
