@@ -59,3 +59,18 @@ def test_public_front_page_shows_the_demo_event(
     page.get_by_label("Language").select_option("ru")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     screenshot("home-ru")
+
+
+def test_staff_watch_the_live_monitor(page: Page, live_server_url: str, screenshot) -> None:
+    call_command("load_demo", verbosity=0)
+    page.goto(f"{live_server_url}/admin/login/")
+    page.get_by_label("Username:").fill("clerk")
+    page.get_by_label("Password:").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server_url}/admin/auctions/livelot/")
+    expect(page.get_by_role("heading", name="Live monitor")).to_be_visible()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Kyzylkain")
+    expect(rows.first.get_by_role("link", name="Watch")).to_be_visible()
+    screenshot("live-monitor")

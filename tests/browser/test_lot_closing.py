@@ -93,3 +93,12 @@ def test_both_participants_see_the_lot_close_then_the_public_sees_the_outcome(
     expect(public.get_by_text(licence.number)).to_be_visible()
     expect(public.locator("main")).to_contain_text("Baltic Lanthanide AB")
     screenshot("public-registry", of=public)
+
+    public.goto(f"{live_server_url}/results/")
+    expect(public.get_by_role("link", name=lot.event.name)).to_be_visible()
+    screenshot("public-results-index", of=public)
+
+    # The winner's dashboard lists the licence with its certificate.
+    second.goto(f"{live_server_url}/dashboard/")
+    expect(second.get_by_text(licence.number)).to_be_visible()
+    screenshot("winner-dashboard", of=second)
