@@ -320,6 +320,27 @@ def cancel_lot(*, lot_id: int, reason: str) -> Lot:
     return lot
 
 
+def fail_unpaid_lot(*, lot_id: int) -> Lot:
+    """Fail a closed lot whose licence nobody paid for, down the whole bid ladder.
+
+    Called by licensing when the last offer is forfeited; the deposit is freed and every
+    socket of the lot told, as for any failed lot. Raises DomainError lot_not_closed.
+    """
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        if lot.status != Lot.Status.CLOSED:
+            raise DomainError(
+                "lot_not_closed", _("Only a closed lot can fail for want of payment.")
+            )
+        lot.status = Lot.Status.FAILED
+        lot.status_reason = _(
+            "The winner did not pay the signature bonus in time and no other participant is "
+            "left to take the licence; the deposit can be offered again."
+        )
+        _save_status(lot, extra_fields=[])
+    return lot
+
+
 def _save_status(lot: Lot, *, extra_fields: list[str]) -> None:
     """Save a change of the lot's status, free a deposit it no longer holds, and tell
     every socket of the lot after commit; a finished lot is settled by a task."""

@@ -14,6 +14,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from auctions import engine
 from auctions.models import Application, Bid, LicenceType, Lot, Payment, Result
 from bidders.models import Company
 from core.errors import DomainError
@@ -199,17 +200,8 @@ def forfeit_licence(*, licence_id: int, today: date | None = None) -> Licence:
         transaction.on_commit(lambda: tasks.send_licence_offer.delay(offer_id), robust=True)
         return licence
 
-    lot.status = Lot.Status.FAILED
-    lot.status_reason = _(
-        "The winner did not pay the signature bonus in time and no other participant is "
-        "left to take the licence; the deposit can be offered again."
-    )
-    lot.version += 1
-    lot.save(update_fields=["status", "status_reason", "version"])
     _release_deposits(lot)
-    # Free the deposit unless a newer lot already offers it again.
-    if not Lot.objects.filter(deposit_id=lot.deposit_id, status__in=Lot.OPEN_STATUSES).exists():
-        Deposit.objects.filter(pk=lot.deposit_id).update(status=Deposit.Status.AVAILABLE)
+    engine.fail_unpaid_lot(lot_id=lot.pk)
     return licence
 
 

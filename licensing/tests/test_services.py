@@ -424,3 +424,22 @@ def test_the_winners_applied_deposit_is_not_refunded(won_lot, settled, staff_cle
     payment = applications["Steppe"].payments.get(kind=Payment.Kind.GUARANTEE_DEPOSIT)
     with pytest.raises(DomainError):
         services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
+
+
+def test_when_nobody_is_left_the_lots_sockets_are_told_it_failed(
+    won_lot, settled, django_capture_on_commit_callbacks
+) -> None:
+    lot, _ = won_lot
+    today = DEADLINE + timedelta(days=1)
+    for _round in range(2):
+        services.forfeit_overdue_licences(today=today)
+        today += timedelta(days=60)
+    with (
+        mock.patch("auctions.live.broadcast_closed") as broadcast,
+        mock.patch("auctions.tasks.settle_finished_lot.delay"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.forfeit_overdue_licences(today=today)
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.FAILED
+    broadcast.assert_called_once_with(lot.pk)
