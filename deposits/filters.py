@@ -1,0 +1,89 @@
+"""The catalogue's filters: one FilterSet serves the deposit pages and the REST API."""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from modeltranslation.utils import build_localized_fieldname
+
+from deposits.models import Deposit, Mineral, Region, Reserve
+
+# A search term longer than any deposit's name is a mistake, not a query.
+SEARCH_MAX_LENGTH = 100
+
+
+def name_matches(term: str, *, prefix: str = "") -> Q:
+    """Return the condition that a name, in any of the site's languages, contains `term`.
+
+    A reader searching in Russian finds a deposit whose English name they never saw.
+    """
+    condition = Q()
+    for code, _name in settings.LANGUAGES:
+        field = build_localized_fieldname(f"{prefix}name", code)
+        condition |= Q(**{f"{field}__icontains": term})
+    return condition
+
+
+def with_reserve(deposit_ref: str, **reserve: object) -> Exists:
+    """Return the condition that the deposit at `deposit_ref` has a reserve matching
+    `reserve`: an EXISTS, so a deposit with many matching reserves is listed once."""
+    return Exists(Reserve.objects.filter(deposit=OuterRef(deposit_ref), **reserve))
+
+
+class DepositFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Part of the deposit's name in any language, or its cadastre code."),
+    )
+    mineral = filters.ModelChoiceFilter(
+        label=_("Mineral"),
+        queryset=Mineral.objects.all(),
+        to_field_name="code",
+        method="filter_mineral",
+        empty_label=_("Any mineral"),
+        help_text=_("Mineral code, e.g. gold."),
+    )
+    mineral_group = filters.ChoiceFilter(
+        label=_("Mineral group"),
+        choices=Mineral.Group.choices,
+        method="filter_mineral_group",
+        empty_label=_("Any group"),
+    )
+    region = filters.ModelChoiceFilter(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        empty_label=_("Any region"),
+        help_text=_("Region code, e.g. east-kazakhstan."),
+    )
+    status = filters.ChoiceFilter(
+        label=_("Status"), choices=Deposit.Status.choices, empty_label=_("Any status")
+    )
+    ordering = filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("name", "name"), ("region__name", "region"), ("code", "code")),
+        field_labels={"name": _("Name"), "region__name": _("Region"), "code": _("Code")},
+        empty_label=_("Name"),
+    )
+
+    class Meta:
+        model = Deposit
+        fields = ["q", "mineral", "mineral_group", "region", "status"]
+
+    def search(self, queryset: QuerySet[Deposit], name: str, value: str) -> QuerySet[Deposit]:
+        term = value.strip()
+        if not term:
+            return queryset
+        return queryset.filter(name_matches(term) | Q(code__icontains=term))
+
+    def filter_mineral(
+        self, queryset: QuerySet[Deposit], name: str, value: Mineral | None
+    ) -> QuerySet[Deposit]:
+        return queryset if value is None else queryset.filter(with_reserve("pk", mineral=value))
+
+    def filter_mineral_group(
+        self, queryset: QuerySet[Deposit], name: str, value: str
+    ) -> QuerySet[Deposit]:
+        return queryset.filter(with_reserve("pk", mineral__group=value)) if value else queryset
