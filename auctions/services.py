@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,7 +13,7 @@ from django.utils.translation import ngettext
 from auctions import selectors, tasks
 from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
 from bidders.models import Company
-from bidders.tasks import company_recipients
+from bidders.tasks import company_emails
 from core.errors import DomainError
 from core.money import format_kzt
 from deposits.models import Deposit, Reserve
@@ -324,7 +325,9 @@ def notify_results(*, event_id: int) -> int:
         return 0
     try:
         recipients = selectors.results_recipients(event_id)
-        messages = [_results_notice(application) for application in recipients]
+        messages = [
+            message for application in recipients for message in _results_notice(application)
+        ]
         with mail.get_connection() as connection:
             connection.send_messages(messages)
     except Exception:
@@ -333,47 +336,60 @@ def notify_results(*, event_id: int) -> int:
     return len(messages)
 
 
-def _results_notice(application: Application) -> mail.EmailMessage:
-    """Write one participant's results email, in English like every notice Nedra sends."""
+def _results_notice(application: Application) -> list[mail.EmailMessage]:
+    """Write one participant's results email, in the language each of its people uses."""
     lot = application.lot
     event = lot.event
-    lot_name = f"Lot {lot.number} ({lot.deposit.name})"
     outcome = selectors.outcome_for(application)
-    if outcome == "won":
-        subject = f"You won {lot_name}"
-        body = (
-            f"Your company, Participant {application.participant_number}, won {lot_name} "
-            f"with a signature bonus of {format_kzt(lot.result.winning_bonus)}. The guarantee "
-            "deposit counts toward the bonus; the ministry sends the licence terms and the "
-            "payment deadline (20 working days from the results protocol)."
-        )
-    elif outcome == "lost":
-        subject = f"Results of {lot_name}"
-        body = (
-            f"Participant {lot.result.winner.participant_number} won {lot_name} with a "
-            f"signature bonus of {format_kzt(lot.result.winning_bonus)}. Your company took "
-            f"part as Participant {application.participant_number}; its guarantee deposit "
-            "is refunded."
-        )
-    elif outcome == "failed":
-        subject = f"{lot_name}: {lot.get_status_display().lower()}"
-        reason = lot.status_reason or "no valid bids or too few participants."
-        body = (
-            f"The auction of {lot_name} did not award a licence: {reason} Your company's "
-            "guarantee deposit is refunded."
-        )
-    else:
-        subject = f"Results of {event.name}: {lot_name} not finished yet"
-        body = (
-            f"{lot_name} has not finished yet; its result appears on the results page when it does."
-        )
-    footer = (
-        f"The results of {event.name}, each lot's bid log and its results protocol are on "
-        f"Nedra's results page: /results/{event.code}/"
-    )
-    return mail.EmailMessage(
-        subject=f"[Nedra] {subject}",
-        body=f"{body}\n\n{footer}",
-        from_email=None,
-        to=company_recipients(application.company),
-    )
+
+    def write() -> tuple[str, str]:
+        lot_name = _("Lot %(number)s (%(deposit)s)") % {
+            "number": lot.number,
+            "deposit": lot.deposit.name,
+        }
+        names = {"lot": lot_name, "participant": application.participant_number}
+        if outcome == "won":
+            subject = _("You won %(lot)s") % names
+            body = _(
+                "Your company, Participant %(participant)s, won %(lot)s with a signature bonus "
+                "of %(bonus)s. The guarantee deposit counts toward the bonus; the ministry "
+                "sends the licence terms and the payment deadline (20 working days from the "
+                "results protocol)."
+            ) % {**names, "bonus": format_kzt(lot.result.winning_bonus)}
+        elif outcome == "lost":
+            subject = _("Results of %(lot)s") % names
+            body = _(
+                "Participant %(winner)s won %(lot)s with a signature bonus of %(bonus)s. Your "
+                "company took part as Participant %(participant)s; its guarantee deposit is "
+                "refunded."
+            ) % {
+                **names,
+                "winner": lot.result.winner.participant_number,
+                "bonus": format_kzt(lot.result.winning_bonus),
+            }
+        elif outcome == "failed":
+            subject = f"{lot_name}: {lot.get_status_display().lower()}"
+            reason = lot.status_reason or _("no valid bids or too few participants.")
+            body = _(
+                "The auction of %(lot)s did not award a licence: %(reason)s Your company's "
+                "guarantee deposit is refunded."
+            ) % {**names, "reason": reason}
+        else:
+            subject = _("Results of %(event)s: %(lot)s not finished yet") % {
+                **names,
+                "event": event.name,
+            }
+            body = (
+                _(
+                    "%(lot)s has not finished yet; its result appears on the results page when "
+                    "it does."
+                )
+                % names
+            )
+        footer = _(
+            "The results of %(event)s, each lot's bid log and its results protocol are on "
+            "Nedra's results page: %(url)s"
+        ) % {"event": event.name, "url": reverse("auctions:event_results", args=[event.code])}
+        return subject, f"{body}\n\n{footer}"
+
+    return company_emails(application.company, write)

@@ -3,13 +3,13 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from auctions import engine, selectors, services
 from auctions.models import Application, Lot
-from bidders.tasks import company_recipients
+from bidders.tasks import send_to_company
 
 
 @shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
@@ -19,22 +19,28 @@ def send_application_decision(application_id: int) -> None:
         pk=application_id
     )
     lot = application.lot
-    if application.is_admitted:
-        subject = f"Admitted to lot {lot.number}: {lot.deposit.name}"
-        body = (
-            f"Your company takes part in lot {lot.number} ({lot.deposit.name}) as "
-            f"Participant {application.participant_number}. Other participants see you only "
-            "by this number."
+
+    def write() -> tuple[str, str]:
+        names = {
+            "number": lot.number,
+            "deposit": lot.deposit.name,
+            "participant": application.participant_number,
+        }
+        if application.is_admitted:
+            return (
+                _("Admitted to lot %(number)s: %(deposit)s") % names,
+                _(
+                    "Your company takes part in lot %(number)s (%(deposit)s) as Participant "
+                    "%(participant)s. Other participants see you only by this number."
+                )
+                % names,
+            )
+        return (
+            _("Application for lot %(number)s rejected") % names,
+            _("Reason: %(reason)s") % {"reason": application.rejection_reason},
         )
-    else:
-        subject = f"Application for lot {lot.number} rejected"
-        body = f"Reason: {application.rejection_reason}"
-    send_mail(
-        subject=f"[Nedra] {subject}",
-        message=body,
-        from_email=None,
-        recipient_list=company_recipients(application.company),
-    )
+
+    send_to_company(application.company, write)
 
 
 # --- The auction clock: opening and closing lots --------------------------------------------

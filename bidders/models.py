@@ -121,6 +121,13 @@ class Representative(models.Model):
         verbose_name=_("company"),
     )
     position = models.CharField(_("position"), max_length=120, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language this person last used on Nedra; emails come in it."),
+    )
 
     class Meta:
         verbose_name = _("representative")

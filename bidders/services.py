@@ -182,6 +182,16 @@ def update_company(
     return company
 
 
+def remember_language(*, user: AbstractBaseUser, language: str) -> None:
+    """Record the language a representative uses on the site, so emails come in it."""
+    if language not in dict(settings.LANGUAGES):
+        return
+    # Conditional: no write at all while the language stays the same, as on most visits.
+    Representative.objects.filter(user_id=user.pk).exclude(language=language).update(
+        language=language
+    )
+
+
 def _require_representative(user: AbstractBaseUser, company: Company) -> None:
     if not Representative.objects.filter(user=user, company=company).exists():
         raise DomainError("not_a_representative", "You do not represent this company.")

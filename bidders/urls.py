@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("company/documents/", views.document_upload, name="upload_document"),
     path("company/documents/<int:pk>/", views.document_download, name="document"),
     path("lots/<int:pk>/", views.lot_detail, name="lot"),
+    path("lots/<int:pk>/calendar.ics", views.lot_calendar, name="lot_calendar"),
     path("lots/<int:pk>/apply/", views.lot_apply, name="apply"),
 ]

@@ -109,6 +109,29 @@ REGIONS: tuple[RegionRow, ...] = (
     RegionRow("almaty", CITY, "Almaty", "Алматы", "Алматы"),
     RegionRow("shymkent", CITY, "Shymkent", "Шымкент", "Шымкент"),
 )
+# The regions as Chinese maps and news write them: many bidders read Chinese.
+REGION_NAMES_ZH: dict[str, str] = {
+    "abai": "阿拜州",
+    "akmola": "阿克莫拉州",
+    "aktobe": "阿克托别州",
+    "almaty-region": "阿拉木图州",
+    "atyrau": "阿特劳州",
+    "east-kazakhstan": "东哈萨克斯坦州",
+    "jambyl": "江布尔州",
+    "jetisu": "杰特苏州",
+    "karaganda": "卡拉干达州",
+    "kostanay": "科斯塔奈州",
+    "kyzylorda": "克孜勒奥尔达州",
+    "mangystau": "曼格斯套州",
+    "north-kazakhstan": "北哈萨克斯坦州",
+    "pavlodar": "巴甫洛达尔州",
+    "turkistan": "突厥斯坦州",
+    "ulytau": "乌勒套州",
+    "west-kazakhstan": "西哈萨克斯坦州",
+    "astana": "阿斯塔纳",
+    "almaty": "阿拉木图",
+    "shymkent": "奇姆肯特",
+}
 
 # --- Minerals -----------------------------------------------------------------------------
 
@@ -441,6 +464,8 @@ EVENT_DESCRIPTION = {
     "kk": "Қатты пайдалы қазбалар бойынша жер қойнауын пайдалану құқығына электрондық "
     "аукцион: барлау және өндіру лицензияларына 50 лот. Демонстрациялық деректер: кен "
     "орындары мен сандар шартты.",
+    "zh_hans": "固体矿产地下资源使用权网上拍卖：50个勘探和开采许可证拍品，涵盖稀土、稀有金属、"
+    "黄金、多金属和煤炭。演示数据：矿床和数字均为示意。",
 }
 KZT_PER_USD = Decimal("505.00")
 
@@ -798,6 +823,8 @@ LIVE_EVENT_DESCRIPTION = {
     "первых трёх демо-участников и торгуйтесь с остальными. Условные данные.",
     "kk": "Демо деректер жүктелген сайын сауда жүретін лот: алғашқы үш демо-қатысушының "
     "бірі ретінде кіріп, басқаларымен сауда жасаңыз. Шартты деректер.",
+    "zh_hans": "每次加载演示数据时都在进行拍卖的拍品：以前三个演示竞买人之一的身份登录，"
+    "在拍卖室中与其他人竞价。示意数据。",
 }
 # fmt: off
 LIVE_LOT = LotRow(
@@ -1053,7 +1080,12 @@ def _load_regions() -> dict[str, Region]:
         row.code: _upsert(
             Region,
             {"code": row.code},
-            {"kind": row.kind, **_translated("name", en=row.en, ru=row.ru, kk=row.kk)},
+            {
+                "kind": row.kind,
+                **_translated(
+                    "name", en=row.en, ru=row.ru, kk=row.kk, zh_hans=REGION_NAMES_ZH[row.code]
+                ),
+            },
         )
         for row in REGIONS
     }

@@ -650,11 +650,11 @@ def test_lot_page_shows_the_deposit_reserves_terms_and_schedule(client: Client, 
         "6 years",
         "12.50 km²",
         "5 licensing blocks",
-        "2\u00a0500\u00a0000\u00a0000.00\u00a0KZT",
-        "5\u00a0000\u00a0000.00\u00a0KZT",
-        "1\u00a0000\u00a0000.00\u00a0KZT",
-        "10\u00a0000\u00a0000.00\u00a0KZT",
-        "25\u00a0000\u00a0000.00\u00a0KZT",
+        "KZT\u00a02,500,000,000",
+        "KZT\u00a05,000,000",
+        "KZT\u00a01,000,000",
+        "KZT\u00a010,000,000",
+        "KZT\u00a025,000,000",
         "AST",
         "Open for applications",
         "How to apply",
@@ -678,7 +678,7 @@ def test_an_approved_bidder_sees_the_apply_form(bidder_client: Client, published
     assert "I accept the lot's terms" in page
     assert "After applying, your company pays:" in page
     assert "Participation fee (non-refundable)" in page
-    assert "1\u00a0000\u00a0000.00\u00a0KZT" in page
+    assert "KZT\u00a01,000,000" in page
 
 
 def test_a_bidder_who_applied_sees_the_application_not_the_form(
@@ -728,7 +728,7 @@ def test_applying_creates_the_application_with_two_awaited_payments(
     assert f"Your application for lot {published_lot.number} is submitted." in dashboard
     for payment in payments:
         assert payment.reference in dashboard
-    assert "10\u00a0000\u00a0000.00\u00a0KZT" in dashboard
+    assert "KZT\u00a010,000,000" in dashboard
     assert "Awaiting" in dashboard
 
 
@@ -865,7 +865,7 @@ def test_dashboard_shows_won_lost_and_failed_lots(bidder_client: Client, approve
         )
         outcomes[name] = lot
     page = text(bidder_client.get(reverse("bidders:dashboard")))
-    assert "Your signature bonus of 3\u00a0100\u00a0000\u00a0000.00\u00a0KZT won." in page
+    assert "Your signature bonus of KZT\u00a03,100,000,000 won." in page
     assert "Another participant won this lot." in page
     assert "The auction failed" in page
     assert rival.legal_name not in page

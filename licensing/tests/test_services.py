@@ -106,7 +106,7 @@ def test_the_winner_is_emailed_what_to_pay_and_by_when(won_lot, settled) -> None
     assert "cfo@steppe.example" in message.to
     assert "29.06.2026" in message.body
     # 120M bonus less the 10M deposit.
-    assert "110\u00a0000\u00a0000.00" in message.body
+    assert "KZT\u00a0110,000,000" in message.body
 
 
 def test_settling_sends_the_offer_after_commit(won_lot, django_capture_on_commit_callbacks):

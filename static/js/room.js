@@ -30,12 +30,26 @@
     const digits = cents.toString().padStart(3, "0");
     return digits.slice(0, -2) + "." + digits.slice(-2);
   }
-  const money = new Intl.NumberFormat(lang, { style: "currency", currency: "KZT" });
-  const formatKzt = (decimal) => money.format(decimal);
+  // Amounts are written exactly as the server writes them for this language (its CLDR
+  // data, in #kzt-format): "1 250 000 000 ₸", "KZT 1,250,000,000.50"; tiyn only when present.
+  const money = JSON.parse(document.getElementById("kzt-format").textContent);
+  function formatKzt(decimal) {
+    const cents = toCents(decimal);
+    if (cents === null) return String(decimal);
+    const tenge = (cents / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, money.group);
+    const tiyn = cents % 100n;
+    const fraction = tiyn ? money.decimal + tiyn.toString().padStart(2, "0") : "";
+    return money.prefix + tenge + fraction + money.suffix;
+  }
 
-  const astanaClock = new Intl.DateTimeFormat(lang, {
-    timeZone: ASTANA, dateStyle: "medium", timeStyle: "medium",
-  });
+  // Chromium ships no Kazakh month names (it writes "2026 M06 2"): Kazakh gets the numeric
+  // day.month.year that Kazakhstan's documents use.
+  const astanaClock = lang === "kk"
+    ? new Intl.DateTimeFormat("ru", {
+      timeZone: ASTANA, day: "2-digit", month: "2-digit", year: "numeric",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    })
+    : new Intl.DateTimeFormat(lang, { timeZone: ASTANA, dateStyle: "medium", timeStyle: "medium" });
   const astanaTime = new Intl.DateTimeFormat(lang, {
     timeZone: ASTANA, hour: "2-digit", minute: "2-digit", second: "2-digit",
   });

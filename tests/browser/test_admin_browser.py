@@ -56,7 +56,8 @@ def test_public_front_page_shows_the_demo_event(
     expect(page.locator("table.lots tbody tr")).to_have_count(51)
     expect(page.locator(".viewer-time").first).to_contain_text("Europe/Berlin")
     screenshot("home")
-    page.get_by_label("Language").select_option("ru")
+    page.get_by_label("Language", exact=True).select_option("ru")
+    page.get_by_role("button", name="Go").click()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     screenshot("home-ru")
 

@@ -71,16 +71,16 @@ def test_two_participants_bid_against_each_other_and_see_it_live(
     first.get_by_role("button", name="Place bid").click()
     expect(first.locator("#bid-feedback")).to_contain_text("is accepted")
     expect(first.locator("#room-standing")).to_have_text("You are leading.")
-    expect(second.locator("#room-price")).to_contain_text("100,000,000.00")
+    expect(second.locator("#room-price")).to_have_text(re.compile(r"^KZT\s100,000,000$"))
     expect(second.locator("#room-standing")).to_have_text("Participant 1 leads.")
-    expect(second.locator("#room-minimum")).to_contain_text("105,000,000.00")
+    expect(second.locator("#room-minimum")).to_have_text(re.compile(r"^KZT\s105,000,000$"))
 
     # Participant 2 answers five steps up; participant 1 sees it without reloading.
     second.get_by_role("button", name="+5 steps").click()
     expect(second.get_by_label("Your signature bonus offer, KZT")).to_have_value("125000000.00")
     second.get_by_role("button", name="Place bid").click()
     expect(second.locator("#room-standing")).to_have_text("You are leading.")
-    expect(first.locator("#room-price")).to_contain_text("125,000,000.00")
+    expect(first.locator("#room-price")).to_have_text(re.compile(r"^KZT\s125,000,000$"))
     expect(first.locator("#room-standing")).to_have_text(
         "You have been outbid: Participant 2 leads."
     )
@@ -164,7 +164,7 @@ def test_a_dropped_connection_resyncs_what_it_missed(
 
     # The page reconnects by itself and its snapshot carries the bid it missed.
     expect(first.locator("#room-connection")).to_have_attribute("data-state", "connected")
-    expect(first.locator("#room-price")).to_contain_text("100,000,000.00")
+    expect(first.locator("#room-price")).to_have_text(re.compile(r"^KZT\s100,000,000$"))
     expect(first.locator("#room-standing")).to_have_text("Participant 2 leads.")
     assert len(sockets) == 2
 
@@ -194,7 +194,10 @@ def test_the_room_and_its_refusals_speak_the_page_language(
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.get_by_text(current_price)).to_be_visible()
     expect(page.locator("#room-connection")).to_have_text(connected)
+    # The script writes tenge as the server does in this language: "100 000 000 ₸".
+    expect(page.locator("#room-minimum")).to_have_text(re.compile(r"^100\s000\s000\s₸$"))
     page.locator("#bid-amount").fill("1000")
     page.locator("#bid-submit").click()
     expect(page.locator("#bid-feedback")).to_contain_text(refusal)
+    expect(page.locator("#bid-feedback")).to_contain_text(re.compile(r"100\s000\s000\s₸"))
     screenshot(language, of=page)
