@@ -3,8 +3,10 @@
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.utils import translation
 
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import (
@@ -30,6 +32,19 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_by_default() -> Iterator[None]:
+    """Start and leave every test in English.
+
+    A request in another language leaves that language active in the thread, and the
+    next test would then read its messages in Russian, or have modeltranslation write a
+    factory's names into the Russian fields.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -6,7 +6,12 @@ from django_filters import rest_framework as filters
 
 from auctions.models import AuctionEvent, LicenceType, Lot
 from auctions.selectors import PUBLIC_LOT_STATUSES
-from deposits.filters import SEARCH_MAX_LENGTH, name_matches, with_reserve
+from deposits.filters import (
+    SEARCH_MAX_LENGTH,
+    StableOrderingFilter,
+    name_matches,
+    with_reserve,
+)
 from deposits.models import Mineral, Region
 
 PUBLIC_STATUS_CHOICES = [
@@ -56,8 +61,9 @@ class LotFilter(filters.FilterSet):
         empty_label=_("Any event"),
         help_text=_("Event code."),
     )
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         label=_("Sort by"),
+        default=("starts_at", "number"),
         fields=(
             ("starts_at", "starts_at"),
             ("application_deadline", "application_deadline"),

@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from auctions import calendars
 from auctions.models import Application, Lot
 from auctions.selectors import (
     are_results_public,
@@ -35,6 +37,7 @@ from bidders.models import Company
 from bidders.selectors import company_of, documents_visible_to
 from core.errors import DomainError
 from core.money import format_kzt
+from deposits.locator import locator_map
 from licensing.selectors import company_licences
 
 # Lots in which an admitted participant may (or soon may) bid.
@@ -68,6 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error, owners)
         else:
+            services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
             messages.success(
                 request,
                 _(
@@ -87,6 +91,7 @@ def company_detail(request: HttpRequest) -> HttpResponse:
     company = company_of(request.user)
     if company is None:
         return redirect("bidders:register")
+    services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
     return _render_company(request, company, DocumentUploadForm())
 
 
@@ -198,7 +203,26 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a public lot with its deposit, reserves, terms and schedule, and how to apply."""
     lot = get_object_or_404(public_lots(), pk=pk)
+    if request.user.is_authenticated:
+        services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
     return _render_lot(request, lot, ApplicationForm())
+
+
+@require_GET
+def lot_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve a public lot's deadline and auction as an iCalendar file in the page's language."""
+    lot = get_object_or_404(public_lots(), pk=pk)
+    domain, _port = split_domain_port(request.get_host())
+    response = HttpResponse(
+        calendars.lot_calendar(
+            lot=lot,
+            lot_url=request.build_absolute_uri(reverse("bidders:lot", args=[lot.pk])),
+            domain=domain,
+        ),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="nedra-lot-{lot.pk}.ics"'
+    return response
 
 
 @require_POST
@@ -216,6 +240,7 @@ def lot_apply(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
             messages.success(request, _application_submitted_message(application))
             return redirect("bidders:dashboard")
     return _render_lot(request, lot, form, status=400)
@@ -256,6 +281,7 @@ def _render_lot(
         "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         "form": form,
         "is_finished": lot.status in Lot.FINISHED_STATUSES,
+        "locator": locator_map([lot.deposit]),
     }
     if are_results_public(lot):
         result = public_result(lot)

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("bidders.urls")),
     path("", include("auctions.urls")),
+    path("", include("deposits.urls")),
     path("", include("licensing.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

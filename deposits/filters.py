@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.constants import EMPTY_VALUES
 from modeltranslation.utils import build_localized_fieldname
 
 from deposits.models import Deposit, Mineral, Region, Reserve
@@ -20,14 +21,42 @@ def name_matches(term: str, *, prefix: str = "") -> Q:
     condition = Q()
     for code, _name in settings.LANGUAGES:
         field = build_localized_fieldname(f"{prefix}name", code)
-        condition |= Q(**{f"{field}__icontains": term})
+        for spelling in case_spellings(term):
+            condition |= Q(**{f"{field}__icontains": spelling})
     return condition
+
+
+def case_spellings(term: str) -> set[str]:
+    """Return the term as typed, in lower and upper case and capitalised.
+
+    SQLite, the embedded database, folds case in LIKE for ASCII letters only: "куйрек"
+    would never find "Куйректыколь". PostgreSQL needs none of this and ignores the extras.
+    """
+    return {term, term.lower(), term.upper(), term.capitalize(), term.title()}
 
 
 def with_reserve(deposit_ref: str, **reserve: object) -> Exists:
     """Return the condition that the deposit at `deposit_ref` has a reserve matching
     `reserve`: an EXISTS, so a deposit with many matching reserves is listed once."""
     return Exists(Reserve.objects.filter(deposit=OuterRef(deposit_ref), **reserve))
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Order by the chosen field, then by `default` and the primary key.
+
+    Without the tie-breakers, rows that share a value (two lots starting at the same
+    moment) could swap between two page requests and appear on both pages or on neither.
+    """
+
+    def __init__(self, *args: object, default: tuple[str, ...], **kwargs: object) -> None:
+        self.default = default
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        chosen = [
+            self.get_ordering_value(param) for param in value or [] if param not in EMPTY_VALUES
+        ]
+        return qs.order_by(*chosen, *self.default, "pk")
 
 
 class DepositFilter(filters.FilterSet):
@@ -61,8 +90,9 @@ class DepositFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         label=_("Status"), choices=Deposit.Status.choices, empty_label=_("Any status")
     )
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         label=_("Sort by"),
+        default=("name",),
         fields=(("name", "name"), ("region__name", "region"), ("code", "code")),
         field_labels={"name": _("Name"), "region__name": _("Region"), "code": _("Code")},
         empty_label=_("Name"),

@@ -1,0 +1,10 @@
+from django.urls import URLPattern, path
+
+from deposits import views
+
+app_name = "deposits"
+
+urlpatterns: list[URLPattern] = [
+    path("deposits/", views.catalogue, name="catalogue"),
+    path("deposits/<slug:code>/", views.deposit_detail, name="detail"),
+]
