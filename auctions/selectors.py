@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -5,20 +6,26 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce, NullIf
+from modeltranslation.settings import DEFAULT_LANGUAGE
+from modeltranslation.utils import build_localized_fieldname, get_language
 
 from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
 from bidders.models import BeneficialOwner, Company
 from core.money import CENT
-from deposits.models import Mineral
+from deposits.models import Mineral, Reserve
 
 LIVE_APPLICATION_STATUSES = [Application.Status.SUBMITTED, Application.Status.ADMITTED]
 
@@ -198,17 +205,50 @@ def may_preview_results(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def result_lots(event_id: int) -> QuerySet[Lot]:
     """Return an event's public lots in order, each with its result, winner and company,
-    and `is_awarded` / `is_finished` flags."""
+    region and minerals, and `is_awarded` / `is_finished` flags."""
+    return _with_results(event_lots(event_id)).order_by("number")
+
+
+def published_result_lots() -> QuerySet[Lot]:
+    """Return the public lots of every published event, latest event first, as `result_lots`."""
     return (
-        Lot.objects.filter(event_id=event_id, status__in=PUBLIC_LOT_STATUSES)
-        .select_related("deposit", "result", "result__winner", "result__winner__company")
+        _with_results(published_lots())
+        .select_related("event")
+        .order_by("-event__results_published_at", "event_id", "number")
+    )
+
+
+def event_lots(event_id: int) -> QuerySet[Lot]:
+    """Return an event's public lots, unordered: what its results count."""
+    return Lot.objects.filter(event_id=event_id, status__in=PUBLIC_LOT_STATUSES)
+
+
+def published_lots() -> QuerySet[Lot]:
+    """Return the public lots of every event whose results are published, unordered."""
+    return Lot.objects.filter(
+        event__results_published_at__isnull=False, status__in=PUBLIC_LOT_STATUSES
+    )
+
+
+def _with_results(lots: QuerySet[Lot]) -> QuerySet[Lot]:
+    return (
+        lots.select_related(
+            "deposit",
+            "deposit__region",
+            "result",
+            "result__winner",
+            "result__winner__company",
+        )
+        .prefetch_related(
+            # A mineral with reserves in several categories is still one mineral.
+            Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+        )
         .annotate(
             is_awarded=ExpressionWrapper(awarded_lots(), output_field=BooleanField()),
             is_finished=ExpressionWrapper(
                 Q(status__in=Lot.FINISHED_STATUSES), output_field=BooleanField()
             ),
         )
-        .order_by("number")
     )
 
 
@@ -351,3 +391,193 @@ def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | No
     if participant is None or (lot.guarantee_deposit > 0 and not participant.has_deposit):
         return None
     return participant
+
+
+# --- Catalogue ----------------------------------------------------------------------------
+
+
+def catalogue_lots() -> QuerySet[Lot]:
+    """Return the public lots by auction start, with event, deposit, region and minerals
+    loaded in a fixed number of queries whatever the page holds."""
+    return (
+        public_lots()
+        .prefetch_related(
+            # A mineral with reserves in several categories is still one mineral.
+            Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+        )
+        .order_by("starts_at", "number", "pk")
+    )
+
+
+def public_lot_counts_by_mineral_group() -> dict[str, int]:
+    """Return how many public lots offer a deposit with a mineral of each group, in one query;
+    a lot of gold and copper counts in both groups, once in each."""
+    rows = (
+        Lot.objects.filter(status__in=PUBLIC_LOT_STATUSES)
+        .values("deposit__reserves__mineral__group")
+        .annotate(lots=Count("pk", distinct=True))
+        .order_by()
+    )
+    return {
+        row["deposit__reserves__mineral__group"]: row["lots"]
+        for row in rows
+        if row["deposit__reserves__mineral__group"]
+    }
+
+
+# --- Results dashboard --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverallTotals:
+    """The results of several events added up; dollars only from events that have a rate."""
+
+    events: int
+    lots_offered: int
+    lots_awarded: int
+    lots_failed: int
+    bonus_kzt: Decimal
+    # The sum of each event's own dollar figure; None when no event has a rate.
+    bonus_usd: Decimal | None
+    events_without_rate: int
+    bonus_kzt_without_rate: Decimal
+
+    @property
+    def lots_unfinished(self) -> int:
+        return self.lots_offered - self.lots_awarded - self.lots_failed
+
+
+def overall_totals(totals: Iterable[EventTotals]) -> OverallTotals:
+    """Add up events' totals; each event's bonuses convert to dollars at its own rate (as its
+    page shows them, to the cent), and an event without a rate is left out of the dollars."""
+    totals = list(totals)
+    with_rate = [event.bonus_usd for event in totals if event.bonus_usd is not None]
+    without_rate = [event for event in totals if event.bonus_usd is None]
+    return OverallTotals(
+        events=len(totals),
+        lots_offered=sum(event.lots_offered for event in totals),
+        lots_awarded=sum(event.lots_awarded for event in totals),
+        lots_failed=sum(event.lots_failed for event in totals),
+        bonus_kzt=sum((event.bonus_kzt for event in totals), Decimal("0.00")),
+        bonus_usd=sum(with_rate, Decimal("0.00")) if with_rate else None,
+        events_without_rate=len(without_rate),
+        bonus_kzt_without_rate=sum((event.bonus_kzt for event in without_rate), Decimal("0.00")),
+    )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One row of a results breakdown: a mineral group or a region, and how its lots ended."""
+
+    key: str
+    label: str
+    lots_awarded: int
+    lots_failed: int
+    bonus_kzt: Decimal
+
+
+def _outcome_counts(name: str = "", *, within: Q | None = None) -> dict[str, Count | Sum]:
+    """Return aggregates of finished, awarded lots and their bonuses, optionally `within` a
+    condition, named with the prefix `name`; failed = finished - awarded, as in the totals."""
+    scope = within if within is not None else Q()
+    awarded = awarded_lots() & scope
+    return {
+        f"{name}finished": Count("pk", filter=Q(status__in=Lot.FINISHED_STATUSES) & scope),
+        f"{name}awarded": Count("pk", filter=awarded),
+        f"{name}bonus": Sum("result__winning_bonus", filter=awarded),
+    }
+
+
+def _breakdown(key: str, label: str, figures: dict[str, object], name: str = "") -> Breakdown:
+    awarded = figures[f"{name}awarded"]
+    return Breakdown(
+        key=key,
+        label=label,
+        lots_awarded=awarded,
+        lots_failed=figures[f"{name}finished"] - awarded,
+        bonus_kzt=(figures[f"{name}bonus"] or Decimal(0)).quantize(CENT),
+    )
+
+
+def _by_weight(rows: Iterable[Breakdown]) -> list[Breakdown]:
+    """Keep the rows with a finished lot, largest bonus first, then most lots, then by name."""
+    finished = [row for row in rows if row.lots_awarded or row.lots_failed]
+    return sorted(
+        finished, key=lambda row: (-row.bonus_kzt, -row.lots_awarded, -row.lots_failed, row.label)
+    )
+
+
+def mineral_group_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
+    """Return the finished lots' outcomes per mineral group, in one query.
+
+    A lot whose deposit has minerals of several groups counts once in each of them, so the
+    groups may add up to more than the lots; one EXISTS per group, not a join on reserves,
+    keeps a deposit with several reserves of a group from counting its bonus twice.
+    """
+    aggregates: dict[str, Count | Sum] = {}
+    for group in Mineral.Group:
+        in_group = Exists(
+            Reserve.objects.filter(deposit_id=OuterRef("deposit_id"), mineral__group=group)
+        )
+        aggregates |= _outcome_counts(f"{group.value}_", within=Q(in_group))
+    figures = lots.order_by().aggregate(**aggregates)
+    return _by_weight(
+        _breakdown(group.value, str(group.label), figures, f"{group.value}_")
+        for group in Mineral.Group
+    )
+
+
+def region_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
+    """Return the finished lots' outcomes per region of their deposit, in one query, with the
+    region's name in the active language (English where it has none)."""
+    name = build_localized_fieldname("deposit__region__name", get_language())
+    fallback = build_localized_fieldname("deposit__region__name", DEFAULT_LANGUAGE)
+    rows = (
+        lots.order_by()
+        .values(
+            region_code=F("deposit__region__code"),
+            region_name=Coalesce(NullIf(F(name), Value("")), F(fallback), output_field=CharField()),
+        )
+        .annotate(**_outcome_counts())
+    )
+    return _by_weight(_breakdown(row["region_code"], row["region_name"], row) for row in rows)
+
+
+# --- The public API -----------------------------------------------------------------------
+
+
+def public_events() -> QuerySet[AuctionEvent]:
+    """Return the events with public lots, each with its totals, latest first."""
+    has_public_lot = Exists(
+        Lot.objects.filter(event=OuterRef("pk"), status__in=PUBLIC_LOT_STATUSES)
+    )
+    return with_totals(AuctionEvent.objects.filter(has_public_lot)).order_by("-created_at", "pk")
+
+
+def public_result_lots() -> QuerySet[Lot]:
+    """Return every lot whose result is public (`are_results_public` in SQL): the finished
+    lots of published events, loaded as `published_result_lots` loads them."""
+    return published_result_lots().filter(status__in=Lot.FINISHED_STATUSES)
+
+
+def public_events_with_first_lots(limit: int) -> QuerySet[AuctionEvent]:
+    """Return events that have public lots, each with `public_lot_count` and its first
+    `limit` public lots by number prefetched: a front page that stays small however many
+    lots an event offers (the catalogue lists them all)."""
+    return (
+        AuctionEvent.objects.annotate(
+            public_lot_count=Count("lots", filter=Q(lots__status__in=PUBLIC_LOT_STATUSES))
+        )
+        .filter(public_lot_count__gt=0)
+        .prefetch_related(
+            Prefetch(
+                "lots",
+                queryset=public_lots()
+                .prefetch_related(
+                    Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+                )
+                .order_by("number")[:limit],
+                to_attr="public_lots",
+            )
+        )
+    )

@@ -2,16 +2,20 @@
 results protocols."""
 
 import csv
+from collections.abc import Iterable
+from datetime import UTC
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from auctions import live, selectors
+from auctions import charts, live, selectors
+from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
 from auctions.models import AuctionEvent, Lot
 from auctions.protocol import protocol_filename, results_protocol
@@ -94,25 +98,125 @@ def room_strings() -> dict[str, object]:
 
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
-    """List the events whose results are published, with their totals."""
+    """Show the published results: totals over every event, charts by mineral group and by
+    region, and each event with its totals."""
     events = [(event, selectors.totals_of(event)) for event in selectors.published_events()]
-    return render(request, "auctions/results.html", {"events": events})
+    lots = selectors.published_lots()
+    context = {
+        "events": events,
+        "overall": selectors.overall_totals(totals for _event, totals in events),
+        "by_group": charts.mineral_group_figure(selectors.mineral_group_breakdown(lots)),
+        "by_region": charts.region_figure(selectors.region_breakdown(lots)),
+    }
+    return render(request, "auctions/results.html", context)
+
+
+def _event_with_visible_results(request: HttpRequest, code: str) -> AuctionEvent:
+    """Return the event, with its totals, if its results are published or the user is staff
+    who may preview them; 404 otherwise, as if it had no results."""
+    event = get_object_or_404(selectors.with_totals(AuctionEvent.objects.all()), code=code)
+    if not event.are_results_published and not selectors.may_preview_results(request.user):
+        raise Http404("No published results for this event.")
+    return event
 
 
 @require_GET
 def event_results(request: HttpRequest, code: str) -> HttpResponse:
-    """Show an event's totals and each lot's outcome; staff preview them unpublished."""
-    event = get_object_or_404(selectors.with_totals(AuctionEvent.objects.all()), code=code)
-    is_preview = not event.are_results_published
-    if is_preview and not selectors.may_preview_results(request.user):
-        raise Http404("No published results for this event.")
+    """Show an event's totals, charts and each lot's outcome; staff preview them unpublished."""
+    event = _event_with_visible_results(request, code)
+    lots = selectors.event_lots(event.pk)
     context = {
         "event": event,
         "totals": selectors.totals_of(event),
         "lots": selectors.result_lots(event.pk),
-        "is_preview": is_preview,
+        "is_preview": not event.are_results_published,
+        "by_group": charts.mineral_group_figure(selectors.mineral_group_breakdown(lots)),
+        "by_region": charts.region_figure(selectors.region_breakdown(lots)),
     }
     return render(request, "auctions/event_results.html", context)
+
+
+RESULTS_CSV_FIELDS = (
+    "event_code",
+    "event",
+    "lot_number",
+    "deposit",
+    "region",
+    "minerals",
+    "licence_type",
+    "licence_term_years",
+    "outcome",
+    "winner",
+    "winner_country",
+    "winning_bonus_kzt",
+    "bid_count",
+    "closed_at_utc",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@require_GET
+def results_csv(request: HttpRequest) -> HttpResponse:
+    """Send every published event's results as CSV, one lot a row."""
+    return _results_csv(selectors.published_result_lots(), "nedra-results.csv")
+
+
+@require_GET
+def event_results_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """Send an event's results as CSV, one lot a row; 404 before publication, as its page."""
+    event = _event_with_visible_results(request, code)
+    lots = selectors.result_lots(event.pk).select_related("event")
+    return _results_csv(lots, f"nedra-results-{event.code}.csv")
+
+
+def _results_csv(lots: Iterable[Lot], filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The byte-order mark makes Excel, which the press and investors open this in, read
+    # UTF-8 (Cyrillic and Chinese names) instead of the machine's legacy code page.
+    response.write("\ufeff")
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow(RESULTS_CSV_FIELDS)
+    writer.writerows([_csv_safe(cell) for cell in _result_row(lot)] for lot in lots)
+    return response
+
+
+def _result_row(lot: Lot) -> list[object]:
+    """Return a lot's CSV row: names in the page's language, codes and amounts as data."""
+    result = lot.result if lot.is_finished and hasattr(lot, "result") else None
+    winner = result.winner.company if lot.is_awarded else None
+    return [
+        lot.event.code,
+        lot.event.name,
+        lot.number,
+        lot.deposit.name,
+        lot.deposit.region.name,
+        "; ".join(mineral.name for mineral in lot.deposit.minerals.all()),
+        lot.licence_type,
+        lot.licence_term_years,
+        _outcome(lot),
+        winner.legal_name if winner else "",
+        winner.country.code if winner else "",
+        f"{result.winning_bonus:.2f}" if winner else "",
+        (result.bid_count if result else lot.bid_count) if lot.is_finished else "",
+        result.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if result else "",
+    ]
+
+
+def _outcome(lot: Lot) -> str:
+    if not lot.is_finished:
+        return "not_finished"
+    if lot.is_awarded:
+        return "awarded"
+    return "cancelled" if lot.status == Lot.Status.CANCELLED else "failed"
+
+
+def _csv_safe(cell: object) -> object:
+    """Quote a text cell a spreadsheet would run as a formula, so it shows as typed."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
 
 
 def _lot_with_visible_bid_log(request: HttpRequest, pk: int) -> Lot:
@@ -169,3 +273,20 @@ def protocol(request: HttpRequest, pk: int) -> HttpResponse:
     everyone once published."""
     lot = get_object_or_404(selectors.lots_with_visible_protocol(request.user), pk=pk)
     return pdf_response(results_protocol(lot.pk), protocol_filename(lot))
+
+
+# --- Catalogue ----------------------------------------------------------------------------
+
+CATALOGUE_PAGE_SIZE = 25
+
+
+@require_GET
+def lot_catalogue(request: HttpRequest) -> HttpResponse:
+    """List the public lots by mineral, region, licence type, status and event, with search.
+
+    A filter value that does not validate is dropped and shown as a form error; the others
+    still apply.
+    """
+    lots = LotFilter(request.GET, queryset=selectors.catalogue_lots())
+    page = Paginator(lots.qs, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "auctions/catalogue.html", {"filter": lots, "page": page})
