@@ -1,10 +1,15 @@
-"""The applications API: the caller's company applies for lots and sees what it owes."""
+"""The auctions API: the caller's company applies for lots, sees what it owes and bids; and
+anyone reads the public lots, events and published results."""
 
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,16 +17,24 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from auctions import engine, live, selectors, services
+from auctions.filters import LotFilter
+from auctions.models import AuctionEvent, Lot, Result
 from auctions.serializers import (
     ApplicationInputSerializer,
     ApplicationSerializer,
     BidAcceptedSerializer,
     BidInputSerializer,
     LotStateSerializer,
+    PublicEventDetailSerializer,
+    PublicEventSerializer,
+    PublicLotSerializer,
+    PublicResultSerializer,
 )
 from bidders.api import NO_COMPANY, NOT_LOGGED_IN, company_of_caller
-from core.api_errors import ErrorSerializer
+from core.api_errors import RATE_LIMITED, ErrorSerializer
 from core.errors import DomainError
+from core.pagination import PublicReadMixin, public_list_responses
+from deposits.filters import StableOrderingFilter
 
 TAG = "applications"
 LIVE_TAG = "live auction"
@@ -175,3 +188,188 @@ class BidView(APIView):
             live.accepted_frame(outcome.bid, created=outcome.created),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
+
+
+# --- The public catalogue, events and results: anyone may read them -----------------------
+
+CATALOGUE_TAG = "catalogue"
+RESULTS_TAG = "results"
+NO_SUCH_LOT = OpenApiResponse(ErrorSerializer, description="No public lot with this id.")
+NO_SUCH_EVENT = OpenApiResponse(
+    ErrorSerializer, description="No event with this code that has public lots."
+)
+
+
+class EventFilter(filters.FilterSet):
+    # A choice, not a BooleanFilter, so that "maybe" is refused rather than ignored.
+    published = filters.ChoiceFilter(
+        label=gettext_lazy("Results published"),
+        choices=[("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))],
+        method="filter_published",
+        help_text=gettext_lazy("true: events whose results are published; false: the others."),
+    )
+    ordering = StableOrderingFilter(
+        label=gettext_lazy("Sort by"),
+        default=("-created_at",),
+        fields=(("name", "name"), ("code", "code"), ("results_published_at", "published_at")),
+    )
+
+    class Meta:
+        model = AuctionEvent
+        fields = ["published"]
+
+    def filter_published(
+        self, queryset: QuerySet[AuctionEvent], name: str, value: str
+    ) -> QuerySet[AuctionEvent]:
+        return queryset.filter(results_published_at__isnull=value != "true")
+
+
+class ResultOrderingFilter(StableOrderingFilter):
+    """Order by a result's figures with the missing ones last both ways (a failed lot has no
+    winning bonus, a cancelled one no result), where SQLite and PostgreSQL would otherwise
+    put them at opposite ends."""
+
+    def get_ordering_value(self, param: str) -> str | OrderBy:
+        value = super().get_ordering_value(param)
+        name = value.removeprefix("-")
+        if not name.startswith("result__"):
+            # A name stays a string, so modeltranslation still reads it in the caller's language.
+            return value
+        field = F(name)
+        return field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
+
+
+class ResultFilter(LotFilter):
+    """The lot catalogue's filters, over published results, with the outcome."""
+
+    status = None
+    event = filters.ModelChoiceFilter(
+        label=gettext_lazy("Auction event"),
+        queryset=AuctionEvent.objects.filter(results_published_at__isnull=False),
+        to_field_name="code",
+        help_text=gettext_lazy("Code of an event whose results are published."),
+    )
+    outcome = filters.ChoiceFilter(
+        label=gettext_lazy("Outcome"), choices=Result.Outcome.choices, method="filter_outcome"
+    )
+    ordering = ResultOrderingFilter(
+        label=gettext_lazy("Sort by"),
+        default=("-event__results_published_at", "event_id", "number"),
+        fields=(
+            ("result__closed_at", "closed_at"),
+            ("result__winning_bonus", "winning_bonus"),
+            ("result__bid_count", "bid_count"),
+            ("number", "number"),
+            ("deposit__name", "deposit"),
+        ),
+    )
+
+    class Meta(LotFilter.Meta):
+        fields = ["q", "mineral", "mineral_group", "region", "licence_type", "event", "outcome"]
+
+    def filter_outcome(self, queryset: QuerySet[Lot], name: str, value: str) -> QuerySet[Lot]:
+        awarded = Lot.objects.filter(selectors.awarded_lots()).values("pk")
+        if value == Result.Outcome.AWARDED:
+            return queryset.filter(pk__in=awarded)
+        # Failed, cancelled and closed unawarded alike, as the event's totals count them.
+        return queryset.exclude(pk__in=awarded)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="events_list",
+        summary="List auction events",
+        description="Events with public lots, latest first; `totals` once results are published.",
+        tags=[RESULTS_TAG],
+        responses=public_list_responses(PublicEventSerializer(many=True)),
+    )
+)
+class EventListView(PublicReadMixin, ListAPIView):
+    """The auction events the public may see."""
+
+    serializer_class = PublicEventSerializer
+    filterset_class = EventFilter
+
+    def get_queryset(self) -> QuerySet[AuctionEvent]:
+        return selectors.public_events()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="events_retrieve",
+        summary="Show an auction event with its lots",
+        tags=[RESULTS_TAG],
+        responses={200: PublicEventDetailSerializer, 404: NO_SUCH_EVENT, 429: RATE_LIMITED},
+    )
+)
+class EventDetailView(PublicReadMixin, RetrieveAPIView):
+    """One event, by its code, with its public lots in order."""
+
+    serializer_class = PublicEventDetailSerializer
+    filter_backends = []
+    lookup_field = "code"
+
+    def get_queryset(self) -> QuerySet[AuctionEvent]:
+        lots = selectors.catalogue_lots().order_by("number")
+        return selectors.public_events().prefetch_related(
+            Prefetch("lots", queryset=lots, to_attr="public_lots")
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="lots_list",
+        summary="List public lots",
+        description="The same filters as the lot catalogue page; drafts are never listed. "
+        "`ordering` by auction start, application deadline, starting price, deposit or number, "
+        "`-` for descending.",
+        tags=[RESULTS_TAG],
+        responses=public_list_responses(PublicLotSerializer(many=True)),
+    )
+)
+class LotListView(PublicReadMixin, ListAPIView):
+    """The lot catalogue."""
+
+    serializer_class = PublicLotSerializer
+    filterset_class = LotFilter
+
+    def get_queryset(self) -> QuerySet[Lot]:
+        return selectors.catalogue_lots()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="lots_retrieve",
+        summary="Show a public lot",
+        tags=[CATALOGUE_TAG],
+        responses={200: PublicLotSerializer, 404: NO_SUCH_LOT, 429: RATE_LIMITED},
+    )
+)
+class LotDetailView(PublicReadMixin, RetrieveAPIView):
+    """One public lot: its terms, prices and schedule."""
+
+    serializer_class = PublicLotSerializer
+    filter_backends = []
+
+    def get_queryset(self) -> QuerySet[Lot]:
+        return selectors.catalogue_lots()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="results_list",
+        summary="List published results by lot",
+        description="Each finished lot of an event whose results are published: the outcome and, "
+        "when awarded, the winner's name and country and the winning signature bonus.",
+        tags=[RESULTS_TAG],
+        responses=public_list_responses(PublicResultSerializer(many=True)),
+    )
+)
+class ResultListView(PublicReadMixin, ListAPIView):
+    """The published results."""
+
+    serializer_class = PublicResultSerializer
+    filterset_class = ResultFilter
+
+    def get_queryset(self) -> QuerySet[Lot]:
+        return selectors.public_result_lots()

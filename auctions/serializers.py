@@ -3,9 +3,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from auctions.models import Application, Payment
-from auctions.selectors import public_lots
+from auctions.filters import PUBLIC_STATUS_CHOICES
+from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment, Result
+from auctions.selectors import public_lots, totals_of
 from core.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
+from deposits.serializers import DepositSummarySerializer
 
 # --- Input ------------------------------------------------------------------------------
 
@@ -116,3 +118,175 @@ class BidAcceptedSerializer(serializers.Serializer):
     amount = serializers.CharField()
     placed_at = serializers.DateTimeField()
     repeated = serializers.BooleanField(help_text="True when the key was seen before.")
+
+
+# --- The public catalogue, events and results -------------------------------------------
+
+
+def money(help_text: str = "KZT, decimal string.", **kwargs: object) -> serializers.DecimalField:
+    """Return an amount in tenge as the API writes every amount: a decimal string."""
+    return serializers.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, help_text=help_text, **kwargs
+    )
+
+
+@extend_schema_field({"type": "string", "enum": [CURRENCY]})
+class CurrencyField(serializers.Field):
+    """The currency of every amount beside it: the tenge."""
+
+    def __init__(self) -> None:
+        super().__init__(read_only=True, source="*", help_text="Every amount is in tenge.")
+
+    def to_representation(self, value: object) -> str:
+        return CURRENCY
+
+
+class EventReferenceSerializer(serializers.Serializer):
+    """The auction event something belongs to."""
+
+    code = serializers.SlugField(help_text="Stable identifier; the `event` filter takes it.")
+    name = serializers.CharField()
+
+
+class PublicLotSerializer(serializers.Serializer):
+    """A public lot: its terms, prices and schedule; never its live bidding."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="Lot number within its event.")
+    event = EventReferenceSerializer()
+    deposit = DepositSummarySerializer()
+    status = serializers.ChoiceField(choices=PUBLIC_STATUS_CHOICES)
+    licence_type = serializers.ChoiceField(choices=LicenceType.choices)
+    licence_term_years = serializers.IntegerField()
+    area_km2 = serializers.DecimalField(max_digits=12, decimal_places=3)
+    licensing_blocks = serializers.IntegerField(allow_null=True)
+    currency = CurrencyField()
+    starting_price = money("The minimum signature bonus, KZT, decimal string.")
+    bid_step = money()
+    participation_fee = money("Non-refundable, KZT, decimal string.")
+    guarantee_deposit = money()
+    min_annual_work_expenditure = money()
+    application_deadline = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="Moves later when a bid falls in soft close.")
+    hard_end = serializers.DateTimeField(help_text="No extension goes past it.")
+    soft_close_seconds = serializers.SerializerMethodField(
+        help_text="A bid this close to the end moves the end this far past the bid."
+    )
+    is_open_for_applications = serializers.BooleanField()
+
+    def get_soft_close_seconds(self, lot: Lot) -> int:
+        return int(lot.soft_close_window.total_seconds())
+
+
+class EventLotSerializer(serializers.Serializer):
+    """One of an event's public lots, in brief."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    deposit = DepositSummarySerializer()
+    status = serializers.ChoiceField(choices=PUBLIC_STATUS_CHOICES)
+    licence_type = serializers.ChoiceField(choices=LicenceType.choices)
+    starting_price = money()
+    starts_at = serializers.DateTimeField()
+
+
+class EventTotalsSerializer(serializers.Serializer):
+    """An event's results in figures, once they are published."""
+
+    lots_offered = serializers.IntegerField()
+    lots_awarded = serializers.IntegerField()
+    lots_failed = serializers.IntegerField(help_text="Failed, cancelled or closed unawarded.")
+    lots_unfinished = serializers.IntegerField()
+    currency = CurrencyField()
+    bonus_kzt = money("The awarded lots' winning signature bonuses, KZT, decimal string.")
+    kzt_per_usd = serializers.DecimalField(
+        max_digits=10, decimal_places=4, allow_null=True, help_text="The reporting rate."
+    )
+    bonus_usd = serializers.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        allow_null=True,
+        help_text="For reporting only, at the event's rate; null without a rate.",
+    )
+
+
+class PublicEventSerializer(serializers.Serializer):
+    """An auction event with public lots, and its totals once its results are published."""
+
+    code = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    results_published_at = serializers.DateTimeField(allow_null=True)
+    totals = serializers.SerializerMethodField()
+
+    @extend_schema_field(EventTotalsSerializer(allow_null=True))
+    def get_totals(self, event: AuctionEvent) -> dict[str, object] | None:
+        if not event.are_results_published:
+            return None
+        return EventTotalsSerializer(totals_of(event)).data
+
+
+class PublicEventDetailSerializer(PublicEventSerializer):
+    """An auction event with its public lots in order."""
+
+    lots = EventLotSerializer(many=True, source="public_lots")
+
+
+class WinnerSerializer(serializers.Serializer):
+    """The company that won a lot, public once the results are."""
+
+    legal_name = serializers.CharField(source="company.legal_name")
+    country = serializers.CharField(source="company.country.code", help_text="ISO 3166 code.")
+    participant_number = serializers.IntegerField(help_text="The number it bid under.")
+
+
+FINISHED_STATUS_CHOICES = [
+    (value, label) for value, label in Lot.Status.choices if value in Lot.FINISHED_STATUSES
+]
+
+
+class ResultLotSerializer(serializers.Serializer):
+    """The lot a result is for."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=FINISHED_STATUS_CHOICES)
+    licence_type = serializers.ChoiceField(choices=LicenceType.choices)
+    licence_term_years = serializers.IntegerField()
+    starting_price = money()
+
+
+class PublicResultSerializer(serializers.Serializer):
+    """The published outcome of one finished lot."""
+
+    event = EventReferenceSerializer()
+    lot = ResultLotSerializer(source="*")
+    deposit = DepositSummarySerializer()
+    outcome = serializers.SerializerMethodField()
+    winner = serializers.SerializerMethodField()
+    currency = CurrencyField()
+    winning_bonus = serializers.SerializerMethodField()
+    bid_count = serializers.SerializerMethodField()
+    closed_at = serializers.DateTimeField(
+        source="result.closed_at", allow_null=True, help_text="Null for a lot cancelled unrun."
+    )
+
+    @extend_schema_field(serializers.ChoiceField(choices=Result.Outcome.choices))
+    def get_outcome(self, lot: Lot) -> str:
+        # Every finished lot without an award counts as failed, as in the event's totals.
+        return Result.Outcome.AWARDED if lot.is_awarded else Result.Outcome.FAILED
+
+    @extend_schema_field(WinnerSerializer(allow_null=True))
+    def get_winner(self, lot: Lot) -> dict[str, object] | None:
+        return WinnerSerializer(lot.result.winner).data if lot.is_awarded else None
+
+    @extend_schema_field(money(allow_null=True))
+    def get_winning_bonus(self, lot: Lot) -> str | None:
+        if not lot.is_awarded:
+            return None
+        return money().to_representation(lot.result.winning_bonus)
+
+    def get_bid_count(self, lot: Lot) -> int:
+        result = getattr(lot, "result", None)
+        return lot.bid_count if result is None else result.bid_count

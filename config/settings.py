@@ -215,7 +215,8 @@ LANGUAGES = [
     ("zh-hans", _("Chinese")),
 ]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# A Kazakh reader reads Russian before English: staff often fill only ru and en.
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en",), "kk": ("ru", "en")}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"  # Astana time; stored in UTC (USE_TZ)
 # Kazakhstan moved to one UTC+5 zone in March 2024: take zone data from the pinned tzdata
@@ -281,7 +282,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.handle_exception",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"bids": BID_RATE_LIMIT},
+    "DEFAULT_THROTTLE_RATES": {
+        "bids": BID_RATE_LIMIT,
+        # Anonymous callers of the public catalogue, results and registry, per address.
+        "anon": env.str("API_ANON_RATE", default="120/min"),
+    },
     "COERCE_DECIMAL_TO_STRING": True,
 }
 
@@ -296,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets several serializers share get one name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DepositStatusEnum": "deposits.models.Deposit.Status",
+        "PublicLotStatusEnum": "auctions.filters.PUBLIC_STATUS_CHOICES",
+    },
 }
 
 # Company documents: what may be uploaded, and how large.

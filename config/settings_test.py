@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 
 from config.settings import *  # noqa: F403
-from config.settings import STORAGES
+from config.settings import REST_FRAMEWORK, STORAGES
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
@@ -18,6 +18,12 @@ CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests call the public API anonymously far faster than any client; the throttle test
+# sets its own rate.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "100000/min"},
 }
 # Serve static files straight from the apps in tests, as in embedded mode.
 WHITENOISE_USE_FINDERS = True

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import (
     APIException,
@@ -29,6 +31,22 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Per-field messages, present when code is 'invalid'.",
     )
+
+
+# How the public endpoints document their refusals, each with the one error body.
+INVALID_QUERY = OpenApiResponse(
+    ErrorSerializer,
+    description="A filter, ordering or page parameter is malformed or unknown (code invalid, "
+    "with errors per parameter).",
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="Nothing public with this identifier, or a page past the end."
+)
+RATE_LIMITED = OpenApiResponse(
+    ErrorSerializer,
+    description="Too many requests from this address (code rate_limited); retry after the "
+    "seconds in the Retry-After header.",
+)
 
 
 # Domain refusals that mean "that already happened" or "the state moved on" rather than
@@ -83,3 +101,10 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None
             "message": str(detail),
         }
     return response
+
+
+def unknown_endpoint(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Answer an address under /api/ that names no endpoint with the error body, not a page."""
+    return JsonResponse(
+        {"code": "not_found", "message": gettext("There is no such endpoint.")}, status=404
+    )
