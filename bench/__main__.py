@@ -1,5 +1,7 @@
 """Run the live bid engine's benchmark: `python -m bench [--quick]` (see bench/README.md).
 
+`python -m bench catalogue [--quick]` runs the catalogue's benchmark instead (bench/catalogue.py).
+
 Starts throwaway PostgreSQL and Redis (or uses BENCH_DATABASE_URL and BENCH_REDIS_URL),
 migrates and fills a fresh database, starts uvicorn as production does, drives it with
 websocket bidders and watchers, measures the floor with pgbench, prints the figures and
@@ -87,6 +89,11 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["catalogue"]:
+        from bench import catalogue
+
+        catalogue.main(sys.argv[2:])
+        return
     arguments = parse_arguments()
     database_url, redis_url = (
         os.environ.get("BENCH_DATABASE_URL"),
