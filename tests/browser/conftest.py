@@ -4,7 +4,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -97,3 +97,57 @@ def screenshot(page: Page, request: pytest.FixtureRequest):
         return path
 
     return take
+
+
+# --- Accessibility: axe-core in the page --------------------------------------------------
+
+# axe reports moderate and minor findings too; issue #6 fails the build only on these.
+BLOCKING_AXE_IMPACTS = frozenset({"serious", "critical"})
+
+
+def axe_violations(page: Page, *, exclude: str | None = None) -> list[dict]:
+    """Run axe-core (bundled with axe-playwright-python, no CDN) on the page; return violations.
+
+    `exclude` is a CSS selector of markup axe leaves out, e.g. a third-party widget's root.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = {"exclude": [[exclude]]} if exclude else None
+    return Axe().run(page, context=context).response["violations"]
+
+
+def blocking_axe_violations(violations: list[dict]) -> list[dict]:
+    """Keep the serious and critical violations."""
+    return [v for v in violations if v["impact"] in BLOCKING_AXE_IMPACTS]
+
+
+def describe_axe_violations(violations: list[dict]) -> str:
+    """Return one line per violation (rule, impact, help URL) and one per offending element."""
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {' '.join(map(str, node['target']))}: {summary}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def assert_accessible() -> Callable[..., list[dict]]:
+    """Return a check that fails with a readable list of a page's serious axe violations.
+
+    The check returns every violation found, of any impact, so a test can record the rest.
+    """
+
+    def check(page: Page, *, exclude: str | None = None) -> list[dict]:
+        violations = axe_violations(page, exclude=exclude)
+        blocking = blocking_axe_violations(violations)
+        assert not blocking, f"axe: serious violations on {page.url}\n" + (
+            describe_axe_violations(blocking)
+        )
+        return violations
+
+    return check
