@@ -38,6 +38,7 @@ from bidders.selectors import company_of, documents_visible_to
 from core.errors import DomainError
 from core.money import format_kzt
 from deposits.locator import locator_map
+from deposits.selectors import reserves_of
 from licensing.selectors import company_licences
 
 # Lots in which an admitted participant may (or soon may) bid.
@@ -273,7 +274,7 @@ def _render_lot(
     )
     context = {
         "lot": lot,
-        "reserves": lot.deposit.reserves.select_related("mineral"),
+        "reserves": reserves_of(lot.deposit),
         "company": company,
         "application": application,
         "is_open_for_applications": lot.is_open_for_applications,

@@ -59,14 +59,19 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*chosen, *self.default, "pk")
 
 
-class DepositFilter(filters.FilterSet):
-    q = filters.CharFilter(
+def search_filter() -> filters.CharFilter:
+    """Return the search box: a deposit's name in any language, or its cadastre code."""
+    return filters.CharFilter(
         label=_("Search"),
         method="search",
         max_length=SEARCH_MAX_LENGTH,
         help_text=_("Part of the deposit's name in any language, or its cadastre code."),
     )
-    mineral = filters.ModelChoiceFilter(
+
+
+def mineral_filter() -> filters.ModelChoiceFilter:
+    """Return the filter of things whose deposit holds a reserve of one mineral, by code."""
+    return filters.ModelChoiceFilter(
         label=_("Mineral"),
         queryset=Mineral.objects.all(),
         to_field_name="code",
@@ -74,19 +79,63 @@ class DepositFilter(filters.FilterSet):
         empty_label=_("Any mineral"),
         help_text=_("Mineral code, e.g. gold."),
     )
-    mineral_group = filters.ChoiceFilter(
+
+
+def mineral_group_filter() -> filters.ChoiceFilter:
+    """Return the filter of things whose deposit holds a mineral of one group."""
+    return filters.ChoiceFilter(
         label=_("Mineral group"),
         choices=Mineral.Group.choices,
         method="filter_mineral_group",
         empty_label=_("Any group"),
     )
-    region = filters.ModelChoiceFilter(
+
+
+def region_filter(field_name: str = "region") -> filters.ModelChoiceFilter:
+    """Return the filter by the deposit's region, by code; `field_name` reaches the region."""
+    return filters.ModelChoiceFilter(
         label=_("Region"),
+        field_name=field_name,
         queryset=Region.objects.all(),
         to_field_name="code",
         empty_label=_("Any region"),
         help_text=_("Region code, e.g. east-kazakhstan."),
     )
+
+
+class DepositFacets:
+    """The filter methods of every FilterSet whose rows lie on a deposit.
+
+    `deposit_ref` reaches the deposit from the filtered model ("pk" for deposits
+    themselves) and `deposit_prefix` is the lookup prefix to its fields.
+    """
+
+    deposit_ref = "pk"
+    deposit_prefix = ""
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        term = value.strip()
+        if not term:
+            return queryset
+        code_matches = Q(**{f"{self.deposit_prefix}code__icontains": term})
+        return queryset.filter(name_matches(term, prefix=self.deposit_prefix) | code_matches)
+
+    def filter_mineral(self, queryset: QuerySet, name: str, value: Mineral | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(with_reserve(self.deposit_ref, mineral=value))
+
+    def filter_mineral_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(with_reserve(self.deposit_ref, mineral__group=value))
+
+
+class DepositFilter(DepositFacets, filters.FilterSet):
+    q = search_filter()
+    mineral = mineral_filter()
+    mineral_group = mineral_group_filter()
+    region = region_filter()
     status = filters.ChoiceFilter(
         label=_("Status"), choices=Deposit.Status.choices, empty_label=_("Any status")
     )
@@ -101,19 +150,3 @@ class DepositFilter(filters.FilterSet):
     class Meta:
         model = Deposit
         fields = ["q", "mineral", "mineral_group", "region", "status"]
-
-    def search(self, queryset: QuerySet[Deposit], name: str, value: str) -> QuerySet[Deposit]:
-        term = value.strip()
-        if not term:
-            return queryset
-        return queryset.filter(name_matches(term) | Q(code__icontains=term))
-
-    def filter_mineral(
-        self, queryset: QuerySet[Deposit], name: str, value: Mineral | None
-    ) -> QuerySet[Deposit]:
-        return queryset if value is None else queryset.filter(with_reserve("pk", mineral=value))
-
-    def filter_mineral_group(
-        self, queryset: QuerySet[Deposit], name: str, value: str
-    ) -> QuerySet[Deposit]:
-        return queryset.filter(with_reserve("pk", mineral__group=value)) if value else queryset

@@ -6,34 +6,22 @@ from django_countries import countries
 from django_filters import rest_framework as filters
 
 from auctions.models import LicenceType
-from deposits.filters import StableOrderingFilter, with_reserve
-from deposits.models import Mineral, Region
+from deposits.filters import DepositFacets, StableOrderingFilter, mineral_filter, region_filter
 from licensing.forms import ALL_STATUSES
 from licensing.models import Licence
 
 
-class LicenceFilter(filters.FilterSet):
+class LicenceFilter(DepositFacets, filters.FilterSet):
     """The registry page's filters: active licences unless another status, or "all", is asked."""
+
+    deposit_ref = "deposit"
+    deposit_prefix = "deposit__"
 
     licence_type = filters.ChoiceFilter(
         label=_("Licence type"), choices=LicenceType.choices, empty_label=_("Any type")
     )
-    mineral = filters.ModelChoiceFilter(
-        label=_("Mineral"),
-        queryset=Mineral.objects.all(),
-        to_field_name="code",
-        method="filter_mineral",
-        empty_label=_("Any mineral"),
-        help_text=_("Mineral code, e.g. gold."),
-    )
-    region = filters.ModelChoiceFilter(
-        label=_("Region"),
-        field_name="deposit__region",
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        empty_label=_("Any region"),
-        help_text=_("Region code, e.g. east-kazakhstan."),
-    )
+    mineral = mineral_filter()
+    region = region_filter("deposit__region")
     country = filters.ChoiceFilter(
         label=_("Holder's country"),
         field_name="holder__country",
@@ -75,10 +63,3 @@ class LicenceFilter(filters.FilterSet):
         self, queryset: QuerySet[Licence], name: str, value: str
     ) -> QuerySet[Licence]:
         return queryset if value == ALL_STATUSES else queryset.filter(status=value)
-
-    def filter_mineral(
-        self, queryset: QuerySet[Licence], name: str, value: Mineral | None
-    ) -> QuerySet[Licence]:
-        if value is None:
-            return queryset
-        return queryset.filter(with_reserve("deposit", mineral=value))
