@@ -25,8 +25,9 @@ def lot_calendar(*, lot: Lot, lot_url: str, domain: str) -> bytes:
     deadline = _event(
         uid=f"lot-{lot.pk}-deadline@{domain}",
         summary=_("Applications close: lot %(number)s, %(deposit)s") % names,
+        # A moment, not a span: with no end, RFC 5545 makes the event end as it starts.
         start=lot.application_deadline,
-        end=lot.application_deadline,
+        end=None,
         stamp=now,
         url=lot_url,
         description=_(
@@ -65,7 +66,7 @@ def _event(
     uid: str,
     summary: str,
     start: datetime,
-    end: datetime,
+    end: datetime | None,
     stamp: datetime,
     url: str,
     description: str,
@@ -74,7 +75,8 @@ def _event(
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", start.astimezone(UTC))
-    event.add("dtend", end.astimezone(UTC))
+    if end is not None:
+        event.add("dtend", end.astimezone(UTC))
     event.add("summary", summary)
     event.add("description", f"{description}\n{url}")
     event.add("url", url)

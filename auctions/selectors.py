@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from modeltranslation.settings import DEFAULT_LANGUAGE
-from modeltranslation.utils import build_localized_fieldname, get_language
+from modeltranslation.utils import build_localized_fieldname, get_language, resolution_order
 
 from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
 from bidders.models import BeneficialOwner, Company
@@ -529,14 +529,18 @@ def mineral_group_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
 
 def region_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
     """Return the finished lots' outcomes per region of their deposit, in one query, with the
-    region's name in the active language (English where it has none)."""
-    name = build_localized_fieldname("deposit__region__name", get_language())
-    fallback = build_localized_fieldname("deposit__region__name", DEFAULT_LANGUAGE)
+    region's name in the active language, or the first of its fallbacks that it has
+    (Kazakh falls back to Russian, then English), as modeltranslation would show it."""
+    names = [
+        NullIf(F(build_localized_fieldname("deposit__region__name", language)), Value(""))
+        for language in resolution_order(get_language())
+    ]
+    fallback = F(build_localized_fieldname("deposit__region__name", DEFAULT_LANGUAGE))
     rows = (
         lots.order_by()
         .values(
             region_code=F("deposit__region__code"),
-            region_name=Coalesce(NullIf(F(name), Value("")), F(fallback), output_field=CharField()),
+            region_name=Coalesce(*names, fallback, output_field=CharField()),
         )
         .annotate(**_outcome_counts())
     )

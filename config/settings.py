@@ -203,8 +203,10 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "core.lockout.username_of_attempt"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
-# Behind the proxy, the client address is the one it forwards (PROXY_COUNT=1).
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=None)
+# Behind the proxy, the client address is the one it forwards (PROXY_COUNT=1); with no
+# proxy, a client's own X-Forwarded-For is never believed.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
 
 # --- Languages and time ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -288,6 +290,8 @@ REST_FRAMEWORK = {
         "anon": env.str("API_ANON_RATE", default="120/min"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
+    # The anonymous rate counts per client address: the proxies' forwarded one, or the peer.
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

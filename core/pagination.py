@@ -18,6 +18,8 @@ from core.api_errors import INVALID_QUERY, NOT_FOUND, RATE_LIMITED
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+# No list has a billion pages; a longer number is a mistake, not a page.
+MAX_NUMBER_DIGITS = 9
 
 
 def positive_number(request: Request, param: str) -> int | None:
@@ -25,8 +27,9 @@ def positive_number(request: Request, param: str) -> int | None:
     raw = request.query_params.get(param)
     if raw is None:
         return None
-    # isdigit() alone would take "²" and other Unicode digits that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    # isdigit() alone would take "²" and other Unicode digits that int() refuses; the
+    # length bound keeps int() from refusing thousands of digits with a ValueError.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_NUMBER_DIGITS or int(raw) < 1:
         raise ValidationError({param: [_("Give a whole number from 1 up.")]})
     return int(raw)
 

@@ -249,9 +249,12 @@ def test_deposits_are_ordered_both_ways(
         ({"q": "x" * 101}, "q"),
         ({"page": "abc"}, "page"),
         ({"page": "0"}, "page"),
+        # More digits than int() converts: a 400, not a ValueError.
+        ({"page": "9" * 5000}, "page"),
         ({"page_size": "0"}, "page_size"),
         ({"page_size": "-5"}, "page_size"),
         ({"page_size": "ten"}, "page_size"),
+        ({"page_size": "1" * 5000}, "page_size"),
     ],
 )
 def test_bad_deposit_parameters_are_400_with_the_error_body(
@@ -998,6 +1001,10 @@ def test_the_anonymous_rate_counts_per_address_and_spares_logged_in_users(
     assert get(api, "/api/regions/").status_code == 200
     assert get(api, "/api/regions/").status_code == 429
     assert get(api, "/api/regions/", REMOTE_ADDR="203.0.113.9").status_code == 200
+
+    # With no proxy configured, a client cannot pick its address by forging the header.
+    forged = get(api, "/api/regions/", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert forged.status_code == 429
 
     member = APIClient()
     member.force_login(UserFactory(username="reader"))

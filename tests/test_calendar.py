@@ -55,6 +55,8 @@ def test_the_calendar_holds_the_deadline_and_the_auction_in_utc(client: Client, 
     deadline = events[f"lot-{lot.pk}-deadline@testserver"]
     auction = events[f"lot-{lot.pk}-auction@testserver"]
     assert deadline.decoded("DTSTART") == DEADLINE
+    # The deadline is a moment: an end equal to its start is invalid under RFC 5545.
+    assert "DTEND" not in deadline
     assert auction.decoded("DTSTART") == STARTS
     assert auction.decoded("DTEND") == STARTS + timedelta(hours=2)
     for event in (deadline, auction):

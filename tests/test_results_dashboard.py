@@ -208,6 +208,10 @@ def test_the_region_breakdown_counts_failed_and_cancelled_lots_as_failed(
         names = [row.label for row in selectors.region_breakdown(selectors.published_lots())]
     # Russian where the region has a Russian name, English where it has none.
     assert names == ["Карагандинская область", "East Kazakhstan Region"]
+    with translation.override("kk"):
+        names = [row.label for row in selectors.region_breakdown(selectors.published_lots())]
+    # Kazakh falls back to Russian before English, as the rest of the page does.
+    assert names == ["Карагандинская область", "East Kazakhstan Region"]
 
 
 def test_unpublished_events_never_count_for_the_public(
