@@ -121,14 +121,30 @@ def test_generator_refuses_a_seed_already_generated_and_impossible_counts() -> N
     assert not Deposit.objects.filter(code__startswith=generated_prefix(8)).exists()
 
 
+def test_command_refuses_a_database_not_said_to_be_disposable() -> None:
+    # The test settings run with DEBUG off, as production does.
+    with pytest.raises(CommandError, match="disposable-database"):
+        call_command("generate_catalogue", deposits=5, stdout=StringIO())
+    assert not Deposit.objects.exists()
+
+
 def test_command_prints_what_it_made_and_replaces_on_request() -> None:
     out = StringIO()
-    call_command("generate_catalogue", deposits=20, reserves_per_deposit=3, lots=4, stdout=out)
+    call_command(
+        "generate_catalogue",
+        deposits=20,
+        reserves_per_deposit=3,
+        lots=4,
+        disposable_database=True,
+        stdout=out,
+    )
     assert "20 deposits, 60 reserves, 4 published lots in 1 events" in out.getvalue()
 
     with pytest.raises(CommandError, match="already exists"):
-        call_command("generate_catalogue", deposits=20, stdout=StringIO())
-    call_command("generate_catalogue", "--deposits=10", "--replace", stdout=out)
+        call_command("generate_catalogue", deposits=20, disposable_database=True, stdout=StringIO())
+    call_command(
+        "generate_catalogue", "--deposits=10", "--replace", "--disposable-database", stdout=out
+    )
     assert Deposit.objects.filter(code__startswith=generated_prefix(0)).count() == 10
     assert AuctionEvent.objects.filter(code__startswith=generated_prefix(0)).count() == 1
 

@@ -1,6 +1,7 @@
 import time
 from argparse import ArgumentParser
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from deposits.synthetic import generate_catalogue, remove_catalogue
@@ -26,6 +27,11 @@ class Command(BaseCommand):
             action="store_true",
             help="first delete the catalogue generated earlier with the same seed",
         )
+        parser.add_argument(
+            "--disposable-database",
+            action="store_true",
+            help="run with DEBUG off too: this database is a throwaway copy",
+        )
 
     def handle(
         self,
@@ -35,8 +41,15 @@ class Command(BaseCommand):
         lots: int | None,
         seed: int,
         replace: bool,
+        disposable_database: bool,
         **options: object,
     ) -> None:
+        # The rows are published lots the public would see: never by accident in production.
+        if not (settings.DEBUG or disposable_database):
+            raise CommandError(
+                "This writes synthetic deposits and published lots that the public would see. "
+                "Run it with DEBUG on, or pass --disposable-database for a throwaway database."
+            )
         started = time.monotonic()
         if replace:
             removed = remove_catalogue(seed=seed)
