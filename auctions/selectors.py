@@ -26,6 +26,7 @@ from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
 from bidders.models import BeneficialOwner, Company
 from core.money import CENT
 from deposits.models import Mineral, Reserve
+from deposits.selectors import minerals_once
 
 LIVE_APPLICATION_STATUSES = [Application.Status.SUBMITTED, Application.Status.ADMITTED]
 
@@ -57,7 +58,7 @@ def public_events_with_lots() -> QuerySet[AuctionEvent]:
                 queryset=public_lots()
                 .prefetch_related(
                     # A mineral with reserves in several categories is still one mineral.
-                    Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+                    minerals_once("deposit__minerals")
                 )
                 .order_by("number"),
                 to_attr="public_lots",
@@ -241,7 +242,7 @@ def _with_results(lots: QuerySet[Lot]) -> QuerySet[Lot]:
         )
         .prefetch_related(
             # A mineral with reserves in several categories is still one mineral.
-            Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+            minerals_once("deposit__minerals")
         )
         .annotate(
             is_awarded=ExpressionWrapper(awarded_lots(), output_field=BooleanField()),
@@ -403,7 +404,7 @@ def catalogue_lots() -> QuerySet[Lot]:
         public_lots()
         .prefetch_related(
             # A mineral with reserves in several categories is still one mineral.
-            Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+            minerals_once("deposit__minerals")
         )
         .order_by("starts_at", "number", "pk")
     )
@@ -577,9 +578,7 @@ def public_events_with_first_lots(limit: int) -> QuerySet[AuctionEvent]:
             Prefetch(
                 "lots",
                 queryset=public_lots()
-                .prefetch_related(
-                    Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
-                )
+                .prefetch_related(minerals_once("deposit__minerals"))
                 .order_by("number")[:limit],
                 to_attr="public_lots",
             )

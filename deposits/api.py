@@ -1,6 +1,6 @@
 """The public catalogue API: regions, minerals and deposits with their reserves."""
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
@@ -8,7 +8,7 @@ from core.api_errors import RATE_LIMITED, ErrorSerializer
 from core.pagination import PublicReadMixin, public_list_responses
 from deposits import selectors
 from deposits.filters import DepositFilter
-from deposits.models import Deposit, Mineral, Region, Reserve
+from deposits.models import Deposit, Mineral, Region
 from deposits.serializers import (
     DepositDetailSerializer,
     DepositSerializer,
@@ -20,27 +20,11 @@ TAG = "catalogue"
 NO_SUCH_DEPOSIT = OpenApiResponse(ErrorSerializer, description="No deposit with this code.")
 
 
-def ranked_reserves() -> Prefetch:
-    """Return the prefetch of every listed deposit's reserves in one query, by mineral, then
-    category as the classifications rank them (A before C2, Proven before Inferred)."""
-    rank = Case(
-        *(
-            When(category=category, then=Value(position))
-            for position, category in enumerate(Reserve.Category.values)
-        ),
-        output_field=IntegerField(),
-    )
-    return Prefetch(
-        "reserves",
-        queryset=Reserve.objects.select_related("mineral")
-        .annotate(category_rank=rank)
-        .order_by("mineral__name", "category_rank"),
-    )
-
-
 def api_deposits() -> QuerySet[Deposit]:
     """Return the catalogue's deposits with their reserves, in a fixed number of queries."""
-    return selectors.catalogue_deposits().prefetch_related(ranked_reserves())
+    return selectors.catalogue_deposits().prefetch_related(
+        Prefetch("reserves", queryset=selectors.ranked_reserves())
+    )
 
 
 @extend_schema_view(

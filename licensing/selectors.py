@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from auctions.models import Payment
 from bidders.models import Company
-from deposits.models import Mineral
+from deposits.selectors import minerals_once
 from licensing.models import PUBLIC_CERTIFICATE_STATUSES, Licence
 
 
@@ -15,7 +15,7 @@ def with_registry_details(licences: QuerySet[Licence]) -> QuerySet[Licence]:
     """Return the licences with holder, deposit, region and minerals loaded in bulk."""
     return licences.select_related("holder", "deposit", "deposit__region", "lot").prefetch_related(
         # A mineral with reserves in several categories is still one mineral.
-        Prefetch("deposit__minerals", queryset=Mineral.objects.distinct())
+        minerals_once("deposit__minerals")
     )
 
 
