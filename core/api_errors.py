@@ -88,7 +88,7 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None
     if isinstance(exc, ValidationError):
         response.data = {
             "code": "invalid",
-            "message": "The request has invalid fields.",
+            "message": gettext("The request has invalid fields."),
             "errors": response.data,
         }
     elif isinstance(exc, Throttled):
