@@ -1,17 +1,18 @@
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from auctions.models import LicenceType
-from deposits.models import Mineral, Region, Reserve
+from deposits.models import Mineral, Region
 from licensing.models import Licence
 
 ALL_STATUSES = "all"
 
 
 class RegistryFilterForm(forms.Form):
-    """The registry's GET filters; a value that does not validate is ignored, not fatal."""
+    """The registry page's filter form, as people see it (active first, only the holders'
+    countries); `licensing.filters.LicenceFilter` applies it, for the page and the API."""
 
     licence_type = forms.ChoiceField(
         label=_("Licence type"),
@@ -52,28 +53,3 @@ class RegistryFilterForm(forms.Form):
             ("", _("Any country")),
             *sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1]),
         ]
-
-    def filter(self, licences: QuerySet[Licence]) -> QuerySet[Licence]:
-        """Return the licences matching the valid filters; active ones unless told."""
-        # Validating keeps the valid values in cleaned_data and drops only the bad ones.
-        if self.is_bound:
-            self.is_valid()
-        values = getattr(self, "cleaned_data", {})
-        status = values.get("status") or Licence.Status.ACTIVE
-        if status != ALL_STATUSES:
-            licences = licences.filter(status=status)
-        if values.get("licence_type"):
-            licences = licences.filter(licence_type=values["licence_type"])
-        if values.get("mineral"):
-            licences = licences.filter(
-                Exists(
-                    Reserve.objects.filter(
-                        deposit_id=OuterRef("deposit_id"), mineral=values["mineral"]
-                    )
-                )
-            )
-        if values.get("region"):
-            licences = licences.filter(deposit__region=values["region"])
-        if values.get("country"):
-            licences = licences.filter(holder__country=values["country"])
-        return licences

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from core.pdf import pdf_response
 from licensing import selectors
 from licensing.certificates import certificate_filename, licence_certificate
+from licensing.filters import LicenceFilter
 from licensing.forms import RegistryFilterForm
 
 REGISTRY_PAGE_SIZE = 25
@@ -19,7 +20,8 @@ def registry(request: HttpRequest) -> HttpResponse:
     """List licences by type, mineral, region, holder country and status (active unless asked)."""
     licences = selectors.registry_licences()
     form = RegistryFilterForm(request.GET, licences=licences)
-    licences = form.filter(licences)
+    form.is_valid()  # shows what it cannot use; LicenceFilter drops only that value
+    licences = LicenceFilter(request.GET, queryset=licences).qs
     page = Paginator(licences, REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "licensing/registry.html", {"form": form, "page": page})
 
