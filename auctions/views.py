@@ -7,7 +7,6 @@ from datetime import UTC
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_en
 from auctions.models import AuctionEvent, Lot
 from auctions.protocol import protocol_filename, results_protocol
 from core.errors import DomainError
+from core.pagination import page_of
 from core.pdf import pdf_response
 
 
@@ -277,8 +277,6 @@ def protocol(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Catalogue ----------------------------------------------------------------------------
 
-CATALOGUE_PAGE_SIZE = 25
-
 
 @require_GET
 def lot_catalogue(request: HttpRequest) -> HttpResponse:
@@ -288,5 +286,5 @@ def lot_catalogue(request: HttpRequest) -> HttpResponse:
     still apply.
     """
     lots = LotFilter(request.GET, queryset=selectors.catalogue_lots())
-    page = Paginator(lots.qs, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(lots.qs, request)
     return render(request, "auctions/catalogue.html", {"filter": lots, "page": page})

@@ -1,8 +1,10 @@
-"""How the public API serves lists: ?page=N&page_size=M, strict about what a page number
-is, to anyone, at a pace set for anonymous callers."""
+"""How lists are paged: the pages' forgiving ?page=N, and the public API's strict
+?page=N&page_size=M, to anyone, at a pace set for anonymous callers."""
 
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -16,10 +18,17 @@ from rest_framework.throttling import AnonRateThrottle
 
 from core.api_errors import INVALID_QUERY, NOT_FOUND, RATE_LIMITED
 
+# One page size for the catalogue, the registry and the API.
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 # No list has a billion pages; a longer number is a mistake, not a page.
 MAX_NUMBER_DIGITS = 9
+
+
+def page_of(items: QuerySet, request: HttpRequest) -> Page:
+    """Return the page of `items` a web page's ?page= asks for; a number that is no page
+    gives the first or the last, as a reader following an old link expects."""
+    return Paginator(items, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def positive_number(request: Request, param: str) -> int | None:

@@ -1,25 +1,23 @@
 """The public deposit catalogue and each deposit's page."""
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from auctions.selectors import public_lots
+from core.pagination import page_of
 from deposits import selectors
 from deposits.filters import DepositFilter
 from deposits.locator import locator_map
 from deposits.models import Deposit
 from licensing.selectors import registry_licences
 
-CATALOGUE_PAGE_SIZE = 25
-
 
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
     """List deposits by mineral, region and status, with search, and map the listed page."""
     deposits = DepositFilter(request.GET, queryset=selectors.catalogue_deposits())
-    page = Paginator(deposits.qs, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(deposits.qs, request)
     context = {"filter": deposits, "page": page, "locator": locator_map(page.object_list)}
     return render(request, "deposits/catalogue.html", context)
 

@@ -1,18 +1,16 @@
 """The public licence registry and licence certificates."""
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.pagination import page_of
 from core.pdf import pdf_response
 from licensing import selectors
 from licensing.certificates import certificate_filename, licence_certificate
 from licensing.filters import LicenceFilter
 from licensing.forms import RegistryFilterForm
-
-REGISTRY_PAGE_SIZE = 25
 
 
 @require_GET
@@ -22,7 +20,7 @@ def registry(request: HttpRequest) -> HttpResponse:
     form = RegistryFilterForm(request.GET, licences=licences)
     form.is_valid()  # shows what it cannot use; LicenceFilter drops only that value
     licences = LicenceFilter(request.GET, queryset=licences).qs
-    page = Paginator(licences, REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(licences, request)
     return render(request, "licensing/registry.html", {"form": form, "page": page})
 
 
