@@ -323,8 +323,8 @@ class Application(models.Model):
         ]
 
     def __str__(self) -> str:
-        if self.participant_number:
-            return f"Participant {self.participant_number}, lot {self.lot.number}"
+        # Never the participant number: this text lands in admin lists, links, history
+        # and exports beside the company, where only the identity policy may join them.
         return f"Application {self.pk} for lot {self.lot.number}"
 
     @property

@@ -1,10 +1,11 @@
 import logging
+import secrets
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -149,9 +150,8 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     missing = [str(kind.label) for kind in required_payments(lot) if kind not in received]
     if missing:
         raise DomainError("payment_missing", "Not received yet: " + "; ".join(missing) + ".")
-    last_number = lot.applications.aggregate(n=Max("participant_number"))["n"] or 0
     application.status = Application.Status.ADMITTED
-    application.participant_number = last_number + 1
+    application.participant_number = _draw_participant_number(lot)
     application.decided_at = timezone.now()
     application.decided_by = decided_by
     application.save(update_fields=["status", "participant_number", "decided_at", "decided_by"])
@@ -159,6 +159,26 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
         lambda: tasks.send_application_decision.delay(application.pk), robust=True
     )
     return application
+
+
+def _draw_participant_number(lot: Lot) -> int:
+    """Return a free participant number of the lot, drawn at random.
+
+    Numbers are not given in admission order: whoever admits could otherwise tell which
+    company bids as which number. Drawn from 1..n, n the lot's live applications, so the
+    numbers of a lot stay small; the caller holds the lot's lock.
+    """
+    applications = lot.applications.exclude(
+        status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
+    )
+    taken = set(
+        applications.filter(participant_number__isnull=False).values_list(
+            "participant_number", flat=True
+        )
+    )
+    ceiling = max(applications.count(), max(taken, default=0), len(taken) + 1)
+    free = [number for number in range(1, ceiling + 1) if number not in taken]
+    return secrets.choice(free)
 
 
 @transaction.atomic

@@ -78,18 +78,33 @@ def test_admission_needs_both_payments(submitted_application, staff_clerk) -> No
     assert submitted_application.participant_number is None
 
 
-def test_admission_gives_consecutive_participant_numbers(published_lot, staff_clerk) -> None:
+def _admit_three(lot: Lot, clerk: object) -> list[int]:
+    applications = [ApplicationFactory(lot=lot) for _ in range(3)]
     numbers = []
-    for _ in range(3):
-        application = ApplicationFactory(lot=published_lot)
+    for application in applications:
         PaymentFactory(application=application, kind=Payment.Kind.PARTICIPATION_FEE)
         PaymentFactory(application=application, kind=Payment.Kind.GUARANTEE_DEPOSIT)
-        receive_all(application, staff_clerk)
+        receive_all(application, clerk)
         admitted = auction_services.admit_application(
-            application_id=application.pk, decided_by=staff_clerk
+            application_id=application.pk, decided_by=clerk
         )
         numbers.append(admitted.participant_number)
-    assert numbers == [1, 2, 3]
+    return numbers
+
+
+def test_admission_draws_each_participant_a_distinct_small_number(
+    published_lot, staff_clerk
+) -> None:
+    assert sorted(_admit_three(published_lot, staff_clerk)) == [1, 2, 3]
+
+
+def test_participant_numbers_are_drawn_not_given_in_admission_order(
+    published_lot, staff_clerk, monkeypatch
+) -> None:
+    # Whoever admits must not be able to tell the numbers from the order of admission:
+    # the number comes from a random draw among the free ones, here forced to the highest.
+    monkeypatch.setattr(auction_services.secrets, "choice", max)
+    assert _admit_three(published_lot, staff_clerk) == [3, 2, 1]
 
 
 def test_admission_needs_an_approved_company(submitted_application, staff_clerk) -> None:
