@@ -8,15 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
-from auctions import engine, selectors, services
+from auctions import engine, identity, selectors, services
 from auctions.models import Application, AuctionEvent, Bid, LiveLot, Lot, Payment, Result
 from auctions.resources import LotResource
 from core.admin_actions import apply_to_each, ask_reason_then
+from core.admin_guard import GuardedAdmin
 from core.money import format_kzt, format_usd
 
 
 @admin.register(AuctionEvent)
-class AuctionEventAdmin(TranslationAdmin):
+class AuctionEventAdmin(GuardedAdmin, TranslationAdmin):
     list_display = ["name", "code", "lot_count", "kzt_per_usd", "results_published_at"]
     search_fields = ["name", "code"]
     readonly_fields = ["results_published_at", "results_notified_at", "results_totals"]
@@ -84,32 +85,28 @@ class MineralFilter(admin.SimpleListFilter):
         return queryset
 
 
-def is_identity_hidden(application: Application) -> bool:
-    """While a lot runs, staff too see its participants by number only (DESIGN.md)."""
-    return application.lot.status in (Lot.Status.LIVE, Lot.Status.PAUSED)
-
-
-class HidesRunningLotsFromNameSearch:
-    """A search by company name leaves out running lots' rows: a match would tell staff
-    which number a company bids under."""
-
-    running_lot_path: str
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            running = {f"{self.running_lot_path}__status__in": [Lot.Status.LIVE, Lot.Status.PAUSED]}
-            queryset = queryset.exclude(**running)
-        return queryset, may_have_duplicates
-
-
 @admin.display(description=_("company"))
 def company_identity(application: Application) -> str:
-    if is_identity_hidden(application):
+    if not identity.staff_may_see_company(application.lot.status):
         return str(_("Hidden while the lot is live"))
     return application.company.legal_name
+
+
+# Not sortable: an order by number would tell the numbers of rows that hide them.
+@admin.display(description=_("participant number"))
+def participant_number(application: Application) -> str:
+    if application.participant_number is None:
+        return "—"
+    if not identity.staff_may_see_number(application.lot.status):
+        return str(_("Hidden until the lot has finished"))
+    return str(application.participant_number)
+
+
+def participant_label(application: Application | None) -> str:
+    """Name a participant by its number alone, never by the application (or a link to it)."""
+    if application is None:
+        return "—"
+    return str(_("Participant %(number)s") % {"number": application.participant_number})
 
 
 class ApplicationInline(admin.TabularInline):
@@ -117,11 +114,18 @@ class ApplicationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["participant_number", company_identity, "status", "submitted_at"]
+    fields = [participant_number, company_identity, "status", "submitted_at"]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
-        return super().get_queryset(request).select_related("company", "lot")
+        # In order of submission: the model's own order, by participant number, would
+        # tell the numbers the rows hide.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("company", "lot")
+            .order_by("submitted_at", "pk")
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
         return False
@@ -143,7 +147,7 @@ def cancel(
 
 
 @admin.register(Lot)
-class LotAdmin(ImportExportModelAdmin):
+class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
     resource_classes = [LotResource]
     list_display = [
         "number",
@@ -170,7 +174,14 @@ class LotAdmin(ImportExportModelAdmin):
     ordering = ["event", "number"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["deposit"]
-    readonly_fields = ["status", "status_reason", "current_price", "leader", "version", "bid_log"]
+    readonly_fields = [
+        "status",
+        "status_reason",
+        "current_price",
+        "leading_participant",
+        "version",
+        "bid_log",
+    ]
     inlines = [ApplicationInline]
     actions = ["publish", cancel]
     fieldsets = [
@@ -204,19 +215,26 @@ class LotAdmin(ImportExportModelAdmin):
                 ]
             },
         ),
-        (_("Live state"), {"fields": ["current_price", "leader", "version", "bid_log"]}),
+        (
+            _("Live state"),
+            {"fields": ["current_price", "leading_participant", "version", "bid_log"]},
+        ),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Lot | None = None) -> list[str]:
         # Once published, a lot's terms are what bidders applied for; only services move
         # its state.
         if obj is not None and obj.status != Lot.Status.DRAFT:
-            return [field.name for field in Lot._meta.fields] + ["bid_log"]
+            return [field.name for field in Lot._meta.fields] + ["leading_participant", "bid_log"]
         return list(self.readonly_fields)
 
     @admin.display(description=_("region"), ordering="deposit__region__name")
     def region(self, lot: Lot) -> str:
         return str(lot.deposit.region)
+
+    @admin.display(description=_("leading participant"))
+    def leading_participant(self, lot: Lot) -> str:
+        return participant_label(lot.leader)
 
     @admin.display(description=_("bid log"))
     def bid_log(self, lot: Lot) -> str:
@@ -247,7 +265,7 @@ class LotAdmin(ImportExportModelAdmin):
 
 
 @admin.register(LiveLot)
-class LiveLotAdmin(admin.ModelAdmin):
+class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
     """Running and paused lots at a glance; participants appear by number only."""
 
     change_list_template = "admin/auctions/livelot/change_list.html"
@@ -283,9 +301,7 @@ class LiveLotAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("leading"))
     def leading_participant(self, lot: LiveLot) -> str:
-        if lot.leader is None:
-            return "—"
-        return str(_("Participant %(number)s") % {"number": lot.leader.participant_number})
+        return participant_label(lot.leader)
 
     @admin.display(description=_("room"))
     def room(self, lot: LiveLot) -> str:
@@ -327,14 +343,14 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
-    running_lot_path = "lot"
+class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
+    hidden_from_search = identity.running_lots("lot__")
     list_display = [
         "__str__",
         "lot",
         company_identity,
         "status",
-        "participant_number",
+        participant_number,
         "payments_received",
         "affiliation",
         "submitted_at",
@@ -347,7 +363,7 @@ class ApplicationAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
         "lot",
         company_identity,
         "status",
-        "participant_number",
+        participant_number,
         "rejection_reason",
         "terms_accepted_at",
         "submitted_at",
@@ -359,6 +375,8 @@ class ApplicationAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
     fields = readonly_fields
     inlines = [PaymentInline]
     actions = ["admit", "reject"]
+    # Never the model's order by participant number: see `participant_number`.
+    ordering = ["lot", "submitted_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
         return selectors.with_affiliation_flag(
@@ -381,7 +399,7 @@ class ApplicationAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
 
     @admin.display(description=_("affiliated applicants"))
     def affiliation_warning(self, application: Application) -> str:
-        if is_identity_hidden(application):
+        if not identity.staff_may_see_company(application.lot.status):
             return str(_("Hidden while the lot is live"))
         rivals = list(selectors.affiliated_rivals(application))
         if not rivals:
@@ -437,8 +455,8 @@ class ApplicationAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
-    running_lot_path = "application__lot"
+class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
+    hidden_from_search = identity.running_lots("application__lot__")
     list_display = ["reference", "kind", "application", "amount", "status", "received_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["application", "application__lot"]
@@ -488,7 +506,7 @@ class PaymentAdmin(HidesRunningLotsFromNameSearch, admin.ModelAdmin):
 
 
 @admin.register(Bid)
-class BidAdmin(admin.ModelAdmin):
+class BidAdmin(GuardedAdmin, admin.ModelAdmin):
     """The bid log: visible to staff, never editable or deletable by anyone."""
 
     list_display = ["lot", "sequence", "participant_number", "amount", "placed_at", "short_hash"]
@@ -524,7 +542,7 @@ class BidAdmin(admin.ModelAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(GuardedAdmin, admin.ModelAdmin):
     list_display = ["lot", "outcome", "winner", "winning_bonus", "bid_count", "closed_at"]
     list_filter = ["outcome", "lot__event"]
     list_select_related = ["lot", "lot__deposit", "winner", "winner__lot"]

@@ -50,3 +50,35 @@ def anonymous_lots(prefix: str = "") -> Q:
     """Return the condition, on lots (or on `prefix`, a path to a lot), that holds while
     their participants must stay numbers without names, for staff as for anyone."""
     return ~Q(**{f"{prefix}status__in": sorted(NAMED_STATUSES)})
+
+
+# While a lot runs, its participants are in play under their numbers.
+RUNNING_STATUSES = frozenset({Lot.Status.LIVE, Lot.Status.PAUSED})
+
+
+def staff_may_see_company(lot_status: str) -> bool:
+    """Return whether a staff screen may say which company an application of a lot in this
+    status is (its name, its people, its documents), on a screen without its number.
+
+    Before the lot runs staff decide on applications, so they see who applied (and no
+    number); while it runs the live monitor and bid log show numbers, so no company;
+    once it has finished, everything.
+    """
+    return lot_status not in RUNNING_STATUSES
+
+
+def staff_may_see_number(lot_status: str) -> bool:
+    """Return whether a staff screen may show an application's participant number beside
+    the application itself (its id, a link to it) or its company.
+
+    An application keeps its id from submission on, and staff saw its company while
+    deciding on it: beside that id a number names the company as surely as the name does.
+    So only once `may_name_participants` lets staff name participants.
+    """
+    return lot_status in NAMED_STATUSES
+
+
+def running_lots(prefix: str = "") -> Q:
+    """Return the condition, on lots (or on `prefix`, a path to a lot), that holds while
+    staff screens keep their applicants' companies hidden."""
+    return Q(**{f"{prefix}status__in": sorted(RUNNING_STATUSES)})

@@ -15,6 +15,7 @@ from bidders.models import (
     Representative,
 )
 from core.admin_actions import apply_to_each, ask_reason_then
+from core.admin_guard import GuardedAdmin
 
 
 class BeneficialOwnerInline(admin.TabularInline):
@@ -74,7 +75,7 @@ class CompanyDecisionInline(admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(GuardedAdmin, admin.ModelAdmin):
     list_display = ["legal_name", "country", "registration_number", "status", "submitted_at"]
     list_filter = ["status", "country"]
     search_fields = ["legal_name", "registration_number", "tax_number", "contact_email"]
@@ -132,7 +133,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(admin.ModelAdmin):
+class RepresentativeAdmin(GuardedAdmin, admin.ModelAdmin):
     list_display = ["user", "company", "position"]
     list_select_related = ["user", "company"]
     search_fields = ["user__username", "user__email", "company__legal_name"]

@@ -2,19 +2,20 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
+from core.admin_guard import GuardedAdmin
 from deposits.models import Deposit, Mineral, Region, Reserve
 from deposits.resources import DepositResource, ReserveResource
 
 
 @admin.register(Region)
-class RegionAdmin(TranslationAdmin):
+class RegionAdmin(GuardedAdmin, TranslationAdmin):
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Mineral)
-class MineralAdmin(TranslationAdmin):
+class MineralAdmin(GuardedAdmin, TranslationAdmin):
     list_display = ["name", "symbol", "group", "is_critical"]
     list_filter = ["group", "is_critical"]
     search_fields = ["name", "code", "symbol"]
@@ -27,7 +28,7 @@ class ReserveInline(admin.TabularInline):
 
 
 @admin.register(Deposit)
-class DepositAdmin(ImportExportModelAdmin, TranslationAdmin):
+class DepositAdmin(GuardedAdmin, ImportExportModelAdmin, TranslationAdmin):
     resource_classes = [DepositResource]
     list_display = ["name", "code", "region", "status", "area_km2", "last_surveyed_year"]
     list_filter = ["status", "region", "reserves__mineral__group", "reserves__mineral"]
@@ -40,7 +41,7 @@ class DepositAdmin(ImportExportModelAdmin, TranslationAdmin):
 
 
 @admin.register(Reserve)
-class ReserveAdmin(ImportExportModelAdmin):
+class ReserveAdmin(GuardedAdmin, ImportExportModelAdmin):
     resource_classes = [ReserveResource]
     list_display = ["deposit", "mineral", "category", "quantity", "unit", "grade", "grade_unit"]
     list_filter = ["category", "mineral__group", "mineral"]

@@ -6,12 +6,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_to_each
+from core.admin_guard import GuardedAdmin
 from licensing import services
 from licensing.models import Licence
 
 
 @admin.register(Licence)
-class LicenceAdmin(admin.ModelAdmin):
+class LicenceAdmin(GuardedAdmin, admin.ModelAdmin):
     """Licences come from settled lots and change only through services: no hand edits."""
 
     list_display = [
