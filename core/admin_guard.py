@@ -20,29 +20,34 @@ from django.contrib.admin.filters import FieldListFilter, ListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 
 
-def sidebar_parameters(model_admin: admin.ModelAdmin, request: HttpRequest) -> set[str]:
-    """Return the URL parameters the changelist's filter sidebar and date drill-down use."""
+def is_sidebar_parameter(model_admin: admin.ModelAdmin, request: HttpRequest, lookup: str) -> bool:
+    """Return whether the changelist's filter sidebar or date drill-down uses this URL
+    parameter."""
+    hierarchy = model_admin.date_hierarchy
+    if hierarchy and lookup in {f"{hierarchy}__{part}" for part in ("year", "month", "day")}:
+        return True
     model = model_admin.model
-    parameters: set[str] = set()
     for item in model_admin.get_list_filter(request):
         spec: ListFilter
         if isinstance(item, str | tuple | list):
             field_path, filter_class = (
                 item if isinstance(item, tuple | list) else (item, FieldListFilter.create)
             )
+            # A field's filter uses only parameters under its path; building one that
+            # cannot match would cost a query for its choices.
+            if lookup != field_path and not lookup.startswith(f"{field_path}{LOOKUP_SEP}"):
+                continue
             field = get_fields_from_path(model, field_path)[-1]
             spec = filter_class(field, request, {}, model, model_admin, field_path=field_path)
         else:
             spec = item(request, {}, model, model_admin)
-        parameters.update(spec.expected_parameters())
-    if model_admin.date_hierarchy:
-        parameters.update(
-            f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")
-        )
-    return parameters
+        if lookup in spec.expected_parameters():
+            return True
+    return False
 
 
 class GuardedAdmin:
@@ -60,7 +65,7 @@ class GuardedAdmin:
             limits = fk_lookup() if callable(fk_lookup) else fk_lookup
             if (lookup, value) in url_params_from_lookup_dict(limits).items():
                 return True
-        return lookup in sidebar_parameters(model_admin, request)
+        return is_sidebar_parameter(model_admin, request, lookup)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
