@@ -20,6 +20,9 @@ class LotResource(resources.ModelResource):
         model = Lot
         import_id_fields = ["event", "number"]
         # Status, price and leader are not importable: they change only through services.
+        # Nor exported: the leader is an application, and an application can be opened to
+        # see its company, so before the close an export would name the leading bidder.
+        exclude = ["leader"]
         fields = [
             "event",
             "number",
