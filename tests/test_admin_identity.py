@@ -105,6 +105,8 @@ def test_the_sidebar_filters_still_work(staff: Client, running) -> None:
         f"auctions/lot/?event__id__exact={lot.event_id}&status__exact=live",
         "auctions/lot/?starts_at__year=2026",
         "bidders/company/?status__exact=approved",
+        "licensing/licence/?payment_deadline__gte=2026-01-01&payment_deadline__lt=2027-01-01",
+        "deposits/deposit/?reserves__mineral__group__exact=rare_earth",
     ]:
         assert staff.get(f"/admin/{query}").status_code == 200, query
 
@@ -119,6 +121,19 @@ def test_applications_are_never_sorted_by_participant_number_before_the_close(
         assert response.status_code == 200
         ordering = response.context["cl"].queryset.query.order_by
         assert not any("participant_number" in str(term) for term in ordering), (order, ordering)
+
+
+def test_a_published_lots_applicants_are_listed_in_order_of_submission_not_number(
+    staff: Client,
+) -> None:
+    lot = LotFactory(status=Lot.Status.PUBLISHED)
+    first = admit(CompanyFactory(legal_name="Aldermoor Minerals"), lot, 2)
+    second = admit(CompanyFactory(legal_name="Birchvale Metals"), lot, 1)
+    assert first.submitted_at <= second.submitted_at
+    lot_page = staff.get(reverse("admin:auctions_lot_change", args=[lot.pk])).content.decode()
+    assert lot_page.index("Aldermoor") < lot_page.index("Birchvale")
+    listed = staff.get(reverse("admin:auctions_application_changelist"))
+    assert list(listed.context["cl"].result_list) == [first, second]
 
 
 def test_a_published_lot_shows_its_applicants_without_their_numbers(staff: Client) -> None:
