@@ -1232,9 +1232,18 @@ def _load_lot(
 def _load_user(
     username: str, first_name: str, last_name: str, email: str, **flags: bool
 ) -> AbstractUser:
-    """Create or refresh a user; only a new user gets the demo password."""
+    """Create or refresh a user; only a new user gets the demo password.
+
+    Raises DemoRefused when someone else's account holds the username: a visitor who
+    signed up as head@… on a demo site must not become staff when the demo is reloaded.
+    """
     user_model = get_user_model()
     user = user_model._default_manager.filter(username=username).first()
+    if user is not None and user.email.lower() != email.lower():
+        raise DemoRefused(
+            f"The demo's login {username!r} belongs to another account ({user.email}); the "
+            "demo does not take it over. Rename that account's username, then load again."
+        )
     if user is None:
         user = user_model(username=username)
         user.set_password(DEMO_PASSWORD)
@@ -1365,8 +1374,8 @@ def _load_live_lot(
     return lot
 
 
-class NotADemoDatabase(Exception):
-    """The database holds data of its own: the demo's public logins must not enter it."""
+class DemoRefused(Exception):
+    """The demo's logins, whose password is published, must not enter this database."""
 
 
 def _data_not_from_the_demo() -> list[str]:
@@ -1400,14 +1409,14 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
     """Load or refresh the demo data in one transaction; safe to run again.
 
     `now` anchors the schedule of lots created by this run (default: the current time).
-    Raises NotADemoDatabase, unless `force`, when the database is neither empty nor one
+    Raises DemoRefused, unless `force`, when the database is neither empty nor one
     the demo was loaded into: the demo adds staff logins whose password is published.
     """
     now = now or timezone.now()
     with transaction.atomic(), translation.override("en"):
         held = [] if force else _data_not_from_the_demo()
         if held:
-            raise NotADemoDatabase(
+            raise DemoRefused(
                 "This database is not a demo one: it holds "
                 + "; ".join(held)
                 + ". The demo would add the staff logins 'admin', 'clerk', 'head' and "

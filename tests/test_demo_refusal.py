@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from auctions.models import AuctionEvent
 from bidders.tests.factories import CompanyFactory, UserFactory
-from core.demo import DEMO_PASSWORD, LIVE_EVENT_CODE, NotADemoDatabase, load_demo
+from core.demo import DEMO_PASSWORD, LIVE_EVENT_CODE, DemoRefused, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_the_command_refuses_a_database_with_accounts_of_its_own_and_adds_nothin
 
 def test_a_company_alone_makes_a_database_not_a_demo_one() -> None:
     CompanyFactory(legal_name="Real Mining LLP")
-    with pytest.raises(NotADemoDatabase, match="1 company"):
+    with pytest.raises(DemoRefused, match="1 company"):
         load_demo()
 
 
@@ -49,3 +49,16 @@ def test_a_demo_database_where_people_signed_up_loads_again() -> None:
     CompanyFactory(legal_name="Visitor Mining LLP")
     call_command("load_demo", stdout=StringIO())
     assert User.objects.filter(username="visitor").exists()
+
+
+def test_reloading_never_makes_a_visitor_holding_a_demo_username_staff() -> None:
+    load_demo()
+    # A demo site loaded before the auditor's login existed, where a visitor signed up as
+    # auditor@… and got that username.
+    User.objects.filter(username="auditor").delete()
+    UserFactory(username="auditor", email="auditor@visitor.example")
+    with pytest.raises(DemoRefused, match="belongs to another account"):
+        load_demo()
+    visitor = User.objects.get(username="auditor")
+    assert not visitor.is_staff
+    assert not visitor.groups.exists()

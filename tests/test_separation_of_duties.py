@@ -1,7 +1,10 @@
 """Staff never represent a company and representatives are never staff: in the database,
 the one service that creates representatives, and every admin page that could write one."""
 
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from importlib import import_module
 
 import pytest
@@ -178,6 +181,66 @@ def test_the_migration_refuses_existing_staff_representatives_and_names_them() -
     # Migrated, the database now refuses what it held before.
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.filter(pk=representative.user_id).update(is_staff=True)
+
+
+def race(first: Callable[[], None], second: Callable[[], None]) -> list[BaseException]:
+    """Run `first` in a transaction that stays open until `second` has started; return the
+    errors either raised."""
+    written = threading.Event()
+    errors: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                written.set()
+                # Hold the transaction open while the other one runs into our row.
+                time.sleep(0.5)
+        except BaseException as error:
+            errors.append(error)
+            written.set()
+        finally:
+            connection.close()
+
+    def run_second() -> None:
+        written.wait(5)
+        try:
+            with transaction.atomic():
+                second()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return errors
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("representative_first", [True, False])
+def test_concurrent_promotion_and_representation_leave_only_one_of_the_two(
+    representative_first: bool,
+) -> None:
+    account = UserFactory(username="racer")
+    company = CompanyFactory()
+
+    def represent() -> None:
+        Representative.objects.create(user_id=account.pk, company=company)
+
+    def promote() -> None:
+        User.objects.filter(pk=account.pk).update(is_staff=True)
+
+    errors = race(*((represent, promote) if representative_first else (promote, represent)))
+
+    assert len(errors) == 1
+    assert isinstance(errors[0], IntegrityError)
+    account.refresh_from_db()
+    assert account.is_staff != Representative.objects.filter(user=account).exists()
 
 
 # --- The one service ------------------------------------------------------------------------

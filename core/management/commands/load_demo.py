@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.demo import NotADemoDatabase, load_demo
+from core.demo import DemoRefused, load_demo
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, force: bool, **options: object) -> None:
         try:
             summary = load_demo(force=force)
-        except NotADemoDatabase as refusal:
+        except DemoRefused as refusal:
             raise CommandError(str(refusal)) from None
         counts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
         deadline = timezone.localtime(summary.first_deadline)
