@@ -25,6 +25,10 @@ from bidders.serializers import (
 from core.api_errors import ErrorSerializer
 
 TAG = "company"
+LOGIN_REQUIRED = OpenApiResponse(
+    ErrorSerializer, description="Not logged in, or the CSRF token is missing or wrong."
+)
+# The caller's own company and applications: for bidders, never for staff.
 NOT_LOGGED_IN = OpenApiResponse(
     ErrorSerializer,
     description="Not logged in, or the CSRF token is missing or wrong; or the caller is "
@@ -198,7 +202,7 @@ class DocumentDownloadView(APIView):
                 OpenApiTypes.BINARY,
                 description="The file as an attachment, with its stored content type.",
             ),
-            403: NOT_LOGGED_IN,
+            403: LOGIN_REQUIRED,
             404: OpenApiResponse(
                 ErrorSerializer, description="No such document among those the caller may see."
             ),

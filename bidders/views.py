@@ -56,13 +56,13 @@ def bidders_only(view: View) -> View:
     """Send ministry staff away from a bidder's page, saying why: staff never take part."""
 
     @wraps(view)
-    def refuse_staff(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def view_for_bidders(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if is_ministry_staff(request.user):
             messages.error(request, services.staff_refusal(request.user).message)
             return redirect("admin:index" if request.user.is_staff else "home")
         return view(request, *args, **kwargs)
 
-    return refuse_staff
+    return view_for_bidders
 
 
 @login_required
