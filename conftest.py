@@ -24,6 +24,7 @@ from bidders.tests.factories import (
     UserFactory,
     with_all_documents,
 )
+from core.roles import AUDITORS, CLERKS, HEADS_OF_COMMISSION, setup_roles
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +52,31 @@ def english_by_default() -> Iterator[None]:
 def staff_clerk(django_user_model: type[AbstractBaseUser]) -> AbstractBaseUser:
     """A ministry clerk: staff with every permission of a superuser."""
     return UserFactory(username="clerk", is_staff=True, is_superuser=True)
+
+
+def staff_in_role(username: str, role: str) -> AbstractBaseUser:
+    """Return a staff account (not a superuser) holding one role of core/roles.py."""
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(setup_roles()[role])
+    return user
+
+
+@pytest.fixture
+def ministry_clerk() -> AbstractBaseUser:
+    """A ministry clerk with the clerk role's least privilege, as production sets it up."""
+    return staff_in_role("aigul", CLERKS)
+
+
+@pytest.fixture
+def head_of_commission() -> AbstractBaseUser:
+    """The head of the auction commission: the clerk's rights plus publishing results."""
+    return staff_in_role("marat", HEADS_OF_COMMISSION)
+
+
+@pytest.fixture
+def auditor() -> AbstractBaseUser:
+    """An auditor: staff who read every domain record and change nothing."""
+    return staff_in_role("saule", AUDITORS)
 
 
 @pytest.fixture

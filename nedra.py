@@ -60,6 +60,7 @@ def up(argv: list[str]) -> None:
     env = embedded_env()
     (ROOT / "var").mkdir(exist_ok=True)
     run(PYTHON, "manage.py", "migrate", "--noinput", env=env)
+    run(PYTHON, "manage.py", "setup_roles", env=env)
     run(PYTHON, "manage.py", "load_demo", env=env)
     os.execve(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runplatform", *argv], env)
 

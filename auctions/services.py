@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from auctions import selectors, tasks
 from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
 from bidders.models import Company
+from bidders.services import refuse_staff
 from bidders.tasks import company_emails
 from core.errors import DomainError
 from core.money import format_kzt
@@ -44,9 +45,11 @@ def payment_reference(application: Application, kind: str) -> str:
 def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) -> Application:
     """Apply for a published lot for the user's company, with the payments it owes.
 
-    Raises DomainError when the terms are not accepted, the user represents no approved
-    company, the lot is not open or past its deadline, or the company already applied.
+    Raises DomainError when the user is ministry staff, the terms are not accepted, the
+    user represents no approved company, the lot is not open or past its deadline, or the
+    company already applied.
     """
+    refuse_staff(user)
     if not accept_terms:
         raise DomainError("terms_not_accepted", "Accept the lot's terms to apply.")
     # Lock the company: a suspension at the same moment must not let this application in.

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -7,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bidders import services
+from bidders.forms import RepresentativeForm, RepresentativeFormSet, StaffAccountForm
 from bidders.models import (
     BeneficialOwner,
     Company,
@@ -33,6 +36,8 @@ class BeneficialOwnerInline(admin.TabularInline):
 
 class RepresentativeInline(admin.TabularInline):
     model = Representative
+    form = RepresentativeForm
+    formset = RepresentativeFormSet
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -138,3 +143,23 @@ class RepresentativeAdmin(GuardedAdmin, admin.ModelAdmin):
     list_select_related = ["user", "company"]
     search_fields = ["user__username", "user__email", "company__legal_name"]
     autocomplete_fields = ["user", "company"]
+    form = RepresentativeForm
+
+    def save_model(
+        self, request: HttpRequest, obj: Representative, form: RepresentativeForm, change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        obj.pk = services.add_representative(
+            user=obj.user, company=obj.company, position=obj.position, language=obj.language
+        ).pk
+
+
+# Accounts as Django's admin shows them, but a representative is never made staff there.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffAccountAdmin(UserAdmin):
+    form = StaffAccountForm

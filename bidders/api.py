@@ -25,8 +25,14 @@ from bidders.serializers import (
 from core.api_errors import ErrorSerializer
 
 TAG = "company"
-NOT_LOGGED_IN = OpenApiResponse(
+LOGIN_REQUIRED = OpenApiResponse(
     ErrorSerializer, description="Not logged in, or the CSRF token is missing or wrong."
+)
+# The caller's own company and applications: for bidders, never for staff.
+NOT_LOGGED_IN = OpenApiResponse(
+    ErrorSerializer,
+    description="Not logged in, or the CSRF token is missing or wrong; or the caller is "
+    "ministry staff, who never represent a company (code staff_not_bidder).",
 )
 NO_COMPANY = OpenApiResponse(
     ErrorSerializer, description="The caller represents no company (code no_company)."
@@ -51,7 +57,11 @@ class NoCompany(NotFound):
 
 
 def company_of_caller(request: Request) -> Company:
-    """Return the company the caller represents; raise NoCompany (404) when there is none."""
+    """Return the company the caller represents; raise NoCompany (404) when there is none.
+
+    Ministry staff are refused (403, staff_not_bidder) rather than told they have none.
+    """
+    services.refuse_staff(request.user)
     company = selectors.company_of(request.user)
     if company is None:
         raise NoCompany
@@ -88,6 +98,8 @@ class CompanyView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Register a company with the caller as its representative."""
+        # Staff hear why before any field is judged: no input would make them a bidder.
+        services.refuse_staff(request.user)
         serializer = CompanyRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         company = services.register_company(
@@ -190,7 +202,7 @@ class DocumentDownloadView(APIView):
                 OpenApiTypes.BINARY,
                 description="The file as an attachment, with its stored content type.",
             ),
-            403: NOT_LOGGED_IN,
+            403: LOGIN_REQUIRED,
             404: OpenApiResponse(
                 ErrorSerializer, description="No such document among those the caller may see."
             ),

@@ -5,12 +5,20 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import UserChangeForm
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from bidders.models import Company, CompanyDocument
-from bidders.services import DOCUMENT_TYPES, CompanyDetails, OwnerDetails, check_document
+from bidders.models import Company, CompanyDocument, Representative
+from bidders.services import (
+    DOCUMENT_TYPES,
+    CompanyDetails,
+    OwnerDetails,
+    add_representative,
+    check_document,
+    refuse_staff,
+)
 from core.errors import DomainError
 
 # Where each refusal of the bidder services belongs on the page.
@@ -198,3 +206,56 @@ class ApplicationForm(forms.Form):
         ),
         error_messages={"required": _("Accept the lot's terms to apply.")},
     )
+
+
+class RepresentativeForm(forms.ModelForm):
+    """A representative as staff add or change one in the admin: never a staff account."""
+
+    class Meta:
+        model = Representative
+        fields = ["user", "company", "position", "language"]
+
+    def clean_user(self) -> object:
+        user = self.cleaned_data["user"]
+        try:
+            refuse_staff(user)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return user
+
+
+class RepresentativeFormSet(forms.BaseInlineFormSet):
+    """A company's representatives in the admin; new ones through the one service."""
+
+    def save_new(self, form: forms.ModelForm, commit: bool = True) -> Representative:
+        return add_representative(
+            user=form.cleaned_data["user"],
+            company=self.instance,
+            position=form.cleaned_data.get("position", ""),
+            language=form.cleaned_data.get("language", ""),
+        )
+
+
+class StaffAccountForm(UserChangeForm):
+    """An account as the admin edits it: a company's representative never becomes staff."""
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        representative = (
+            Representative.objects.filter(user_id=self.instance.pk)
+            .select_related("company")
+            .first()
+        )
+        if representative is not None and (cleaned.get("is_staff") or cleaned.get("is_superuser")):
+            raise forms.ValidationError(
+                _(
+                    "%(username)s represents %(company)s, and a company's representative is "
+                    "never staff or a superuser. Give the person a separate staff account."
+                )
+                % {
+                    "username": self.instance.get_username(),
+                    "company": representative.company.legal_name,
+                },
+                code="representative_not_staff",
+            )
+        return cleaned

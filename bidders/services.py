@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import filetype
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bidders import tasks
 from bidders.models import (
@@ -18,6 +20,7 @@ from bidders.models import (
     Representative,
 )
 from core.errors import DomainError
+from core.roles import is_ministry_staff
 
 # What a document may be: the extensions people use, and what its bytes must really be.
 DOCUMENT_TYPES = {
@@ -90,6 +93,61 @@ def _registration_taken(details: CompanyDetails, *, other_than: int | None = Non
     )
 
 
+def staff_refusal(user: AbstractBaseUser | AnonymousUser) -> DomainError:
+    """Return the refusal a ministry staff account gets from every bidder's action."""
+    return DomainError(
+        "staff_not_bidder",
+        _(
+            "%(username)s is a ministry staff account. Staff never represent a company, "
+            "apply for lots or bid; a person who does both needs a separate account that "
+            "is not staff."
+        )
+        % {"username": user.get_username()},
+    )
+
+
+def refuse_staff(user: AbstractBaseUser | AnonymousUser) -> None:
+    """Raise DomainError('staff_not_bidder') when the user is ministry staff."""
+    if is_ministry_staff(user):
+        raise staff_refusal(user)
+
+
+@transaction.atomic
+def add_representative(
+    *,
+    user: AbstractBaseUser,
+    company: Company,
+    position: str = "",
+    language: str = "",
+) -> Representative:
+    """Make the user a representative of the company: the one way to create one.
+
+    Raises DomainError('staff_not_bidder') for a staff or superuser account and
+    DomainError('already_registered') when the user already represents a company. The
+    database refuses a staff representative too (a trigger), whatever writes the row.
+    """
+    # Lock the account: making it staff at the same moment waits for this transaction,
+    # and the database's trigger then refuses that change, or this one sees it as staff.
+    account = get_user_model()._default_manager.select_for_update().get(pk=user.pk)
+    refuse_staff(account)
+    if Representative.objects.filter(user=account).exists():
+        raise DomainError(
+            "already_registered",
+            _("%(username)s already represents a company.") % {"username": user.get_username()},
+        )
+    try:
+        with transaction.atomic():
+            return Representative.objects.create(
+                user=account, company=company, position=position.strip(), language=language
+            )
+    except IntegrityError:
+        # The same user added twice at once: the unique user wins once.
+        raise DomainError(
+            "already_registered",
+            _("%(username)s already represents a company.") % {"username": user.get_username()},
+        ) from None
+
+
 @transaction.atomic
 def register_company(
     *,
@@ -101,10 +159,11 @@ def register_company(
 ) -> Company:
     """Register a company for review with `user` as its representative and its documents.
 
-    Raises DomainError when the user already represents a company, the registration
-    number is taken in that country, the owners are missing or exceed 100%, or a
-    document is refused; then nothing is kept, files included.
+    Raises DomainError when the user is ministry staff or already represents a company,
+    the registration number is taken in that country, the owners are missing or exceed
+    100%, or a document is refused; then nothing is kept, files included.
     """
+    refuse_staff(user)
     if Representative.objects.filter(user=user).exists():
         raise DomainError("already_registered", "You already represent a company.")
     _check_owners(owners)
@@ -126,12 +185,7 @@ def register_company(
             "A company with this registration number in this country is already registered.",
         ) from None
     _write_owners(company, owners)
-    try:
-        with transaction.atomic():
-            Representative.objects.create(user=user, company=company, position=position.strip())
-    except IntegrityError:
-        # The same user registering twice at once: the unique user wins once.
-        raise DomainError("already_registered", "You already represent a company.") from None
+    add_representative(user=user, company=company, position=position)
     stored: list[CompanyDocument] = []
     try:
         for kind, upload in (documents or {}).items():

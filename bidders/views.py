@@ -1,5 +1,8 @@
 """Bidders' pages: registration, the company and its documents, lots and the dashboard."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -37,6 +40,7 @@ from bidders.models import Company
 from bidders.selectors import company_of, documents_visible_to
 from core.errors import DomainError
 from core.money import format_kzt
+from core.roles import is_ministry_staff
 from deposits.locator import locator_map
 from deposits.selectors import reserves_of
 from licensing.selectors import company_licences
@@ -45,8 +49,24 @@ from licensing.selectors import company_licences
 BIDDING_LOT_STATUSES = frozenset(Lot.OPEN_STATUSES)
 OWNERS_PREFIX = "owners"
 
+View = Callable[..., HttpResponse]
+
+
+def bidders_only(view: View) -> View:
+    """Send ministry staff away from a bidder's page, saying why: staff never take part."""
+
+    @wraps(view)
+    def view_for_bidders(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if is_ministry_staff(request.user):
+            messages.error(request, services.staff_refusal(request.user).message)
+            return redirect("admin:index" if request.user.is_staff else "home")
+        return view(request, *args, **kwargs)
+
+    return view_for_bidders
+
 
 @login_required
+@bidders_only
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """Register the user's company for review, with its owners and three documents."""
@@ -86,6 +106,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@bidders_only
 @require_GET
 def company_detail(request: HttpRequest) -> HttpResponse:
     """Show the user's company: its status, details, owners, documents and decisions."""
@@ -97,6 +118,7 @@ def company_detail(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@bidders_only
 @require_POST
 def document_upload(request: HttpRequest) -> HttpResponse:
     """Store a new version of one of the user's company documents."""
@@ -139,6 +161,7 @@ def _render_company(
 
 
 @login_required
+@bidders_only
 @require_http_methods(["GET", "POST"])
 def company_edit(request: HttpRequest) -> HttpResponse:
     """Correct the user's company; a rejected company goes back for review."""
@@ -227,6 +250,7 @@ def lot_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@bidders_only
 def lot_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply for a lot for the user's company; a refusal is shown on the lot's page."""
     if not request.user.is_authenticated:
@@ -291,6 +315,7 @@ def _render_lot(
 
 
 @login_required
+@bidders_only
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show the user's company, its applications and payments, the lots it bids in and its

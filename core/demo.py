@@ -15,7 +15,7 @@ from typing import NamedTuple, TypeVar
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import AbstractUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.db.models import Max
@@ -24,31 +24,19 @@ from django.utils import timezone, translation
 from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
 from auctions.services import payment_reference, publish_lot, required_payments
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
-from bidders.services import approve_company, upload_document
+from bidders.services import add_representative, approve_company, upload_document
 from core.money import CENT
+from core.roles import AUDITORS, CLERKS, HEADS_OF_COMMISSION, setup_roles
 from deposits.models import Deposit, Mineral, Region, Reserve
 from licensing.models import Licence
 
 DEMO_PASSWORD = "nedra-demo-2026"  # noqa: S105 -- a published demo password, on purpose
-CLERKS_GROUP = "Ministry clerks"
 # A one-page PDF standing in for each demo company's scanned documents.
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-CLERK_APPS = ("deposits", "bidders", "auctions", "licensing")
-# Bids are append-only: not even a clerk may change or delete one.
-# Bids are placed only by bidders and results written only by the closing job: clerks may
-# look at both, never write them.
-CLERK_FORBIDDEN_PERMISSIONS = (
-    "auctions.add_bid",
-    "auctions.change_bid",
-    "auctions.delete_bid",
-    "auctions.add_result",
-    "auctions.change_result",
-    "auctions.delete_result",
 )
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -848,13 +836,35 @@ class StaffRow(NamedTuple):
     last_name: str
     email: str
     is_superuser: bool
+    group: str = ""
 
 
+# Each staff login in one role (core/roles.py), the platform administrator aside.
 STAFF: tuple[StaffRow, ...] = (
     StaffRow(
         "admin", "Platform administrator", "Yerlan", "Abdrakhmanov", "admin@nedra.example", True
     ),
-    StaffRow("clerk", "Ministry clerk", "Aigul", "Tokhtarova", "clerk@nedra.example", False),
+    StaffRow(
+        "clerk", "Ministry clerk", "Aigul", "Tokhtarova", "clerk@nedra.example", False, CLERKS
+    ),
+    StaffRow(
+        "head",
+        "Head of the auction commission",
+        "Marat",
+        "Seitkali",
+        "head@nedra.example",
+        False,
+        HEADS_OF_COMMISSION,
+    ),
+    StaffRow(
+        "auditor",
+        "Auditor (read only)",
+        "Saule",
+        "Bekova",
+        "auditor@nedra.example",
+        False,
+        AUDITORS,
+    ),
 )
 
 
@@ -1222,9 +1232,18 @@ def _load_lot(
 def _load_user(
     username: str, first_name: str, last_name: str, email: str, **flags: bool
 ) -> AbstractUser:
-    """Create or refresh a user; only a new user gets the demo password."""
+    """Create or refresh a user; only a new user gets the demo password.
+
+    Raises DemoRefused when someone else's account holds the username: a visitor who
+    signed up as head@… on a demo site must not become staff when the demo is reloaded.
+    """
     user_model = get_user_model()
     user = user_model._default_manager.filter(username=username).first()
+    if user is not None and user.email.lower() != email.lower():
+        raise DemoRefused(
+            f"The demo's login {username!r} belongs to another account ({user.email}); the "
+            "demo does not take it over. Rename that account's username, then load again."
+        )
     if user is None:
         user = user_model(username=username)
         user.set_password(DEMO_PASSWORD)
@@ -1234,17 +1253,6 @@ def _load_user(
     user.full_clean()
     user.save()
     return user
-
-
-def _load_clerks_group() -> Group:
-    """Give the clerks' group every permission on the domain apps but writing bids or results."""
-    group, _ = Group.objects.get_or_create(name=CLERKS_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=CLERK_APPS)
-    for forbidden in CLERK_FORBIDDEN_PERMISSIONS:
-        app_label, codename = forbidden.split(".")
-        permissions = permissions.exclude(content_type__app_label=app_label, codename=codename)
-    group.permissions.set(permissions)
-    return group
 
 
 def _load_company(row: CompanyRow, decided_by: AbstractUser) -> Company:
@@ -1272,7 +1280,8 @@ def _load_company(row: CompanyRow, decided_by: AbstractUser) -> Company:
     EmailAddress.objects.update_or_create(
         user=user, email=row.contact_email, defaults={"verified": True, "primary": True}
     )
-    _upsert(Representative, {"user": user}, {"company": company, "position": row.position})
+    if not Representative.objects.filter(user=user).update(company=company, position=row.position):
+        add_representative(user=user, company=company, position=row.position)
     present = set(company.documents.values_list("kind", flat=True))
     if company.is_editable_by_bidder:
         for kind in CompanyDocument.Kind:
@@ -1365,13 +1374,56 @@ def _load_live_lot(
     return lot
 
 
-def load_demo(now: datetime | None = None) -> DemoSummary:
+class DemoRefused(Exception):
+    """The demo's logins, whose password is published, must not enter this database."""
+
+
+def _data_not_from_the_demo() -> list[str]:
+    """Describe what the database holds, unless it is empty or the demo was loaded into it.
+
+    The live demonstration event marks a demo database: only this loader writes it. Its
+    data grows there as people try the demo, and a rerun must still refresh it.
+    """
+    if AuctionEvent.objects.filter(code=LIVE_EVENT_CODE).exists():
+        return []
+    usernames = list(
+        get_user_model()._default_manager.order_by("pk").values_list("username", flat=True)
+    )
+    held = []
+    if usernames:
+        shown = ", ".join(usernames[:5]) + (", …" if len(usernames) > 5 else "")
+        held.append(f"{len(usernames)} user account(s) ({shown})")
+    for model, name in [
+        (Company, "company(ies)"),
+        (AuctionEvent, "auction event(s)"),
+        (Lot, "lot(s)"),
+        (Deposit, "deposit(s)"),
+    ]:
+        count = model._default_manager.count()
+        if count:
+            held.append(f"{count} {name}")
+    return held
+
+
+def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummary:
     """Load or refresh the demo data in one transaction; safe to run again.
 
     `now` anchors the schedule of lots created by this run (default: the current time).
+    Raises DemoRefused, unless `force`, when the database is neither empty nor one
+    the demo was loaded into: the demo adds staff logins whose password is published.
     """
     now = now or timezone.now()
     with transaction.atomic(), translation.override("en"):
+        held = [] if force else _data_not_from_the_demo()
+        if held:
+            raise DemoRefused(
+                "This database is not a demo one: it holds "
+                + "; ".join(held)
+                + ". The demo would add the staff logins 'admin', 'clerk', 'head' and "
+                f"'auditor' with the published password {DEMO_PASSWORD}, so it is loaded only "
+                "into an empty database or one it was loaded into before. If this database "
+                "really is a throwaway, run load_demo --force."
+            )
         regions = _load_regions()
         minerals = _load_minerals()
         event = _upsert(
@@ -1389,7 +1441,7 @@ def load_demo(now: datetime | None = None) -> DemoSummary:
             if _load_lot(number, row, event, deposit, now):
                 new_lots += 1
 
-        clerks = _load_clerks_group()
+        roles = setup_roles()
         staff = {
             row.username: _load_user(
                 row.username,
@@ -1401,7 +1453,9 @@ def load_demo(now: datetime | None = None) -> DemoSummary:
             )
             for row in STAFF
         }
-        staff["clerk"].groups.add(clerks)
+        for row in STAFF:
+            if row.group:
+                staff[row.username].groups.add(roles[row.group])
         companies = [_load_company(row, decided_by=staff["admin"]) for row in COMPANIES]
         live_lot = _load_live_lot(now, regions, minerals, companies, decided_by=staff["admin"])
 

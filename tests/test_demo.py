@@ -21,6 +21,7 @@ from bidders import services as bidder_services
 from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
 from core.demo import COMPANIES, DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE, load_demo
 from core.errors import DomainError
+from core.roles import CLERKS
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 pytestmark = pytest.mark.django_db
@@ -177,17 +178,22 @@ def test_the_clerk_is_staff_who_may_manage_the_domain_but_not_change_bids(
     assert clerk.is_staff
     assert not clerk.is_superuser
     assert clerk.check_password(DEMO_PASSWORD)
+    assert list(clerk.groups.values_list("name", flat=True)) == [CLERKS]
     assert clerk.has_perms(
         [
             "deposits.change_deposit",
             "bidders.change_company",
             "auctions.change_lot",
             "auctions.view_bid",
-            "licensing.add_licence",
+            "licensing.change_licence",
         ]
     )
     assert not clerk.has_perm("auctions.change_bid")
     assert not clerk.has_perm("auctions.delete_bid")
+    # Least privilege (core/roles.py): licences come from settling a lot, never typed in;
+    # and the clerk never writes who speaks for a company.
+    assert not clerk.has_perm("licensing.add_licence")
+    assert not clerk.has_perm("bidders.add_representative")
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
     assert admin.check_password(DEMO_PASSWORD)

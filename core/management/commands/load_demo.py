@@ -1,17 +1,29 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.demo import load_demo
+from core.demo import DemoRefused, load_demo
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo: Kazakhstan's regions and minerals, a 50-lot solid-minerals auction, "
-        "approved bidders and staff logins. Safe to run again."
+        "approved bidders and staff logins with a published password. Safe to run again; "
+        "refuses a database that holds data of its own unless --force."
     )
 
-    def handle(self, *args: object, **options: object) -> None:
-        summary = load_demo()
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even into a database that is neither empty nor a demo one. Never "
+            "on a production database: the demo's staff logins have a published password.",
+        )
+
+    def handle(self, *args: object, force: bool, **options: object) -> None:
+        try:
+            summary = load_demo(force=force)
+        except DemoRefused as refusal:
+            raise CommandError(str(refusal)) from None
         counts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
         deadline = timezone.localtime(summary.first_deadline)
         auction = timezone.localtime(summary.first_auction)
