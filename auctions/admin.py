@@ -1,6 +1,10 @@
-from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import Count, ForeignKey, Q, QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -9,11 +13,33 @@ from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
 from auctions import engine, identity, selectors, services
-from auctions.models import Application, AuctionEvent, Bid, LiveLot, Lot, Payment, Result
+from auctions.models import (
+    Application,
+    AuctionEvent,
+    Bid,
+    Erratum,
+    LiveLot,
+    Lot,
+    Payment,
+    PublishedResult,
+    Result,
+)
 from auctions.resources import LotResource
 from core.admin_actions import apply_to_each, ask_reason_then
 from core.admin_guard import GuardedAdmin
+from core.errors import DomainError
 from core.money import format_kzt, format_usd
+
+FROZEN_MESSAGE = _(
+    "The results of this event are published: the event, its offered lots, their results "
+    "and bids can no longer be changed or deleted. Correct a published figure with an "
+    "erratum, which is shown publicly with its reason."
+)
+
+
+def is_frozen(event: AuctionEvent | None) -> bool:
+    """Published means frozen: the admin changes nothing the public has seen."""
+    return event is not None and event.are_results_published
 
 
 @admin.register(AuctionEvent)
@@ -22,6 +48,30 @@ class AuctionEventAdmin(GuardedAdmin, TranslationAdmin):
     search_fields = ["name", "code"]
     readonly_fields = ["results_published_at", "results_notified_at", "results_totals"]
     actions = ["publish_results"]
+
+    def has_change_permission(self, request: HttpRequest, obj: AuctionEvent | None = None) -> bool:
+        # A published event's page is view-only; the list's actions still need the
+        # permission (publishing an event is refused by the service once it is published).
+        return not is_frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuctionEvent | None = None) -> bool:
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        event = self.get_object(request, object_id)
+        if is_frozen(event) and request.method == "GET":
+            self.message_user(request, FROZEN_MESSAGE, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[AuctionEvent]) -> None:
+        # The confirmation page already refuses published events; this guards a forged POST.
+        super().delete_queryset(request, queryset.filter(results_published_at__isnull=True))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuctionEvent]:
         return super().get_queryset(request).annotate(lot_count=Count("lots"))
@@ -227,6 +277,30 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
         if obj is not None and obj.status != Lot.Status.DRAFT:
             return [field.name for field in Lot._meta.fields] + ["leading_participant", "bid_log"]
         return list(self.readonly_fields)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
+        # An offered lot of a published event is part of its published results.
+        if obj is not None and obj.status != Lot.Status.DRAFT and is_frozen(obj.event):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Lot]) -> None:
+        # The confirmation page already refuses them; this guards a forged POST.
+        super().delete_queryset(
+            request,
+            queryset.exclude(
+                ~Q(status=Lot.Status.DRAFT), event__results_published_at__isnull=False
+            ),
+        )
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: object
+    ) -> ModelChoiceField | None:
+        # A new or draft lot joins an event whose results are not published yet: a
+        # published event's results are complete.
+        if db_field.name == "event":
+            kwargs["queryset"] = AuctionEvent.objects.filter(results_published_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("region"), ordering="deposit__region__name")
     def region(self, lot: Lot) -> str:
@@ -555,3 +629,131 @@ class ResultAdmin(GuardedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Result | None = None) -> bool:
         return False
+
+
+@admin.register(PublishedResult)
+class PublishedResultAdmin(GuardedAdmin, admin.ModelAdmin):
+    """What the public sees of each lot's result, as published: read-only, for everyone."""
+
+    list_display = [
+        "lot",
+        "outcome",
+        "winner_legal_name",
+        "winner_country",
+        "winning_bonus",
+        "bid_count",
+        "published_at",
+    ]
+    list_filter = ["outcome", "lot__event"]
+    list_select_related = ["lot", "lot__deposit"]
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PublishedResult | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PublishedResult | None = None
+    ) -> bool:
+        return False
+
+
+class ErratumForm(forms.ModelForm):
+    """An erratum as staff write it: the service checks and applies it when the form is
+    checked, so a refusal shows as a form error, never a 500."""
+
+    # The user publishing it, set by ErratumAdmin.get_form on this request's form class.
+    user: AbstractBaseUser | None = None
+
+    class Meta:
+        model = Erratum
+        fields = ["event", "lot", "field", "new_value", "reason"]
+        help_texts = {
+            "lot": _("The lot whose result is corrected; leave empty for the exchange rate."),
+            "new_value": _(
+                "A name; a country code (KZ, US, CN…); an amount in KZT as digits "
+                "(1250000000.00); a number of bids; or KZT per USD (505.2500)."
+            ),
+            "reason": _("Shown publicly beside the correction."),
+        }
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        lot = cleaned.get("lot")
+        try:
+            self.instance = services.publish_erratum(
+                event_id=cleaned["event"].pk,
+                lot_id=lot.pk if lot else None,
+                field=cleaned["field"],
+                value=cleaned["new_value"],
+                reason=cleaned["reason"],
+                published_by=self.user,
+            )
+        except DomainError as refusal:
+            raise ValidationError(refusal.message) from None
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The service validated the erratum and stored it (clean above); building and
+        # validating a second instance here would only repeat it.
+        pass
+
+
+@admin.register(Erratum)
+class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
+    """Corrections of published results: written once, through the service, never changed."""
+
+    form = ErratumForm
+    list_display = ["published_at", "event", "lot", "field", "old_value", "new_value", "reason"]
+    list_filter = ["field", "event"]
+    list_select_related = ["event", "lot", "lot__deposit"]
+    actions = None
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Erratum | None = None,
+        change: bool = False,
+        **kwargs: object,
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: object
+    ) -> ModelChoiceField | None:
+        if db_field.name == "event":
+            kwargs["queryset"] = AuctionEvent.objects.filter(results_published_at__isnull=False)
+        elif db_field.name == "lot":
+            kwargs["queryset"] = Lot.objects.filter(published_result__isnull=False).select_related(
+                "deposit"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("auctions.publish_erratum")
+
+    def has_change_permission(self, request: HttpRequest, obj: Erratum | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Erratum | None = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: Erratum, form: forms.ModelForm, change: bool
+    ) -> None:
+        # Already stored by publish_erratum while the form was checked, in this request's
+        # transaction.
+        pass
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
+    ) -> None:
+        pass

@@ -232,7 +232,7 @@ class ResultOrderingFilter(StableOrderingFilter):
     def get_ordering_value(self, param: str) -> str | OrderBy:
         value = super().get_ordering_value(param)
         name = value.removeprefix("-")
-        if not name.startswith("result__"):
+        if not name.startswith("published_result__") and name != "ranked_bid_count":
             # A name stays a string, so modeltranslation still reads it in the caller's language.
             return value
         field = F(name)
@@ -256,9 +256,9 @@ class ResultFilter(LotFilter):
         label=gettext_lazy("Sort by"),
         default=("-event__results_published_at", "event_id", "number"),
         fields=(
-            ("result__closed_at", "closed_at"),
-            ("result__winning_bonus", "winning_bonus"),
-            ("result__bid_count", "bid_count"),
+            ("published_result__closed_at", "closed_at"),
+            ("published_result__winning_bonus", "winning_bonus"),
+            ("ranked_bid_count", "bid_count"),
             ("number", "number"),
             ("deposit__name", "deposit"),
         ),
@@ -268,7 +268,7 @@ class ResultFilter(LotFilter):
         fields = ["q", "mineral", "mineral_group", "region", "licence_type", "event", "outcome"]
 
     def filter_outcome(self, queryset: QuerySet[Lot], name: str, value: str) -> QuerySet[Lot]:
-        awarded = Lot.objects.filter(selectors.awarded_lots()).values("pk")
+        awarded = Lot.objects.filter(selectors.published_awarded_lots()).values("pk")
         if value == Result.Outcome.AWARDED:
             return queryset.filter(pk__in=awarded)
         # Failed, cancelled and closed unawarded alike, as the event's totals count them.
@@ -312,7 +312,12 @@ class EventDetailView(PublicReadMixin, RetrieveAPIView):
     def get_queryset(self) -> QuerySet[AuctionEvent]:
         lots = selectors.catalogue_lots().order_by("number")
         return selectors.public_events().prefetch_related(
-            Prefetch("lots", queryset=lots, to_attr="public_lots")
+            Prefetch("lots", queryset=lots, to_attr="public_lots"),
+            Prefetch(
+                "errata",
+                queryset=selectors.published_errata().select_related("lot"),
+                to_attr="published_errata",
+            ),
         )
 
 
@@ -360,7 +365,8 @@ class LotDetailView(PublicReadMixin, RetrieveAPIView):
         operation_id="results_list",
         summary="List published results by lot",
         description="Each finished lot of an event whose results are published: the outcome and, "
-        "when awarded, the winner's name and country and the winning signature bonus.",
+        "when awarded, the winner's name and country and the winning signature bonus, as "
+        "published (later corrections only by an erratum, listed on the event).",
         tags=[RESULTS_TAG],
         responses=public_list_responses(PublicResultSerializer(many=True)),
     )

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from bidders.models import Company
 from core.money import money_field
@@ -496,3 +497,125 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"Result of lot {self.lot.number}: {self.get_outcome_display()}"
+
+
+class PublishedResult(models.Model):
+    """One finished lot's result as it was published: what every public surface shows.
+
+    Copied from the lot, its Result and its participants' companies when the result goes
+    public, so a company renamed or moved later does not change the published record.
+    Only an erratum changes it; on PostgreSQL a trigger refuses anything else.
+    """
+
+    lot = models.OneToOneField(
+        Lot, on_delete=models.PROTECT, related_name="published_result", verbose_name=_("lot")
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Result.Outcome.choices)
+    winner_legal_name = models.CharField(_("winner's legal name"), max_length=255, blank=True)
+    winner_country = CountryField(_("winner's country"), blank=True)
+    winner_participant_number = models.PositiveSmallIntegerField(
+        _("winner's participant number"), null=True, blank=True
+    )
+    winning_bonus = money_field(_("winning signature bonus, KZT"), null=True, blank=True)
+    bid_count = models.PositiveIntegerField(_("bids"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The admitted participants by number with their names, for the results protocol:
+    # [{"number": 1, "legal_name": "...", "country": "KZ"}, ...].
+    participants = models.JSONField(_("participants"), default=list, blank=True)
+    published_at = models.DateTimeField(_("published"))
+
+    class Meta:
+        ordering = ["lot"]
+        verbose_name = _("published result")
+        verbose_name_plural = _("published results")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome="awarded")
+                    & ~Q(winner_legal_name="")
+                    & Q(winner_participant_number__isnull=False)
+                    & Q(winning_bonus__gt=0)
+                )
+                | (
+                    Q(outcome="failed")
+                    & Q(winner_legal_name="")
+                    & Q(winner_participant_number__isnull=True)
+                    & Q(winning_bonus__isnull=True)
+                ),
+                name="published_result_awarded_has_winner",
+                violation_error_message=_(
+                    "An awarded lot has a named winner and a bonus; a failed lot has neither."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Published result of lot {self.lot.number}: {self.get_outcome_display()}"
+
+    @property
+    def is_awarded(self) -> bool:
+        return self.outcome == Result.Outcome.AWARDED
+
+
+class Erratum(models.Model):
+    """A published correction of an event's published results, with its reason: the only
+    way a published result changes, and shown beside it for everyone to see."""
+
+    class Field(models.TextChoices):
+        WINNER_LEGAL_NAME = "winner_legal_name", _("Winner's legal name")
+        WINNER_COUNTRY = "winner_country", _("Winner's country")
+        WINNING_BONUS = "winning_bonus", _("Winning signature bonus")
+        BID_COUNT = "bid_count", _("Number of bids")
+        KZT_PER_USD = "kzt_per_usd", _("KZT per USD for reporting")
+
+    # What an erratum of the event itself corrects; every other field is a lot's.
+    EVENT_FIELDS = (Field.KZT_PER_USD,)
+
+    event = models.ForeignKey(
+        AuctionEvent, on_delete=models.PROTECT, related_name="errata", verbose_name=_("event")
+    )
+    lot = models.ForeignKey(
+        Lot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="errata",
+        verbose_name=_("lot"),
+    )
+    field = models.CharField(_("corrected"), max_length=20, choices=Field.choices)
+    old_value = models.CharField(_("published value"), max_length=255, blank=True)
+    new_value = models.CharField(_("corrected value"), max_length=255)
+    reason = models.TextField(_("reason"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published"))
+
+    class Meta:
+        ordering = ["event", "published_at", "pk"]
+        verbose_name = _("erratum")
+        verbose_name_plural = _("errata")
+        permissions = [("publish_erratum", _("Can publish an erratum to published results"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(field="kzt_per_usd") & Q(lot__isnull=True))
+                | (~Q(field="kzt_per_usd") & Q(lot__isnull=False)),
+                name="erratum_lot_iff_lot_field",
+                violation_error_message=_(
+                    "A correction of a lot's result names the lot; one of the event's rate "
+                    "does not."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="erratum_has_reason",
+                violation_error_message=_("An erratum needs a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"lot {self.lot.number}" if self.lot_id else self.event.code
+        return f"Erratum {self.pk} to {where}: {self.get_field_display()}"

@@ -1,7 +1,8 @@
 """The results protocol of a finished lot: the document of record of its auction (PDF).
 
-Participants appear by number; by company name too once the event's results are
-published, so the same lot gives the same document to everyone at a given moment.
+Participants appear by number; by company name too once the lot's result is published,
+and then as published (a company renamed since does not change the document; an erratum
+does), so the same lot gives the same document to everyone at a given moment.
 """
 
 from datetime import datetime
@@ -28,10 +29,20 @@ def protocol_filename(lot: Lot) -> str:
 def results_protocol(lot_id: int) -> NedraPDF:
     """Write the results protocol of a finished lot."""
     lot = Lot.objects.select_related("event", "deposit", "deposit__region").get(pk=lot_id)
-    result = Result.objects.select_related("winner", "winner__company").filter(lot=lot).first()
-    participants = list(selectors.admitted_participants(lot_id))
+    result = Result.objects.select_related("winner").filter(lot=lot).first()
+    published = selectors.public_result(lot)
+    are_names_public = published is not None
+    if published is not None:
+        participants = [
+            (entry["number"], f"{entry['legal_name']} ({entry['country']})")
+            for entry in published.participants
+        ]
+    else:
+        participants = [
+            (application.participant_number, "")
+            for application in selectors.admitted_participants(lot_id)
+        ]
     bids = list(selectors.bid_log(lot_id))
-    are_names_public = lot.event.are_results_published
 
     title = _("Results protocol: lot %(number)s") % {"number": lot.number}
     pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}")
@@ -39,7 +50,7 @@ def results_protocol(lot_id: int) -> NedraPDF:
     pdf.paragraph(f"{lot.event.name} · {lot.deposit.name}")
     if are_names_public:
         pdf.paragraph(
-            _("Results published on %(date)s.") % {"date": _astana(lot.event.results_published_at)}
+            _("Results published on %(date)s.") % {"date": _astana(published.published_at)}
         )
     else:
         pdf.paragraph(
@@ -75,11 +86,11 @@ def results_protocol(lot_id: int) -> NedraPDF:
             heading.cell(_("Participant"))
             if are_names_public:
                 heading.cell(_("Company"))
-            for application in participants:
+            for number, name in participants:
                 row = table.row()
-                row.cell(str(application.participant_number))
+                row.cell(str(number))
                 if are_names_public:
-                    row.cell(f"{application.company.legal_name} ({application.company.country})")
+                    row.cell(name)
     else:
         pdf.paragraph(_("No participant was admitted."))
     pdf.ln(2)
@@ -114,18 +125,22 @@ def results_protocol(lot_id: int) -> NedraPDF:
 
     pdf.heading(_("Outcome"), size=12)
     outcome = [(_("Status"), lot.get_status_display())]
-    if selectors.is_awarded(lot, result):
-        winner = _("Participant %(number)s") % {"number": result.winner.participant_number}
-        if are_names_public:
-            winner += f": {result.winner.company.legal_name}"
+    # Once published, the figures are the published ones, errata included.
+    shown = published or result
+    if selectors.is_awarded(lot, shown):
+        if published is not None:
+            winner = _("Participant %(number)s") % {"number": published.winner_participant_number}
+            winner += f": {published.winner_legal_name}"
+        else:
+            winner = _("Participant %(number)s") % {"number": result.winner.participant_number}
         outcome += [
             (_("Winner"), winner),
-            (_("Winning signature bonus"), format_kzt(result.winning_bonus)),
+            (_("Winning signature bonus"), format_kzt(shown.winning_bonus)),
         ]
     elif lot.status_reason:
         outcome.append((_("Reason"), lot.status_reason))
     outcome += [
-        (_("Bids"), str(result.bid_count if result else lot.bid_count)),
+        (_("Bids"), str(shown.bid_count if shown else lot.bid_count)),
         (_("Closed at"), _astana(result.closed_at) if result else "—"),
     ]
     _details(pdf, outcome)

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     BooleanField,
+    Case,
     CharField,
     Count,
     Exists,
@@ -17,12 +18,22 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, NullIf
 from modeltranslation.settings import DEFAULT_LANGUAGE
 from modeltranslation.utils import build_localized_fieldname, get_language, resolution_order
 
-from auctions.models import Application, AuctionEvent, Bid, Lot, Payment, Result
+from auctions.models import (
+    Application,
+    AuctionEvent,
+    Bid,
+    Erratum,
+    Lot,
+    Payment,
+    PublishedResult,
+    Result,
+)
 from bidders.models import BeneficialOwner, Company
 from core.money import CENT
 from deposits.models import Mineral, Reserve
@@ -130,7 +141,7 @@ def awarded_lots(prefix: str = "") -> Q:
     )
 
 
-def is_awarded(lot: Lot, result: Result | None) -> bool:
+def is_awarded(lot: Lot, result: Result | PublishedResult | None) -> bool:
     """Say in Python what `awarded_lots` says in SQL."""
     return (
         lot.status == Lot.Status.CLOSED
@@ -160,19 +171,43 @@ class EventTotals:
         return (self.bonus_kzt / self.kzt_per_usd).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def published_awarded_lots(prefix: str = "") -> Q:
+    """Return the condition that a lot's published result awards it and the lot is still
+    closed (licensing fails a lot whose licence nobody paid for)."""
+    return Q(
+        **{
+            f"{prefix}status": Lot.Status.CLOSED,
+            f"{prefix}published_result__outcome": Result.Outcome.AWARDED,
+        }
+    )
+
+
 def with_totals(events: QuerySet[AuctionEvent]) -> QuerySet[AuctionEvent]:
     """Annotate each event's lot counts and signature bonuses, in the events' own query.
 
     Offered: its public lots. Awarded: closed with a winner. Failed: every other finished
     lot (failed, cancelled, closed without an award). Bonuses: the awarded lots' winning
-    signature bonuses.
+    signature bonuses. A published event counts its published results only (a lot that
+    finished since counts once its result is published too); an unpublished one, for
+    staff previewing it, its live results.
     """
-    awarded = awarded_lots("lots__")
+    published = Q(results_published_at__isnull=False)
+    live = Q(results_published_at__isnull=True)
+    awarded = (published & published_awarded_lots("lots__")) | (live & awarded_lots("lots__"))
+    finished = (published & Q(lots__published_result__isnull=False)) | (
+        live & Q(lots__status__in=Lot.FINISHED_STATUSES)
+    )
     return events.annotate(
         lots_offered=Count("lots", filter=Q(lots__status__in=PUBLIC_LOT_STATUSES)),
         lots_awarded=Count("lots", filter=awarded),
-        lots_finished=Count("lots", filter=Q(lots__status__in=Lot.FINISHED_STATUSES)),
-        bonus_kzt=Sum("lots__result__winning_bonus", filter=awarded),
+        lots_finished=Count("lots", filter=finished),
+        bonus_kzt=Sum(
+            Case(
+                When(published, then=F("lots__published_result__winning_bonus")),
+                default=F("lots__result__winning_bonus"),
+            ),
+            filter=awarded,
+        ),
     )
 
 
@@ -204,16 +239,17 @@ def may_preview_results(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user.is_staff and user.has_perm("auctions.view_result")
 
 
-def result_lots(event_id: int) -> QuerySet[Lot]:
-    """Return an event's public lots in order, each with its result, winner and company,
-    region and minerals, and `is_awarded` / `is_finished` flags."""
-    return _with_results(event_lots(event_id)).order_by("number")
+def result_lots(event_id: int, *, published: bool = True) -> QuerySet[Lot]:
+    """Return an event's public lots in order, with region and minerals, `is_awarded` /
+    `is_finished` flags and what each result shows (`_with_results`): as published, or,
+    for staff previewing an unpublished event, as the live rows stand."""
+    return _with_results(event_lots(event_id), published=published).order_by("number")
 
 
 def published_result_lots() -> QuerySet[Lot]:
     """Return the public lots of every published event, latest event first, as `result_lots`."""
     return (
-        _with_results(published_lots())
+        _with_results(published_lots(), published=True)
         .select_related("event")
         .order_by("-event__results_published_at", "event_id", "number")
     )
@@ -231,39 +267,86 @@ def published_lots() -> QuerySet[Lot]:
     )
 
 
-def _with_results(lots: QuerySet[Lot]) -> QuerySet[Lot]:
-    return (
-        lots.select_related(
-            "deposit",
-            "deposit__region",
-            "result",
-            "result__winner",
-            "result__winner__company",
-        )
-        .prefetch_related(
-            # A mineral with reserves in several categories is still one mineral.
-            minerals_once("deposit__minerals")
-        )
-        .annotate(
-            is_awarded=ExpressionWrapper(awarded_lots(), output_field=BooleanField()),
+def _with_results(lots: QuerySet[Lot], *, published: bool) -> QuerySet[Lot]:
+    """Annotate what each lot's result shows: `winner_legal_name`, `winner_country` (a
+    code), `winner_number`, `winning_bonus`, `result_bid_count` and `closed_at`.
+
+    Published: from the lot's published result, and a lot is finished once that result is
+    written, never from the live rows a later edit could change. Not published (a staff
+    preview): from the lot's Result and its winner's company as they stand.
+    """
+    lots = lots.select_related("deposit", "deposit__region").prefetch_related(
+        # A mineral with reserves in several categories is still one mineral.
+        minerals_once("deposit__minerals")
+    )
+    if published:
+        return lots.annotate(
+            is_awarded=ExpressionWrapper(published_awarded_lots(), output_field=BooleanField()),
             is_finished=ExpressionWrapper(
-                Q(status__in=Lot.FINISHED_STATUSES), output_field=BooleanField()
+                Q(published_result__isnull=False), output_field=BooleanField()
             ),
+            winner_legal_name=F("published_result__winner_legal_name"),
+            winner_country=F("published_result__winner_country"),
+            winner_number=F("published_result__winner_participant_number"),
+            winning_bonus=F("published_result__winning_bonus"),
+            result_bid_count=F("published_result__bid_count"),
+            closed_at=F("published_result__closed_at"),
+            has_errata=Exists(Erratum.objects.filter(lot=OuterRef("pk"))),
         )
+    return lots.annotate(
+        is_awarded=ExpressionWrapper(awarded_lots(), output_field=BooleanField()),
+        is_finished=ExpressionWrapper(
+            Q(status__in=Lot.FINISHED_STATUSES), output_field=BooleanField()
+        ),
+        winner_legal_name=F("result__winner__company__legal_name"),
+        winner_country=F("result__winner__company__country"),
+        winner_number=F("result__winner__participant_number"),
+        winning_bonus=F("result__winning_bonus"),
+        result_bid_count=Coalesce(F("result__bid_count"), F("bid_count")),
+        closed_at=F("result__closed_at"),
     )
 
 
 def are_results_public(lot: Lot) -> bool:
-    """A lot's result, bid log and names are public once its event's results are published
-    and the lot itself has finished (staff may publish before every lot has)."""
-    return lot.event.are_results_published and lot.status in Lot.FINISHED_STATUSES
+    """A lot's result and names are public once its event's results are published and the
+    lot's own result with them (staff may publish before every lot has finished; a lot
+    that finishes later is published by the next publication run)."""
+    return (
+        lot.event.are_results_published
+        and lot.status in Lot.FINISHED_STATUSES
+        and PublishedResult.objects.filter(lot=lot).exists()
+    )
 
 
-def public_result(lot: Lot) -> Result | None:
-    """Return the lot's result with its winner's company once it is public, else None."""
-    if not are_results_public(lot):
+def public_result(lot: Lot) -> PublishedResult | None:
+    """Return the lot's result as published, or None while it is not public."""
+    if not lot.event.are_results_published:
         return None
-    return Result.objects.select_related("winner", "winner__company").filter(lot=lot).first()
+    return PublishedResult.objects.filter(lot=lot).first()
+
+
+def with_errata_flag(events: QuerySet[AuctionEvent]) -> QuerySet[AuctionEvent]:
+    """Annotate `has_errata`: whether any erratum was published to the event's results."""
+    return events.annotate(has_errata=Exists(Erratum.objects.filter(event=OuterRef("pk"))))
+
+
+def lot_errata(lot_ids: list[int]) -> QuerySet[Erratum]:
+    """Return the errata to the lots' published results, oldest first."""
+    return Erratum.objects.filter(lot_id__in=lot_ids).order_by("published_at", "pk")
+
+
+def published_errata() -> QuerySet[Erratum]:
+    """Return every erratum, oldest first: errata exist only for published events."""
+    return Erratum.objects.order_by("published_at", "pk")
+
+
+def event_errata(event_id: int) -> QuerySet[Erratum]:
+    """Return the errata published to an event's results, oldest first, with their lots."""
+    return (
+        Erratum.objects.filter(event_id=event_id)
+        .select_related("lot")
+        .order_by("published_at", "pk")
+    )
 
 
 def _finished_lots() -> QuerySet[Lot]:
@@ -310,6 +393,15 @@ def admitted_participants(lot_id: int) -> QuerySet[Application]:
         Application.objects.filter(lot_id=lot_id, status=Application.Status.ADMITTED)
         .select_related("company")
         .order_by("participant_number")
+    )
+
+
+def admitted_participants_of_lots(lot_ids: list[int]) -> QuerySet[Application]:
+    """Return the admitted applications of the lots, by lot and number, with their company."""
+    return (
+        Application.objects.filter(lot_id__in=lot_ids, status=Application.Status.ADMITTED)
+        .select_related("company")
+        .order_by("lot_id", "participant_number")
     )
 
 
@@ -477,15 +569,25 @@ class Breakdown:
     bonus_kzt: Decimal
 
 
-def _outcome_counts(name: str = "", *, within: Q | None = None) -> dict[str, Count | Sum]:
+def _outcome_counts(
+    name: str = "", *, within: Q | None = None, published: bool = True
+) -> dict[str, Count | Sum]:
     """Return aggregates of finished, awarded lots and their bonuses, optionally `within` a
-    condition, named with the prefix `name`; failed = finished - awarded, as in the totals."""
+    condition, named with the prefix `name`; failed = finished - awarded, as in the totals.
+    Published: from the published results (`_with_results`); else from the live ones."""
     scope = within if within is not None else Q()
-    awarded = awarded_lots() & scope
+    if published:
+        finished = Q(published_result__isnull=False) & scope
+        awarded = published_awarded_lots() & scope
+        bonus = "published_result__winning_bonus"
+    else:
+        finished = Q(status__in=Lot.FINISHED_STATUSES) & scope
+        awarded = awarded_lots() & scope
+        bonus = "result__winning_bonus"
     return {
-        f"{name}finished": Count("pk", filter=Q(status__in=Lot.FINISHED_STATUSES) & scope),
+        f"{name}finished": Count("pk", filter=finished),
         f"{name}awarded": Count("pk", filter=awarded),
-        f"{name}bonus": Sum("result__winning_bonus", filter=awarded),
+        f"{name}bonus": Sum(bonus, filter=awarded),
     }
 
 
@@ -508,7 +610,7 @@ def _by_weight(rows: Iterable[Breakdown]) -> list[Breakdown]:
     )
 
 
-def mineral_group_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
+def mineral_group_breakdown(lots: QuerySet[Lot], *, published: bool = True) -> list[Breakdown]:
     """Return the finished lots' outcomes per mineral group, in one query.
 
     A lot whose deposit has minerals of several groups counts once in each of them, so the
@@ -520,7 +622,7 @@ def mineral_group_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
         in_group = Exists(
             Reserve.objects.filter(deposit_id=OuterRef("deposit_id"), mineral__group=group)
         )
-        aggregates |= _outcome_counts(f"{group.value}_", within=Q(in_group))
+        aggregates |= _outcome_counts(f"{group.value}_", within=Q(in_group), published=published)
     figures = lots.order_by().aggregate(**aggregates)
     return _by_weight(
         _breakdown(group.value, str(group.label), figures, f"{group.value}_")
@@ -528,7 +630,7 @@ def mineral_group_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
     )
 
 
-def region_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
+def region_breakdown(lots: QuerySet[Lot], *, published: bool = True) -> list[Breakdown]:
     """Return the finished lots' outcomes per region of their deposit, in one query, with the
     region's name in the active language, or the first of its fallbacks that it has
     (Kazakh falls back to Russian, then English), as modeltranslation would show it."""
@@ -543,7 +645,7 @@ def region_breakdown(lots: QuerySet[Lot]) -> list[Breakdown]:
             region_code=F("deposit__region__code"),
             region_name=Coalesce(*names, fallback, output_field=CharField()),
         )
-        .annotate(**_outcome_counts())
+        .annotate(**_outcome_counts(published=published))
     )
     return _by_weight(_breakdown(row["region_code"], row["region_name"], row) for row in rows)
 
@@ -561,8 +663,23 @@ def public_events() -> QuerySet[AuctionEvent]:
 
 def public_result_lots() -> QuerySet[Lot]:
     """Return every lot whose result is public (`are_results_public` in SQL): the finished
-    lots of published events, loaded as `published_result_lots` loads them."""
-    return published_result_lots().filter(status__in=Lot.FINISHED_STATUSES)
+    lots of published events with their published result, loaded as `published_result_lots`
+    loads them, the published result with them."""
+    return (
+        published_result_lots()
+        .filter(status__in=Lot.FINISHED_STATUSES, published_result__isnull=False)
+        .select_related("published_result")
+        .annotate(
+            # A lot cancelled before it ran has no count of its own to rank by: it sorts
+            # with the missing figures, last both ways.
+            ranked_bid_count=Case(
+                When(
+                    published_result__closed_at__isnull=False,
+                    then=F("published_result__bid_count"),
+                )
+            )
+        )
+    )
 
 
 def public_events_with_first_lots(limit: int) -> QuerySet[AuctionEvent]:

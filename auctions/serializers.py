@@ -4,7 +4,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from auctions.filters import PUBLIC_STATUS_CHOICES
-from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment, Result
+from auctions.models import (
+    Application,
+    AuctionEvent,
+    Erratum,
+    LicenceType,
+    Lot,
+    Payment,
+    Result,
+)
 from auctions.selectors import public_lots, totals_of
 from core.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 from deposits.serializers import DepositSummarySerializer
@@ -227,18 +235,34 @@ class PublicEventSerializer(serializers.Serializer):
         return EventTotalsSerializer(totals_of(event)).data
 
 
+class ErratumSerializer(serializers.Serializer):
+    """A published correction of an event's results, with its date and reason."""
+
+    published_at = serializers.DateTimeField()
+    lot_number = serializers.IntegerField(
+        source="lot.number", allow_null=True, help_text="Null for a correction of the event."
+    )
+    field = serializers.ChoiceField(choices=Erratum.Field.choices, help_text="What was corrected.")
+    old_value = serializers.CharField(help_text="The value first published.")
+    new_value = serializers.CharField(help_text="The corrected value, shown since.")
+    reason = serializers.CharField()
+
+
 class PublicEventDetailSerializer(PublicEventSerializer):
-    """An auction event with its public lots in order."""
+    """An auction event with its public lots in order, and the errata to its results."""
 
     lots = EventLotSerializer(many=True, source="public_lots")
+    errata = ErratumSerializer(many=True, source="published_errata")
 
 
 class WinnerSerializer(serializers.Serializer):
-    """The company that won a lot, public once the results are."""
+    """The company that won a lot, as published with the results."""
 
-    legal_name = serializers.CharField(source="company.legal_name")
-    country = serializers.CharField(source="company.country.code", help_text="ISO 3166 code.")
-    participant_number = serializers.IntegerField(help_text="The number it bid under.")
+    legal_name = serializers.CharField(source="winner_legal_name")
+    country = serializers.CharField(source="winner_country.code", help_text="ISO 3166 code.")
+    participant_number = serializers.IntegerField(
+        source="winner_participant_number", help_text="The number it bid under."
+    )
 
 
 FINISHED_STATUS_CHOICES = [
@@ -269,7 +293,9 @@ class PublicResultSerializer(serializers.Serializer):
     winning_bonus = serializers.SerializerMethodField()
     bid_count = serializers.SerializerMethodField()
     closed_at = serializers.DateTimeField(
-        source="result.closed_at", allow_null=True, help_text="Null for a lot cancelled unrun."
+        source="published_result.closed_at",
+        allow_null=True,
+        help_text="Null for a lot cancelled unrun.",
     )
 
     @extend_schema_field(serializers.ChoiceField(choices=Result.Outcome.choices))
@@ -279,14 +305,13 @@ class PublicResultSerializer(serializers.Serializer):
 
     @extend_schema_field(WinnerSerializer(allow_null=True))
     def get_winner(self, lot: Lot) -> dict[str, object] | None:
-        return WinnerSerializer(lot.result.winner).data if lot.is_awarded else None
+        return WinnerSerializer(lot.published_result).data if lot.is_awarded else None
 
     @extend_schema_field(money(allow_null=True))
     def get_winning_bonus(self, lot: Lot) -> str | None:
         if not lot.is_awarded:
             return None
-        return money().to_representation(lot.result.winning_bonus)
+        return money().to_representation(lot.published_result.winning_bonus)
 
     def get_bid_count(self, lot: Lot) -> int:
-        result = getattr(lot, "result", None)
-        return lot.bid_count if result is None else result.bid_count
+        return lot.published_result.bid_count

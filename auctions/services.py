@@ -1,23 +1,36 @@
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_countries import countries
 
 from auctions import selectors, tasks
-from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
+from auctions.models import (
+    Application,
+    AuctionEvent,
+    Erratum,
+    LicenceType,
+    Lot,
+    Payment,
+    PublishedResult,
+    Result,
+)
 from bidders.models import Company
 from bidders.services import refuse_staff
 from bidders.tasks import company_emails
 from core.errors import DomainError
-from core.money import format_kzt
+from core.money import DECIMAL_PLACES, MAX_DIGITS, format_kzt
 from deposits.models import Deposit, Reserve
 from licensing.models import Licence
 
@@ -224,6 +237,11 @@ def publish_lot(*, lot_id: int) -> Lot:
     deposit = Deposit.objects.select_for_update().get(pk=lot.deposit_id)
     if lot.status != Lot.Status.DRAFT:
         raise DomainError("not_draft", f"Lot {lot.number} is already {lot.get_status_display()}.")
+    if AuctionEvent.objects.filter(pk=lot.event_id, results_published_at__isnull=False).exists():
+        raise DomainError(
+            "results_published",
+            _("The results of this lot's event are published: offer it in another event."),
+        )
     if lot.application_deadline <= timezone.now():
         raise DomainError("deadline_passed", "The application deadline has already passed.")
     if lot.is_auction_too_late:
@@ -301,6 +319,7 @@ def publish_results(
         )
     event.results_published_at = timezone.now()
     event.save(update_fields=["results_published_at"])
+    snapshot_finished_lots(event, published_at=event.results_published_at)
     logger.info(
         "Results of event %s published by %s%s",
         event.code,
@@ -330,7 +349,206 @@ def publish_finished_events() -> list[int]:
             logger.info("Event %s not published: %s", event_id, refusal)
         else:
             published.append(event_id)
+    publish_late_results()
     return published
+
+
+def snapshot_finished_lots(event: AuctionEvent, *, published_at: datetime) -> list[PublishedResult]:
+    """Write the published result of every finished lot of the published event that has
+    none yet: its winner's name and country as they stand now, its bonus and bid count.
+
+    The caller holds the event's lock, so two publishers never snapshot the same lot.
+    """
+    lots = list(
+        Lot.objects.filter(
+            event=event, status__in=Lot.FINISHED_STATUSES, published_result__isnull=True
+        ).select_related("result", "result__winner", "result__winner__company")
+    )
+    participants: dict[int, list[dict[str, object]]] = {lot.pk: [] for lot in lots}
+    for application in selectors.admitted_participants_of_lots([lot.pk for lot in lots]):
+        participants[application.lot_id].append(
+            {
+                "number": application.participant_number,
+                "legal_name": application.company.legal_name,
+                "country": application.company.country.code,
+            }
+        )
+    snapshots = []
+    for lot in lots:
+        result = getattr(lot, "result", None)
+        awarded = result is not None and result.outcome == Result.Outcome.AWARDED
+        winner = result.winner if awarded else None
+        snapshots.append(
+            PublishedResult(
+                lot=lot,
+                outcome=Result.Outcome.AWARDED if awarded else Result.Outcome.FAILED,
+                winner_legal_name=winner.company.legal_name if winner else "",
+                winner_country=winner.company.country.code if winner else "",
+                winner_participant_number=winner.participant_number if winner else None,
+                winning_bonus=result.winning_bonus if awarded else None,
+                bid_count=result.bid_count if result is not None else lot.bid_count,
+                closed_at=result.closed_at if result is not None else None,
+                participants=participants[lot.pk],
+                published_at=published_at,
+            )
+        )
+    return PublishedResult.objects.bulk_create(snapshots)
+
+
+def publish_late_results() -> int:
+    """Publish the result of every lot that finished after its event was published early;
+    return how many. The beat's publication job runs it every minute: a lot's result is
+    public from its snapshot on, never from the live rows."""
+    late_lots = Lot.objects.filter(
+        event=OuterRef("pk"), status__in=Lot.FINISHED_STATUSES, published_result__isnull=True
+    )
+    due = AuctionEvent.objects.filter(results_published_at__isnull=False).filter(Exists(late_lots))
+    published = 0
+    for event_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Lock the event, as publish_results does: two runs snapshot each lot once.
+            event = AuctionEvent.objects.select_for_update().get(pk=event_id)
+            published += len(snapshot_finished_lots(event, published_at=timezone.now()))
+    return published
+
+
+@transaction.atomic
+def publish_erratum(
+    *,
+    event_id: int,
+    field: str,
+    value: str,
+    reason: str,
+    published_by: AbstractBaseUser,
+    lot_id: int | None = None,
+) -> Erratum:
+    """Correct one published figure of an event's results and publish why, at once.
+
+    The erratum and the correction are one transaction; on PostgreSQL the corrected row
+    lets the change through only for this erratum. Raises DomainError: reason_required,
+    unknown_field, results_not_published, lot_required, lot_not_allowed,
+    result_not_published, lot_not_awarded, invalid_value, nothing_to_correct.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("reason_required", _("An erratum needs a reason."))
+    if field not in Erratum.Field.values:
+        raise DomainError("unknown_field", _("This figure cannot be corrected by an erratum."))
+    # Lock the event: two errata at once must each see the other's correction as the value
+    # it corrects, and a publication racing this one must be over first.
+    event = AuctionEvent.objects.select_for_update().filter(pk=event_id).first()
+    if event is None or not event.are_results_published:
+        raise DomainError(
+            "results_not_published",
+            _("Only published results are corrected by an erratum; change the event instead."),
+        )
+    if field in Erratum.EVENT_FIELDS:
+        if lot_id is not None:
+            raise DomainError(
+                "lot_not_allowed", _("The exchange rate is the event's, not a lot's.")
+            )
+        target: AuctionEvent | PublishedResult = event
+        old = event.kzt_per_usd
+    else:
+        if lot_id is None:
+            raise DomainError("lot_required", _("Say which lot's result is corrected."))
+        target = (
+            PublishedResult.objects.select_for_update()
+            .filter(lot_id=lot_id, lot__event=event)
+            .first()
+        )
+        if target is None:
+            raise DomainError(
+                "result_not_published",
+                _("This lot of %(event)s has no published result.") % {"event": event.name},
+            )
+        if field != Erratum.Field.BID_COUNT and not target.is_awarded:
+            raise DomainError(
+                "lot_not_awarded", _("The lot was not awarded: it has no winner nor bonus.")
+            )
+        old = getattr(target, field)
+    new = _erratum_value(field, value)
+    if str(new) == str(old):
+        raise DomainError(
+            "nothing_to_correct", _("The published value is already %(value)s.") % {"value": old}
+        )
+    erratum = Erratum.objects.create(
+        event=event,
+        lot_id=lot_id if field not in Erratum.EVENT_FIELDS else None,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value=str(new),
+        reason=reason,
+        published_by=published_by,
+        published_at=timezone.now(),
+    )
+    setattr(target, field, new)
+    changed = [field]
+    if field == Erratum.Field.WINNER_LEGAL_NAME or field == Erratum.Field.WINNER_COUNTRY:
+        # The protocol names the winner among the participants: the same correction there.
+        key = "legal_name" if field == Erratum.Field.WINNER_LEGAL_NAME else "country"
+        target.participants = [
+            {**entry, key: str(new)}
+            if entry.get("number") == target.winner_participant_number
+            else entry
+            for entry in target.participants
+        ]
+        changed.append("participants")
+    with _erratum_in_force(erratum):
+        target.save(update_fields=changed)
+    logger.info("Erratum %s to event %s published by %s", erratum.pk, event.code, published_by)
+    return erratum
+
+
+def _erratum_value(field: str, value: str) -> object:
+    """Return an erratum's new value as the corrected field stores it; raise invalid_value."""
+    value = (value or "").strip()
+    try:
+        if field == Erratum.Field.WINNER_LEGAL_NAME:
+            if not value or len(value) > 255:
+                raise ValueError
+            return value
+        if field == Erratum.Field.WINNER_COUNTRY:
+            code = value.upper()
+            if code not in countries:
+                raise ValueError
+            return code
+        if field == Erratum.Field.BID_COUNT:
+            count = int(value)
+            if count < 0 or not value.isdecimal():
+                raise ValueError
+            return count
+        places = 4 if field == Erratum.Field.KZT_PER_USD else DECIMAL_PLACES
+        amount = Decimal(value)
+        if not amount.is_finite() or amount <= 0:
+            raise ValueError
+        quantized = amount.quantize(Decimal(1).scaleb(-places))
+        if quantized != amount or len(quantized.as_tuple().digits) > (
+            10 if places == 4 else MAX_DIGITS
+        ):
+            raise ValueError
+        return quantized
+    except (ValueError, ArithmeticError):
+        raise DomainError(
+            "invalid_value",
+            _("%(value)s is not a valid %(field)s.")
+            % {"value": value or "''", "field": Erratum.Field(field).label.lower()},
+        ) from None
+
+
+@contextmanager
+def _erratum_in_force(erratum: Erratum) -> Iterator[None]:
+    """Let the database's freeze (PostgreSQL triggers, migration 0009) pass the writes of
+    this erratum, and only while they run: the setting is transaction-local, and cleared
+    right after so nothing later in the same transaction rides on it. A failed write
+    rolls the setting back with it."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('nedra.erratum', %s, true)", [str(erratum.pk)])
+        yield
+        cursor.execute("SELECT set_config('nedra.erratum', '', true)")
 
 
 def notify_results(*, event_id: int) -> int:

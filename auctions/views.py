@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_countries.fields import Country
 
 from auctions import charts, live, selectors
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
-from auctions.models import AuctionEvent, Lot
+from auctions.models import AuctionEvent, Erratum, Lot
 from auctions.protocol import protocol_filename, results_protocol
 from core.errors import DomainError
 from core.pagination import page_of
@@ -114,7 +115,8 @@ def results(request: HttpRequest) -> HttpResponse:
 def _event_with_visible_results(request: HttpRequest, code: str) -> AuctionEvent:
     """Return the event, with its totals, if its results are published or the user is staff
     who may preview them; 404 otherwise, as if it had no results."""
-    event = get_object_or_404(selectors.with_totals(AuctionEvent.objects.all()), code=code)
+    events = selectors.with_errata_flag(selectors.with_totals(AuctionEvent.objects.all()))
+    event = get_object_or_404(events, code=code)
     if not event.are_results_published and not selectors.may_preview_results(request.user):
         raise Http404("No published results for this event.")
     return event
@@ -124,14 +126,21 @@ def _event_with_visible_results(request: HttpRequest, code: str) -> AuctionEvent
 def event_results(request: HttpRequest, code: str) -> HttpResponse:
     """Show an event's totals, charts and each lot's outcome; staff preview them unpublished."""
     event = _event_with_visible_results(request, code)
+    published = event.are_results_published
     lots = selectors.event_lots(event.pk)
+    result_lots = list(selectors.result_lots(event.pk, published=published))
+    for lot in result_lots:
+        lot.winner_country = Country(lot.winner_country or "")
     context = {
         "event": event,
         "totals": selectors.totals_of(event),
-        "lots": selectors.result_lots(event.pk),
-        "is_preview": not event.are_results_published,
-        "by_group": charts.mineral_group_figure(selectors.mineral_group_breakdown(lots)),
-        "by_region": charts.region_figure(selectors.region_breakdown(lots)),
+        "lots": result_lots,
+        "errata": selectors.event_errata(event.pk) if event.has_errata else [],
+        "is_preview": not published,
+        "by_group": charts.mineral_group_figure(
+            selectors.mineral_group_breakdown(lots, published=published)
+        ),
+        "by_region": charts.region_figure(selectors.region_breakdown(lots, published=published)),
     }
     return render(request, "auctions/event_results.html", context)
 
@@ -151,6 +160,7 @@ RESULTS_CSV_FIELDS = (
     "winning_bonus_kzt",
     "bid_count",
     "closed_at_utc",
+    "errata",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -166,11 +176,18 @@ def results_csv(request: HttpRequest) -> HttpResponse:
 def event_results_csv(request: HttpRequest, code: str) -> HttpResponse:
     """Send an event's results as CSV, one lot a row; 404 before publication, as its page."""
     event = _event_with_visible_results(request, code)
-    lots = selectors.result_lots(event.pk).select_related("event")
+    published = event.are_results_published
+    lots = selectors.result_lots(event.pk, published=published).select_related("event")
     return _results_csv(lots, f"nedra-results-{event.code}.csv")
 
 
 def _results_csv(lots: Iterable[Lot], filename: str) -> HttpResponse:
+    lots = list(lots)
+    # Only lots with an erratum cost a query, and one for all of them.
+    corrected = [lot.pk for lot in lots if getattr(lot, "has_errata", False)]
+    notes: dict[int, list[str]] = {}
+    for erratum in selectors.lot_errata(corrected) if corrected else []:
+        notes.setdefault(erratum.lot_id, []).append(_erratum_note(erratum))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # The byte-order mark makes Excel, which the press and investors open this in, read
@@ -178,14 +195,25 @@ def _results_csv(lots: Iterable[Lot], filename: str) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response, lineterminator="\r\n")
     writer.writerow(RESULTS_CSV_FIELDS)
-    writer.writerows([_csv_safe(cell) for cell in _result_row(lot)] for lot in lots)
+    writer.writerows(
+        [_csv_safe(cell) for cell in [*_result_row(lot), " | ".join(notes.get(lot.pk, []))]]
+        for lot in lots
+    )
     return response
+
+
+def _erratum_note(erratum: Erratum) -> str:
+    """Write an erratum as a CSV note: its date, what changed from what to what, and why."""
+    return (
+        f"{erratum.published_at.astimezone(UTC):%Y-%m-%d}: {erratum.field} "
+        f"{erratum.old_value} -> {erratum.new_value} ({erratum.reason})"
+    )
 
 
 def _result_row(lot: Lot) -> list[object]:
     """Return a lot's CSV row: names in the page's language, codes and amounts as data."""
-    result = lot.result if lot.is_finished and hasattr(lot, "result") else None
-    winner = result.winner.company if lot.is_awarded else None
+    awarded = lot.is_awarded
+    finished = lot.is_finished
     return [
         lot.event.code,
         lot.event.name,
@@ -196,11 +224,13 @@ def _result_row(lot: Lot) -> list[object]:
         lot.licence_type,
         lot.licence_term_years,
         _outcome(lot),
-        winner.legal_name if winner else "",
-        winner.country.code if winner else "",
-        f"{result.winning_bonus:.2f}" if winner else "",
-        (result.bid_count if result else lot.bid_count) if lot.is_finished else "",
-        result.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if result else "",
+        lot.winner_legal_name if awarded else "",
+        lot.winner_country if awarded else "",
+        f"{lot.winning_bonus:.2f}" if awarded else "",
+        lot.result_bid_count if finished else "",
+        lot.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if finished and lot.closed_at
+        else "",
     ]
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
+from auctions import services
 from auctions.models import AuctionEvent, LicenceType, Lot
 from auctions.tests.factories import AuctionEventFactory, LiveLotFactory, LotFactory
 from bidders.tests.factories import CompanyFactory, UserFactory
@@ -536,6 +537,9 @@ def results() -> dict[str, Any]:
         number=1,
         deposit=deposit_with(gold, code="KZ-0009", name="Secret Ridge", region=east),
     )
+    # June was published before its lots were built here: the publication job publishes
+    # the result of each finished one.
+    services.publish_late_results()
     return {
         "june": june,
         "july": july,
@@ -724,6 +728,7 @@ def test_results_order_by_winning_bonus_both_ways(api: APIClient, results: dict[
         number=6,
         deposit=deposit_with(Mineral.objects.get(code="gold")),
     )
+    services.publish_late_results()
     awarded = {"outcome": "awarded"}
     assert result_lots(api, {**awarded, "ordering": "winning_bonus"}) == [
         results["awarded"].pk,
@@ -944,6 +949,7 @@ def grow_catalogue(size: int) -> None:
             [(f"Company {size}-{index}", "120000000.00")], event=event, deposit=deposit
         )
         LicenceFactory(lot=lot, holder=lot.result.winner.company)
+    services.publish_late_results()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from auctions import charts, selectors
+from auctions import charts, selectors, services
 from auctions.models import AuctionEvent, Lot, Result
 from auctions.tests.factories import (
     AuctionEventFactory,
@@ -59,8 +59,11 @@ def copper() -> Mineral:
 
 
 def published(event: AuctionEvent) -> AuctionEvent:
+    """Mark the event published and run the publication job, which publishes the result of
+    each of its finished lots (and, later, of each lot added by `awarded_lot`/`failed_lot`)."""
     event.results_published_at = timezone.now()
     event.save(update_fields=["results_published_at"])
+    services.publish_late_results()
     return event
 
 
@@ -86,6 +89,8 @@ def awarded_lot(
     rival = admit(CompanyFactory(legal_name="Steppe Mining LLP", country="KZ"), lot, 2)
     place_bids(lot, [(rival, "100000000.00"), (leader, bonus)])
     finish(lot)
+    # The publication job has run since: in a published event, the lot's result is public.
+    services.publish_late_results()
     return lot
 
 
@@ -98,6 +103,7 @@ def failed_lot(
         ReserveFactory(deposit=lot.deposit, mineral=mineral)
     if status == Lot.Status.FAILED:
         finish(lot)
+    services.publish_late_results()
     return lot
 
 
@@ -195,6 +201,7 @@ def test_the_region_breakdown_counts_failed_and_cancelled_lots_as_failed(
     Result.objects.create(
         lot=lapsed, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=lapsed.ends_at
     )
+    services.publish_late_results()
     # Still running in an event published early: neither awarded nor failed.
     LiveLotFactory(event=event, deposit__region=east)
 
@@ -339,6 +346,7 @@ def test_the_csv_has_one_row_per_lot_with_data_formats(
         "winning_bonus_kzt": "1250000000.50",
         "bid_count": "2",
         "closed_at_utc": lot.result.closed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "errata": "",
     }
     assert cancelled["outcome"] == "cancelled"
     assert cancelled["winner"] == cancelled["winning_bonus_kzt"] == ""

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page, expect
 
+from auctions import services
 from auctions.models import AuctionEvent, LicenceType, Lot
 from auctions.tests.factories import AuctionEventFactory, LotFactory
 from deposits.models import Deposit, Mineral
@@ -144,6 +145,9 @@ def catalogue_in_four_languages() -> Catalogue:
         number=2, deposit=boguty, licence_type=LicenceType.EXPLORATION, **finished
     )
     close(failed_lot)
+    # June was marked published before its lots existed: the publication job publishes
+    # their results.
+    services.publish_late_results()
     LicenceFactory(
         number="KZ-E-2026-0001",
         lot=awarded_lot,
