@@ -99,12 +99,14 @@ def _place_locked(
             raise DomainError("malformed", _("This key belongs to another bid; make a new one."))
         return BidOutcome(bid=repeated, created=False)
 
-    participant = _admitted_participant(user=user, lot=lot)
+    # The lot's status before the participant: once a lot is over its settlement moves
+    # deposits on, and everyone, admitted or not, is told the same thing: it is over.
     now = timezone.now()
     if lot.status != Lot.Status.LIVE or not lot.starts_at <= now < lot.ends_at:
         raise DomainError(
             "lot_not_live", _("Lot %(number)s is not taking bids now.") % {"number": lot.number}
         )
+    participant = _admitted_participant(user=user, lot=lot)
     if lot.leader_id == participant.pk:
         raise DomainError("already_leading", _("You already hold the highest bid."))
     minimum = lot.minimum_next_bid
@@ -158,7 +160,12 @@ def _place_locked(
 
 
 def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
-    """Return the user's company's application that may bid in the lot; raise not_admitted."""
+    """Return the user's company's application that may bid in the lot; raise not_admitted.
+
+    Staff never bid, even from an account wrongly linked to a company.
+    """
+    if user.is_staff or user.is_superuser:
+        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
     participant = selectors.bidding_participant(user=user, lot=lot)
     if participant is None:
         raise DomainError(

@@ -34,16 +34,22 @@ class Seat:
 def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
     """Return the user's seat in the lot's room.
 
-    Admitted participants get a numbered seat, staff who may view lots a watching one.
-    Raises DomainError: login_required, lot_not_found (no such public lot), not_admitted.
+    Admitted participants get a numbered seat, staff who may view lots a watching one:
+    staff never take a participant's seat, even from an account wrongly linked to a
+    company. Raises DomainError: login_required, lot_not_found (no such public lot),
+    not_admitted.
     """
     if not user.is_authenticated:
         raise DomainError("login_required", _("Log in to enter the auction room."))
     lot = Lot.objects.filter(pk=lot_id).exclude(status=Lot.Status.DRAFT).first()
     if lot is None:
         raise DomainError("lot_not_found", _("There is no such lot."))
+    # Staff only ever watch, even from an account wrongly linked to a company.
+    is_staff = user.is_staff or user.is_superuser
     number = (
-        Application.objects.filter(
+        None
+        if is_staff
+        else Application.objects.filter(
             lot_id=lot_id,
             company__representatives__user=user,
             status=Application.Status.ADMITTED,

@@ -232,6 +232,7 @@ def test_a_body_that_is_not_json_answers_400_and_stores_nothing(
         bids_url(live_lot.pk), "amount=100000000", content_type="application/json"
     )
     assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
     assert response.json()["message"]
     assert not Bid.objects.exists()
 
@@ -381,3 +382,18 @@ def test_deeply_nested_json_is_answered_malformed_not_500(
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed"
+
+
+def test_deeply_nested_json_with_the_csrf_check_is_answered_malformed_not_500(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(admitted_bidder)
+    token = "a" * 32
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    for body in ("[" * 5000, '{"a":' * 5000):
+        response = client.post(
+            bids_url(live_lot.pk), body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "malformed"
