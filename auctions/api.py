@@ -14,7 +14,6 @@ from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from auctions import engine, live, selectors, services
@@ -172,8 +171,6 @@ class BidView(APIView):
     """Bids in a live lot, through the same engine as the websocket."""
 
     parser_classes = [BidParser]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "bids"
 
     @extend_schema(
         operation_id="lots_bid",

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from auctions import live, selectors, tasks
 from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import Application, Bid, Lot, Result
+from core import ratelimit
 from core.errors import DomainError
 from core.money import CENT, format_kzt
 from deposits.models import Deposit
@@ -70,10 +72,15 @@ def parse_key(raw: object) -> uuid.UUID:
 def place_bid(*, user: AbstractBaseUser, lot_id: int, amount: object, key: object) -> BidOutcome:
     """Place a bid for the user's company and broadcast the new state after commit.
 
-    A key seen before returns that bid and places nothing. Raises DomainError with the
-    wire contract's codes: invalid_amount, malformed, lot_not_live, not_admitted,
-    already_leading, too_low (and lot_not_found for no such lot).
+    A key seen before returns that bid and places nothing. Each bidder has one budget of
+    BID_RATE_LIMIT bids per lot, whichever sockets or API calls it bids from. Raises
+    DomainError with the wire contract's codes: rate_limited, invalid_amount, malformed,
+    lot_not_live, not_admitted, already_leading, too_low (and lot_not_found for no such lot).
     """
+    # Before anything else, and outside the lock: a flood is refused without touching the
+    # database. Shared by every process through the cache; per process while it is down.
+    if not ratelimit.take(f"bids:{lot_id}:{user.pk}", settings.BID_RATE_LIMIT):
+        raise DomainError("rate_limited", _("Too many bids at once; wait a moment."))
     amount = parse_amount(amount)
     key = parse_key(key)
     with transaction.atomic():

@@ -68,6 +68,7 @@ STATUS_BY_CODE = {
     "not_admitted": status.HTTP_403_FORBIDDEN,
     "login_required": status.HTTP_403_FORBIDDEN,
     "lot_not_found": status.HTTP_404_NOT_FOUND,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 

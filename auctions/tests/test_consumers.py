@@ -8,6 +8,7 @@ websocket side of ASGI, as channels' Browser does.
 """
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +31,7 @@ from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, admit, admitted_representative
 from bidders.tests.factories import UserFactory
 from config.asgi import application
+from core import ratelimit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -435,21 +437,128 @@ def test_a_burst_of_bids_beyond_the_rate_limit_is_rejected_unplaced(
     assert not Bid.objects.exists()
 
 
-def test_the_rate_limit_counts_each_socket_on_its_own(
+def test_the_bid_budget_is_one_for_every_socket_and_the_api_of_a_bidder(
     admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
 ) -> None:
-    settings.BID_RATE_LIMIT = "1/h"
+    """Ten sockets do not buy ten budgets: the limit is the bidder's, in this lot."""
+    settings.BID_RATE_LIMIT = "2/h"
     cookie = session_cookie(admitted_bidder)
+    api = Client()
+    api.force_login(admitted_bidder)
 
     async def conversation() -> None:
         async with room(live_lot.pk, cookie) as (first_tab, _):
             assert (await send_bid(first_tab, "1.00"))["code"] == "too_low"
-            assert (await send_bid(first_tab, "1.00"))["code"] == "rate_limited"
             async with room(live_lot.pk, cookie) as (second_tab, _):
-                assert (await send_bid(second_tab, START))["type"] == "bid_accepted"
+                assert (await send_bid(second_tab, "1.00"))["code"] == "too_low"
+                assert (await send_bid(second_tab, START))["code"] == "rate_limited"
+                assert (await send_bid(first_tab, START))["code"] == "rate_limited"
+        response = await sync_to_async(api.post)(
+            f"/api/lots/{live_lot.pk}/bids/",
+            {"amount": START, "key": str(uuid.uuid4())},
+            content_type="application/json",
+        )
+        assert response.status_code == 429
+        assert response.json()["code"] == "rate_limited"
+
+    run(conversation)
+    assert not Bid.objects.exists()
+
+
+def test_a_rival_keeps_its_own_budget_while_a_bidder_is_limited(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.BID_RATE_LIMIT = "1/h"
+    ridgeline_cookie, steppe_cookie = map(session_cookie, [admitted_bidder, rival_bidder])
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, ridgeline_cookie) as (ridgeline, _),
+            room(live_lot.pk, steppe_cookie) as (steppe, _),
+        ):
+            assert (await send_bid(ridgeline, "1.00"))["code"] == "too_low"
+            assert (await send_bid(ridgeline, START))["code"] == "rate_limited"
+            assert (await send_bid(steppe, START))["type"] == "bid_accepted"
 
     run(conversation)
     assert Bid.objects.count() == 1
+
+
+def test_resync_beyond_its_rate_is_refused_and_the_socket_stays_open(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.RESYNC_RATE_LIMIT = "2/h"
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (ridgeline, _):
+            for _ in range(2):
+                await ridgeline.send_json({"type": "resync"})
+                assert (await frame(ridgeline))["type"] == "state"
+            await ridgeline.send_json({"type": "resync"})
+            refusal = await frame(ridgeline)
+            assert refusal["type"] == "error"
+            assert refusal["code"] == "rate_limited"
+            assert refusal["message"]
+            # Each socket has its own: a second tab still gets its snapshot.
+            async with room(live_lot.pk, cookie) as (second_tab, _):
+                await second_tab.send_json({"type": "resync"})
+                assert (await frame(second_tab))["type"] == "state"
+            # Bids are not snapshots: they still go through.
+            assert (await send_bid(ridgeline, START))["type"] == "bid_accepted"
+
+    run(conversation)
+
+
+def test_a_user_may_hold_only_a_few_sockets_to_a_lot(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.LIVE_SOCKETS_PER_USER = 2
+    cookie, other_session = session_cookie(admitted_bidder), session_cookie(admitted_bidder)
+    rival = session_cookie(rival_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (first, _):
+            async with room(live_lot.pk, cookie):
+                # A third socket, even from another session of the same user, is refused.
+                async with socket(live_lot.pk, other_session) as third:
+                    error, code = await refusal_of(third)
+                    assert error["type"] == "error"
+                    assert error["code"] == "too_many_sockets"
+                    assert error["message"]
+                    assert code == 4429
+                # Others are not counted against this user.
+                async with room(live_lot.pk, rival):
+                    pass
+            # A socket that left frees its place.
+            async with room(live_lot.pk, other_session):
+                await first.send_json({"type": "ping"})
+                assert (await frame(first))["type"] == "pong"
+
+    run(conversation)
+
+
+def test_the_socket_limit_is_per_lot(admitted_bidder: AbstractBaseUser, settings: Any) -> None:
+    settings.LIVE_SOCKETS_PER_USER = 1
+    lots = [LiveLotFactory(), LiveLotFactory()]
+    for lot in lots:
+        admit(admitted_bidder.representative.company, lot, 1)
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(lots[0].pk, cookie), room(lots[1].pk, cookie):
+            pass
+
+    run(conversation)
+
+
+def test_socket_slots_of_a_dead_process_lapse(admitted_bidder: AbstractBaseUser) -> None:
+    """Slots are held in the cache with an expiry: a crashed process leaks none for long."""
+    key = f"sockets:1:{admitted_bidder.pk}"
+    assert ratelimit.claim_slot(key, "a", slots=1, ttl=0.2) is not None
+    assert ratelimit.claim_slot(key, "b", slots=1, ttl=0.2) is None
+    time.sleep(0.3)
+    assert ratelimit.claim_slot(key, "b", slots=1, ttl=0.2) is not None
 
 
 def test_a_refusal_speaks_the_sockets_language_and_keeps_its_code(
