@@ -170,7 +170,7 @@ RESYNC_RATE_LIMIT = env.str("RESYNC_RATE_LIMIT", default="1/s")
 LIVE_SOCKETS_PER_USER = env.int("LIVE_SOCKETS_PER_USER", default=5)
 # How often a socket re-checks its session (and renews its socket slot) on its own, in
 # case the news that the session ended was lost; slots lapse after three missed renewals.
-LIVE_SESSION_CHECK_SECONDS = env.float("LIVE_SESSION_CHECK_SECONDS", default=10.0)
+LIVE_SESSION_CHECK_SECONDS = env.float("LIVE_SESSION_CHECK_SECONDS", default=5.0)
 # How often every live or paused lot's version is sent to its sockets, so a room that
 # missed a broadcast (the channel layer was down) catches up with nobody bidding.
 LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=2.0)

@@ -16,7 +16,10 @@
   // recent: later, the price has moved on from what the bidder decided.
   const RESEND_WITHIN_MS = 5000;
   // The server's refusals that end the socket for good: reconnecting would be refused again.
-  const REFUSALS = ["login_required", "session_ended", "not_admitted", "lot_not_found", "too_many_sockets"];
+  const REFUSALS = ["login_required", "session_ended", "not_admitted", "lot_not_found"];
+  // Refused for too many open windows of this account: try again this much later, when
+  // another window may have closed (or a crashed server's places have lapsed).
+  const SLOT_RETRY_MS = 15000;
   // Heartbeats come every 2 s; a resync asked for is answered well within that.
   const RESYNC_AFTER_MS = 1500;
 
@@ -76,6 +79,7 @@
   let closedMessage = ""; // how the server said the lot ended, in the page's language
   let hasBid = false; // once this participant has bid, someone else leading means outbid
   let resyncAskedAt = 0;
+  let waitingForSlot = ""; // the server's word when it refused a socket too many
 
   function participantLabel(number) {
     const label = fill(text.participant, { number: number });
@@ -257,6 +261,9 @@
           refused = true;
           setConnection("refused", frame.message);
           setTimeout(function () { location.reload(); }, 1500);
+        } else if (frame.code === "too_many_sockets") {
+          waitingForSlot = frame.message;
+          setConnection("refused", frame.message);
         } else if (REFUSALS.includes(frame.code)) {
           refused = true;
           setConnection("refused", frame.message);
@@ -302,6 +309,12 @@
     socket.addEventListener("close", function () {
       clearTimeout(pongTimer);
       if (refused) return;
+      if (waitingForSlot) {
+        setConnection("refused", waitingForSlot);
+        waitingForSlot = "";
+        setTimeout(connect, SLOT_RETRY_MS + Math.random() * 1000);
+        return;
+      }
       setConnection("reconnecting");
       const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 500;
       retries += 1;
