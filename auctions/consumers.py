@@ -50,7 +50,7 @@ WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
 SESSION_ENDED = _("Your session has ended; log in again.")
 RESYNC_LIMITED = _("Too many requests for the state; wait a moment.")
 TOO_MANY_SOCKETS = _(
-    "This lot is already open in too many windows of your account; close one and reload."
+    "This lot is already open in too many windows of your account; close one of them."
 )
 # A socket's slot lapses after this many missed renewals (its process died).
 SLOT_RENEWALS_MISSED = 3
@@ -206,7 +206,11 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def session_check(self, event: dict[str, Any]) -> None:
         """Re-check the session and seat now: the user or its company changed."""
-        await self._check_session(fresh=True)
+        try:
+            await self._check_session(fresh=True)
+        except Exception:
+            # The periodic check tries again; the socket stays up meanwhile.
+            logger.exception("Lot %s: the session check failed", self.lot_id)
 
     async def _bid(self, message: dict[str, Any]) -> None:
         key = message.get("key")
