@@ -1,19 +1,19 @@
 """The auctions API: the caller's company applies for lots, sees what it owes and bids; and
 anyone reads the public lots, events and published results."""
 
+from typing import Any
+
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.expressions import OrderBy
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from auctions import engine, live, selectors, services
@@ -145,12 +145,32 @@ class LotStateView(APIView):
         return Response(live.personal_state(live.lot_state(pk), seat.participant_number))
 
 
+NOT_A_BID = gettext_lazy("Send a JSON object with an amount and a key.")
+
+
+class BidParser(JSONParser):
+    """JSON that does not parse, or nests past the parser's depth, is the contract's malformed.
+
+    The body may first be parsed by the CSRF check, before the view runs; its refusal
+    must read the same there.
+    """
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except (ParseError, RecursionError):
+            raise ParseError(NOT_A_BID, code="malformed") from None
+
+
 class BidView(APIView):
     """Bids in a live lot, through the same engine as the websocket."""
 
-    parser_classes = [JSONParser]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "bids"
+    parser_classes = [BidParser]
 
     @extend_schema(
         operation_id="lots_bid",
@@ -177,10 +197,10 @@ class BidView(APIView):
         """Place a bid for the caller's company."""
         try:
             data = request.data
-        except RecursionError:
+        except ParseError:
             data = None
         if not isinstance(data, dict):
-            raise DomainError("malformed", _("Send a JSON object with an amount and a key."))
+            raise DomainError("malformed", str(NOT_A_BID))
         outcome = engine.place_bid(
             user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
         )

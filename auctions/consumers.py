@@ -4,9 +4,12 @@ A thin interface: it takes the user's seat, sends snapshots and broadcasts, and 
 every bid to `engine.place_bid`, turning refusals into frames.
 """
 
+import asyncio
 import contextlib
 import json
 import logging
+import random
+import time
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
@@ -22,47 +25,98 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from auctions import engine, live
+from core import ratelimit, session_sockets
 from core.errors import DomainError
 from core.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Close codes in the application range: 4401 no login, 4403 not a participant, 4404 no lot.
-REFUSAL_CLOSE_CODES = {"login_required": 4401, "not_admitted": 4403, "lot_not_found": 4404}
+# Close codes in the application range: 4401 no login (or the session ended), 4403 not a
+# participant (or the seat was revoked), 4404 no lot, 4429 too many sockets of the user.
+REFUSAL_CLOSE_CODES = {
+    "login_required": 4401,
+    "session_ended": 4401,
+    "not_admitted": 4403,
+    "seat_revoked": 4403,
+    "lot_not_found": 4404,
+    "too_many_sockets": 4429,
+}
+# Refusals of a bid that also end the socket.
+ENDING_CODES = frozenset({"session_ended", "seat_revoked"})
 MALFORMED = _("Send a JSON object whose type is bid, resync or ping.")
 SERVER_ERROR = _("Something went wrong; your view is refreshed.")
 WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
-RATE_LIMITED = _("Too many bids at once; wait a moment.")
+SESSION_ENDED = _("Your session has ended; log in again.")
+RESYNC_LIMITED = _("Too many requests for the state; wait a moment.")
+TOO_MANY_SOCKETS = _(
+    "This lot is already open in too many windows of your account; close one of them."
+)
+# A socket's slot lapses after this many missed renewals (its process died).
+SLOT_RENEWALS_MISSED = 3
+# Results of periodic session re-checks, shared by the sockets of a process that opened
+# with the same session and seat (one browser's tabs, or a bench's watchers).
+_recent_checks: dict[tuple[str | None, live.Seat], tuple[float, DomainError | None]] = {}
+RECENT_CHECKS_SIZE = 10_000
 
 
 class LotConsumer(AsyncWebsocketConsumer):
     """One socket of a lot's auction room: a participant bidding or a clerk watching."""
 
     seat: live.Seat | None = None
+    slot: str | None = None
+    user_id: int | None = None
+    watcher: asyncio.Task | None = None
+    ended: bool = False
 
     async def connect(self) -> None:
         self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
         self.language = _language_of(self.scope)
-        self.bids = TokenBucket(settings.BID_RATE_LIMIT)
+        self.snapshots = TokenBucket(settings.RESYNC_RATE_LIMIT)
+        session = self.scope.get("session")
+        self.session_key = session.session_key if session is not None else None
+        user = self.scope["user"]
         await self.accept()
-        try:
-            self.seat = await self._call(
-                live.take_seat, user=self.scope["user"], lot_id=self.lot_id
+        if user.is_authenticated:
+            self.user_id = user.pk
+            # Before the seat, which costs the database: a flood of sockets is refused here.
+            self.slot = await sync_to_async(ratelimit.claim_slot, thread_sensitive=False)(
+                f"sockets:{self.lot_id}:{user.pk}",
+                self.channel_name,
+                slots=settings.LIVE_SOCKETS_PER_USER,
+                ttl=settings.LIVE_SESSION_CHECK_SECONDS * SLOT_RENEWALS_MISSED,
             )
+            if self.slot is None:
+                await self._end(DomainError("too_many_sockets", self._translate(TOO_MANY_SOCKETS)))
+                return
+        try:
+            self.seat = await self._call(live.take_seat, user=user, lot_id=self.lot_id)
         except DomainError as error:
-            await self._send({"type": "error", "code": error.code, "message": error.message})
-            await self.close(code=REFUSAL_CLOSE_CODES.get(error.code, 4400))
+            await self._end(error)
             return
         await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
+        await self.channel_layer.group_add(
+            session_sockets.user_group(self.user_id), self.channel_name
+        )
         await self._send_snapshot()
+        self.watcher = asyncio.create_task(self._watch_session())
 
     async def disconnect(self, code: int) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
         if self.seat is not None:
             await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
+            await self.channel_layer.group_discard(
+                session_sockets.user_group(self.user_id), self.channel_name
+            )
+        if self.slot is not None:
+            await sync_to_async(ratelimit.release_slot, thread_sensitive=False)(
+                self.slot, self.channel_name
+            )
+            self.slot = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.seat is None:
+        if self.seat is None or self.ended:
             return
         try:
             # Numbers with a fraction or exponent stay text: the engine parses amounts
@@ -75,7 +129,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             if kind == "bid":
                 await self._bid(message)
             elif kind == "resync":
-                await self._send_snapshot()
+                await self._resync()
             elif kind == "ping":
                 await self._send({"type": "pong", "server_time": timezone.now().isoformat()})
             else:
@@ -96,7 +150,8 @@ class LotConsumer(AsyncWebsocketConsumer):
                     "message": self._translate(SERVER_ERROR),
                 }
             )
-            await self._send_snapshot()
+            if self.snapshots.take():
+                await self._send_snapshot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hand a message to its handler, without channels' hop to the database thread.
@@ -113,6 +168,8 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def lot_closed(self, event: dict[str, Any]) -> None:
         """Tell this socket the lot is over, in its own language."""
+        if self.ended:
+            return
         with translation.override(self.language):
             frame = live.closed_frame(
                 event["state"], event["outcome"], self.seat.participant_number
@@ -121,7 +178,39 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def lot_state(self, event: dict[str, Any]) -> None:
         """Forward a broadcast state of the lot to this socket."""
+        if self.ended:
+            return
         await self.send(text_data=live.state_frame(event["state"], self.seat.participant_number))
+
+    async def lot_heartbeat(self, event: dict[str, Any]) -> None:
+        """Forward the lot's current version: a client behind it asks for a resync."""
+        if self.ended:
+            return
+        await self._send(
+            {
+                "type": "heartbeat",
+                "lot": event["lot"],
+                "version": event["version"],
+                "server_time": event["server_time"],
+            }
+        )
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """Close this socket if it was opened with the session that just ended."""
+        if self.session_key and event["session"] == session_sockets.session_fingerprint(
+            self.session_key
+        ):
+            with translation.override(self.language):
+                ended = DomainError("session_ended", str(SESSION_ENDED))
+            await self._end(ended)
+
+    async def session_check(self, event: dict[str, Any]) -> None:
+        """Re-check the session and seat now: the user or its company changed."""
+        try:
+            await self._check_session(fresh=True)
+        except Exception:
+            # The periodic check tries again; the socket stays up meanwhile.
+            logger.exception("Lot %s: the session check failed", self.lot_id)
 
     async def _bid(self, message: dict[str, Any]) -> None:
         key = message.get("key")
@@ -129,23 +218,95 @@ class LotConsumer(AsyncWebsocketConsumer):
         if self.seat.participant_number is None:
             await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
             return
-        if not self.bids.take():
-            await self._reject(key, "rate_limited", RATE_LIMITED)
-            return
         try:
-            outcome = await self._call(
-                engine.place_bid,
-                user=self.scope["user"],
-                lot_id=self.lot_id,
-                amount=message.get("amount"),
-                key=message.get("key"),
-            )
+            outcome = await self._call(self._place_bid, message.get("amount"), message.get("key"))
         except DomainError as error:
             await self._send(
                 {"type": "bid_rejected", "key": key, "code": error.code, "message": error.message}
             )
+            if error.code in ENDING_CODES:
+                await self._end(error)
             return
         await self._send(live.accepted_frame(outcome.bid, created=outcome.created))
+
+    def _place_bid(self, amount: object, key: object) -> engine.BidOutcome:
+        """Place a bid as the user the socket's session still authenticates."""
+        # Every bid re-checks the session: a logout, a password change or a deactivation
+        # ends the bidding at once, even if the news of it never reached this socket.
+        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
+        return engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
+
+    async def _resync(self) -> None:
+        if not self.snapshots.take():
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "message": self._translate(RESYNC_LIMITED),
+                }
+            )
+            return
+        await self._send_snapshot()
+
+    async def _watch_session(self) -> None:
+        """Re-check the session now and then, and keep this socket's slot."""
+        interval = settings.LIVE_SESSION_CHECK_SECONDS
+        # Spread out: sockets opened together must not all re-check together.
+        await asyncio.sleep(interval * random.uniform(0.5, 1.0))  # noqa: S311
+        while not self.ended:
+            try:
+                if self.slot is not None:
+                    await sync_to_async(ratelimit.renew_slot, thread_sensitive=False)(
+                        self.slot,
+                        self.channel_name,
+                        ttl=interval * SLOT_RENEWALS_MISSED,
+                    )
+                await self._check_session(fresh=False)
+            except Exception:
+                logger.exception("Lot %s: the periodic session check failed", self.lot_id)
+            await asyncio.sleep(interval)
+
+    async def _check_session(self, *, fresh: bool) -> None:
+        """End this socket if its session no longer authenticates its user for its seat.
+
+        A periodic check reuses one made by another socket of the process with the same
+        session and seat within half an interval; a check asked for by news never does.
+        """
+        if self.ended or self.seat is None:
+            return
+        memo_key = (self.session_key, self.seat)
+        now = time.monotonic()
+        recent = _recent_checks.get(memo_key)
+        if (
+            not fresh
+            and recent is not None
+            and now - recent[0] < (settings.LIVE_SESSION_CHECK_SECONDS / 2)
+        ):
+            refusal = recent[1]
+        else:
+            try:
+                await self._call(
+                    live.check_seat,
+                    session_key=self.session_key,
+                    user_id=self.user_id,
+                    seat=self.seat,
+                )
+                refusal = None
+            except DomainError as error:
+                refusal = error
+            if len(_recent_checks) >= RECENT_CHECKS_SIZE:
+                _recent_checks.clear()
+            _recent_checks[memo_key] = (now, refusal)
+        if refusal is not None:
+            await self._end(refusal)
+
+    async def _end(self, error: DomainError) -> None:
+        """Tell the socket why it ends, then close it with the refusal's code."""
+        if self.ended:
+            return
+        self.ended = True
+        await self._send({"type": "error", "code": error.code, "message": error.message})
+        await self.close(code=REFUSAL_CLOSE_CODES.get(error.code, 4400))
 
     async def _reject(self, key: str | None, code: str, message: Promise) -> None:
         await self._send(

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from auctions import live, selectors, tasks
 from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import Application, Bid, Lot, Result
+from core import ratelimit
 from core.errors import DomainError
 from core.money import CENT, format_kzt
 from deposits.models import Deposit
@@ -70,10 +72,15 @@ def parse_key(raw: object) -> uuid.UUID:
 def place_bid(*, user: AbstractBaseUser, lot_id: int, amount: object, key: object) -> BidOutcome:
     """Place a bid for the user's company and broadcast the new state after commit.
 
-    A key seen before returns that bid and places nothing. Raises DomainError with the
-    wire contract's codes: invalid_amount, malformed, lot_not_live, not_admitted,
-    already_leading, too_low (and lot_not_found for no such lot).
+    A key seen before returns that bid and places nothing. Each bidder has one budget of
+    BID_RATE_LIMIT bids per lot, whichever sockets or API calls it bids from. Raises
+    DomainError with the wire contract's codes: rate_limited, invalid_amount, malformed,
+    lot_not_live, not_admitted, already_leading, too_low (and lot_not_found for no such lot).
     """
+    # Before anything else, and outside the lock: a flood is refused without touching the
+    # database. Shared by every process through the cache; per process while it is down.
+    if not ratelimit.take(f"bids:{lot_id}:{user.pk}", settings.BID_RATE_LIMIT):
+        raise DomainError("rate_limited", _("Too many bids at once; wait a moment."))
     amount = parse_amount(amount)
     key = parse_key(key)
     with transaction.atomic():
@@ -99,12 +106,14 @@ def _place_locked(
             raise DomainError("malformed", _("This key belongs to another bid; make a new one."))
         return BidOutcome(bid=repeated, created=False)
 
-    participant = _admitted_participant(user=user, lot=lot)
+    # The lot's status before the participant: once a lot is over its settlement moves
+    # deposits on, and everyone, admitted or not, is told the same thing: it is over.
     now = timezone.now()
     if lot.status != Lot.Status.LIVE or not lot.starts_at <= now < lot.ends_at:
         raise DomainError(
             "lot_not_live", _("Lot %(number)s is not taking bids now.") % {"number": lot.number}
         )
+    participant = _admitted_participant(user=user, lot=lot)
     if lot.leader_id == participant.pk:
         raise DomainError("already_leading", _("You already hold the highest bid."))
     minimum = lot.minimum_next_bid
@@ -158,7 +167,12 @@ def _place_locked(
 
 
 def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
-    """Return the user's company's application that may bid in the lot; raise not_admitted."""
+    """Return the user's company's application that may bid in the lot; raise not_admitted.
+
+    Staff never bid, even from an account wrongly linked to a company.
+    """
+    if user.is_staff or user.is_superuser:
+        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
     participant = selectors.bidding_participant(user=user, lot=lot)
     if participant is None:
         raise DomainError(

@@ -3,17 +3,20 @@ it, how it is built from the database, and how it reaches every socket of the lo
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auctions import selectors
 from auctions.models import Application, Bid, Lot, Result
+from core import session_sockets
 from core.errors import DomainError
 from core.money import format_kzt
 
@@ -34,16 +37,22 @@ class Seat:
 def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
     """Return the user's seat in the lot's room.
 
-    Admitted participants get a numbered seat, staff who may view lots a watching one.
-    Raises DomainError: login_required, lot_not_found (no such public lot), not_admitted.
+    Admitted participants get a numbered seat, staff who may view lots a watching one:
+    staff never take a participant's seat, even from an account wrongly linked to a
+    company. Raises DomainError: login_required, lot_not_found (no such public lot),
+    not_admitted.
     """
     if not user.is_authenticated:
         raise DomainError("login_required", _("Log in to enter the auction room."))
     lot = Lot.objects.filter(pk=lot_id).exclude(status=Lot.Status.DRAFT).first()
     if lot is None:
         raise DomainError("lot_not_found", _("There is no such lot."))
+    # Staff only ever watch, even from an account wrongly linked to a company.
+    is_staff = user.is_staff or user.is_superuser
     number = (
-        Application.objects.filter(
+        None
+        if is_staff
+        else Application.objects.filter(
             lot_id=lot_id,
             company__representatives__user=user,
             status=Application.Status.ADMITTED,
@@ -59,6 +68,35 @@ def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
     raise DomainError(
         "not_admitted", _("Only the lot's admitted participants may enter its auction room.")
     )
+
+
+def check_seat(*, session_key: str | None, user_id: int | None, seat: Seat) -> None:
+    """Check that the socket's session still authenticates its user, still fit for its seat.
+
+    Raises DomainError session_ended (logged out, password changed, deactivated) or
+    seat_revoked (the seat now allows less: the company was suspended, the user made staff).
+    """
+    user = session_user(session_key=session_key, user_id=user_id)
+    try:
+        now = take_seat(user=user, lot_id=seat.lot_id)
+    except DomainError:
+        now = None
+    if (
+        now is None
+        or now.participant_number != seat.participant_number
+        or (seat.may_bid and not now.may_bid)
+    ):
+        raise DomainError(
+            "seat_revoked", _("Your seat in this auction has changed; the room reloads.")
+        )
+
+
+def session_user(*, session_key: str | None, user_id: int | None) -> AbstractBaseUser:
+    """Return the socket's user if its session still authenticates it; raise session_ended."""
+    user = session_sockets.session_user(session_key)
+    if user is None or user.pk != user_id:
+        raise DomainError("session_ended", _("Your session has ended; log in again."))
+    return user
 
 
 def group_name(lot_id: int) -> str:
@@ -153,6 +191,47 @@ def broadcast_state(lot_id: int) -> None:
     async_to_sync(get_channel_layer().group_send)(
         group_name(lot_id), {"type": "lot.state", "state": lot_state(lot_id)}
     )
+
+
+# Besides live and paused lots, the heartbeat covers lots about to open and lots just
+# finished, whose opening or closing news may have been lost.
+HEARTBEAT_MARGIN = timedelta(minutes=10)
+
+
+def broadcast_heartbeats() -> int:
+    """Send each running lot's version to its sockets, with one query for all lots.
+
+    A socket that shows an older version asks for a resync: a room converges on the
+    database within one beat after the channel layer lost a broadcast. Returns the number
+    of lots.
+    """
+    now = timezone.now()
+    lots = list(
+        Lot.objects.filter(
+            Q(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])
+            | Q(status=Lot.Status.PUBLISHED, starts_at__lte=now + HEARTBEAT_MARGIN)
+            | Q(status__in=Lot.FINISHED_STATUSES, ends_at__gte=now - HEARTBEAT_MARGIN)
+        ).values_list("pk", "version")
+    )
+    if not lots:
+        return 0
+    layer = get_channel_layer()
+    server_time = now.isoformat()
+
+    async def send_all() -> None:
+        for lot_id, version in lots:
+            await layer.group_send(
+                group_name(lot_id),
+                {
+                    "type": "lot.heartbeat",
+                    "lot": lot_id,
+                    "version": version,
+                    "server_time": server_time,
+                },
+            )
+
+    async_to_sync(send_all)()
+    return len(lots)
 
 
 def lot_outcome(lot_id: int) -> dict[str, Any]:

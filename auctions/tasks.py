@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import engine, selectors, services
+from auctions import engine, live, selectors, services
 from auctions.models import Application, Lot
 from bidders.tasks import send_to_company
 
@@ -63,6 +63,15 @@ def sweep_lots() -> dict[str, int]:
     for lot_id in selectors.unsettled_lots(finished_before=now - SETTLE_GRACE):
         settle_finished_lot.delay(lot_id)
     return {"opened": len(opened), "closed": len(closed)}
+
+
+@shared_task(ignore_result=True)
+def send_heartbeats() -> int:
+    """Send every running lot's version to its sockets; the beat runs this every 2 s.
+
+    Never retried: the next beat sends a fresher one.
+    """
+    return live.broadcast_heartbeats()
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

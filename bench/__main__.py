@@ -115,6 +115,8 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "BID_RATE_LIMIT": arguments.bid_rate_limit,
+        # The fan-out's watchers are thousands of sockets of one clerk to one lot.
+        "LIVE_SOCKETS_PER_USER": "100000",
     }
     # CONN_MAX_AGE and the like pass through from the caller's environment as they are.
     os.environ.update(environment)

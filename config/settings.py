@@ -161,8 +161,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- Live auctions ----------------------------------------------------------------------
-# Bids one bidder may send, per websocket connection and per API user: "N/s" or "N/m".
+# Bids one bidder may send to one lot, from all its sockets and API calls together: "N/s",
+# "N/m" or "N/h". Counted in the cache (Redis) by every process; per process if it fails.
 BID_RATE_LIMIT = env.str("BID_RATE_LIMIT", default="10/s")
+# Snapshots one socket may ask for with resync: they cost the database, not the asker.
+RESYNC_RATE_LIMIT = env.str("RESYNC_RATE_LIMIT", default="1/s")
+# Sockets one user may hold open to one lot, counted across processes.
+LIVE_SOCKETS_PER_USER = env.int("LIVE_SOCKETS_PER_USER", default=5)
+# How often a socket re-checks its session (and renews its socket slot) on its own, in
+# case the news that the session ended was lost; slots lapse after three missed renewals.
+LIVE_SESSION_CHECK_SECONDS = env.float("LIVE_SESSION_CHECK_SECONDS", default=5.0)
+# How often every live or paused lot's version is sent to its sockets, so a room that
+# missed a broadcast (the channel layer was down) catches up with nobody bidding.
+LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=2.0)
+# A heartbeat that waited in the queue longer than a beat is stale: it is dropped.
+CELERY_BEAT_SCHEDULE["send-heartbeats"] = {
+    "task": "auctions.tasks.send_heartbeats",
+    "schedule": LIVE_HEARTBEAT_SECONDS,
+    "options": {"expires": LIVE_HEARTBEAT_SECONDS},
+}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -285,7 +302,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api_errors.handle_exception",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
-        "bids": BID_RATE_LIMIT,
         # Anonymous callers of the public catalogue, results and registry, per address.
         "anon": env.str("API_ANON_RATE", default="120/min"),
     },

@@ -69,6 +69,7 @@ STATUS_BY_CODE = {
     "login_required": status.HTTP_403_FORBIDDEN,
     "staff_not_bidder": status.HTTP_403_FORBIDDEN,
     "lot_not_found": status.HTTP_404_NOT_FOUND,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 

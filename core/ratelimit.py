@@ -1,8 +1,24 @@
-"""A token bucket: the per-connection limit on websocket bids, at the API's throttle rate."""
+"""Limits shared by every process through the cache (Redis in production, locmem embedded).
 
+A budget of requests per period (`take`) and a few slots per holder (`claim_slot`), both
+counted in the cache so that every process sees the same count. When the cache fails they
+fail safe: they count in this process alone and log a warning, so a Redis outage never
+turns a request that the engine could judge into an error. `TokenBucket` is the limit of
+one object in one process, such as one socket.
+"""
+
+import logging
+import math
+import threading
 import time
 
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
 PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+# At most one warning this often while the cache is down: a flood must not flood the log.
+WARN_EVERY_SECONDS = 10.0
 
 
 def parse_rate(rate: str) -> tuple[int, float]:
@@ -31,3 +47,106 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+def take(key: str, rate: str) -> bool:
+    """Spend one of the requests `rate` allows under `key`; say whether one was left.
+
+    Counted across processes in fixed windows of the rate's period; in this process alone
+    while the cache fails.
+    """
+    count, seconds = parse_rate(rate)
+    window_key = f"ratelimit:{key}:{int(time.time() // seconds)}"
+    try:
+        # One round trip for the first request of a window, the common case for a person.
+        if cache.add(window_key, 1, timeout=math.ceil(seconds) + 1):
+            return True
+        return cache.incr(window_key) <= count
+    except ValueError:
+        # The window expired between add and incr: this request opens the next one.
+        return True
+    except Exception as error:
+        _warn_cache_down(error)
+        return _local.take(key, rate)
+
+
+def claim_slot(key: str, holder: str, *, slots: int, ttl: float) -> str | None:
+    """Claim one of `slots` slots under `key` for `holder`; return its name, or None if all
+    are taken. A slot lapses after `ttl` seconds unless renewed, so a process that dies
+    holding slots frees them."""
+    try:
+        for index in range(slots):
+            name = f"slot:{key}:{index}"
+            if cache.add(name, holder, timeout=ttl):
+                return name
+        return None
+    except Exception as error:
+        _warn_cache_down(error)
+        return _local.claim_slot(key, holder, slots=slots)
+
+
+def renew_slot(name: str, holder: str, *, ttl: float) -> None:
+    """Keep the holder's slot for another `ttl` seconds."""
+    if name.startswith("local:"):
+        return
+    try:
+        # A slot that lapsed (the cache was down, or flushed) is taken again if still free.
+        if not cache.touch(name, timeout=ttl):
+            cache.add(name, holder, timeout=ttl)
+    except Exception as error:
+        _warn_cache_down(error)
+
+
+def release_slot(name: str, holder: str) -> None:
+    """Give the holder's slot back."""
+    if name.startswith("local:"):
+        _local.release_slot(name, holder)
+        return
+    try:
+        if cache.get(name) == holder:
+            cache.delete(name)
+    except Exception as error:
+        _warn_cache_down(error)
+
+
+class _ProcessLimits:
+    """The same limits counted in this process only: the fallback while the cache fails."""
+
+    MAX_KEYS = 10_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.buckets: dict[tuple[str, str], TokenBucket] = {}
+        self.slots: dict[str, set[str]] = {}
+
+    def take(self, key: str, rate: str) -> bool:
+        with self.lock:
+            if len(self.buckets) >= self.MAX_KEYS:
+                self.buckets.clear()
+            bucket = self.buckets.setdefault((key, rate), TokenBucket(rate))
+            return bucket.take()
+
+    def claim_slot(self, key: str, holder: str, *, slots: int) -> str | None:
+        with self.lock:
+            holders = self.slots.setdefault(key, set())
+            if len(holders) >= slots:
+                return None
+            holders.add(holder)
+            return f"local:{key}"
+
+    def release_slot(self, name: str, holder: str) -> None:
+        with self.lock:
+            holders = self.slots.get(name.removeprefix("local:"), set())
+            holders.discard(holder)
+
+
+_local = _ProcessLimits()
+_last_warning = 0.0
+
+
+def _warn_cache_down(error: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= WARN_EVERY_SECONDS:
+        _last_warning = now
+        logger.warning("The cache is unavailable; limits count in this process only: %r", error)

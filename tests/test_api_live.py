@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from auctions import engine
 from auctions.models import Bid, Lot
@@ -232,6 +231,7 @@ def test_a_body_that_is_not_json_answers_400_and_stores_nothing(
         bids_url(live_lot.pk), "amount=100000000", content_type="application/json"
     )
     assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
     assert response.json()["message"]
     assert not Bid.objects.exists()
 
@@ -303,10 +303,9 @@ def test_a_bid_in_an_unknown_lot_answers_404(admitted_bidder: AbstractBaseUser) 
 
 
 def test_bids_beyond_the_rate_answer_429_rate_limited_and_are_not_placed(
-    admitted_bidder: AbstractBaseUser, live_lot: Lot, monkeypatch: pytest.MonkeyPatch
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
 ) -> None:
-    # DRF reads its throttle rates once, into a class attribute: patch it there.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"bids": "2/hour"})
+    settings.BID_RATE_LIMIT = "2/h"
     client = client_for(admitted_bidder)
     assert post_bid(client, live_lot.pk, "1.00").status_code == 409
     assert post_bid(client, live_lot.pk, "1.00").status_code == 409
@@ -322,13 +321,35 @@ def test_the_rate_limit_is_per_bidder(
     admitted_bidder: AbstractBaseUser,
     rival_bidder: AbstractBaseUser,
     live_lot: Lot,
-    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
 ) -> None:
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"bids": "1/hour"})
+    settings.BID_RATE_LIMIT = "1/h"
     ridgeline = client_for(admitted_bidder)
     assert post_bid(ridgeline, live_lot.pk, "1.00").status_code == 409
     assert post_bid(ridgeline, live_lot.pk, START).status_code == 429
     assert post_bid(client_for(rival_bidder), live_lot.pk, START).status_code == 201
+
+
+def test_the_rate_limit_is_per_lot(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.BID_RATE_LIMIT = "1/h"
+    other_lot = LiveLotFactory()
+    admit(admitted_bidder.representative.company, other_lot, 1)
+    client = client_for(admitted_bidder)
+    assert post_bid(client, live_lot.pk, "1.00").status_code == 409
+    assert post_bid(client, other_lot.pk, START).status_code == 201
+
+
+def test_the_rate_limit_is_one_budget_across_api_clients_of_the_bidder(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """Two sessions (two machines) of one bidder share the budget of the lot."""
+    settings.BID_RATE_LIMIT = "1/h"
+    assert post_bid(client_for(admitted_bidder), live_lot.pk, "1.00").status_code == 409
+    response = post_bid(client_for(admitted_bidder), live_lot.pk, START)
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
 
 
 def test_a_session_bid_without_the_csrf_token_is_refused(
@@ -381,3 +402,18 @@ def test_deeply_nested_json_is_answered_malformed_not_500(
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed"
+
+
+def test_deeply_nested_json_with_the_csrf_check_is_answered_malformed_not_500(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(admitted_bidder)
+    token = "a" * 32
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    for body in ("[" * 5000, '{"a":' * 5000):
+        response = client.post(
+            bids_url(live_lot.pk), body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "malformed"

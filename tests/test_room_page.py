@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from auctions import live
 from auctions.models import Lot
+from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,21 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, live_lot: Lot) -
     response = client.get(reverse("auctions:room", args=[live_lot.pk]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_staff_linked_to_an_admitted_company_never_take_its_seat(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, flag: str
+) -> None:
+    """Set on the object only: the database may refuse to store a staff representative."""
+    setattr(admitted_bidder, flag, True)
+    admitted_bidder.has_perm = lambda perm, obj=None: True
+    if flag == "is_staff":
+        seat = live.take_seat(user=admitted_bidder, lot_id=live_lot.pk)
+        assert seat.participant_number is None
+        assert not seat.may_bid
+    else:
+        # A superuser who is not staff has no watching seat either.
+        with pytest.raises(DomainError) as error:
+            live.take_seat(user=admitted_bidder, lot_id=live_lot.pk)
+        assert error.value.code == "not_admitted"

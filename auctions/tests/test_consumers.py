@@ -8,28 +8,34 @@ websocket side of ASGI, as channels' Browser does.
 """
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 from urllib.parse import urlparse
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
-from auctions import engine
+from auctions import engine, live, tasks
 from auctions.consumers import _language_of
 from auctions.models import Bid, Lot
 from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, admit, admitted_representative
-from bidders.tests.factories import UserFactory
+from bidders import services as bidder_services
+from bidders.tests.factories import TEST_PASSWORD, UserFactory
 from config.asgi import application
+from core import ratelimit, session_sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -435,21 +441,128 @@ def test_a_burst_of_bids_beyond_the_rate_limit_is_rejected_unplaced(
     assert not Bid.objects.exists()
 
 
-def test_the_rate_limit_counts_each_socket_on_its_own(
+def test_the_bid_budget_is_one_for_every_socket_and_the_api_of_a_bidder(
     admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
 ) -> None:
-    settings.BID_RATE_LIMIT = "1/h"
+    """Ten sockets do not buy ten budgets: the limit is the bidder's, in this lot."""
+    settings.BID_RATE_LIMIT = "2/h"
     cookie = session_cookie(admitted_bidder)
+    api = Client()
+    api.force_login(admitted_bidder)
 
     async def conversation() -> None:
         async with room(live_lot.pk, cookie) as (first_tab, _):
             assert (await send_bid(first_tab, "1.00"))["code"] == "too_low"
-            assert (await send_bid(first_tab, "1.00"))["code"] == "rate_limited"
             async with room(live_lot.pk, cookie) as (second_tab, _):
-                assert (await send_bid(second_tab, START))["type"] == "bid_accepted"
+                assert (await send_bid(second_tab, "1.00"))["code"] == "too_low"
+                assert (await send_bid(second_tab, START))["code"] == "rate_limited"
+                assert (await send_bid(first_tab, START))["code"] == "rate_limited"
+        response = await sync_to_async(api.post)(
+            f"/api/lots/{live_lot.pk}/bids/",
+            {"amount": START, "key": str(uuid.uuid4())},
+            content_type="application/json",
+        )
+        assert response.status_code == 429
+        assert response.json()["code"] == "rate_limited"
+
+    run(conversation)
+    assert not Bid.objects.exists()
+
+
+def test_a_rival_keeps_its_own_budget_while_a_bidder_is_limited(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.BID_RATE_LIMIT = "1/h"
+    ridgeline_cookie, steppe_cookie = map(session_cookie, [admitted_bidder, rival_bidder])
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, ridgeline_cookie) as (ridgeline, _),
+            room(live_lot.pk, steppe_cookie) as (steppe, _),
+        ):
+            assert (await send_bid(ridgeline, "1.00"))["code"] == "too_low"
+            assert (await send_bid(ridgeline, START))["code"] == "rate_limited"
+            assert (await send_bid(steppe, START))["type"] == "bid_accepted"
 
     run(conversation)
     assert Bid.objects.count() == 1
+
+
+def test_resync_beyond_its_rate_is_refused_and_the_socket_stays_open(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.RESYNC_RATE_LIMIT = "2/h"
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (ridgeline, _):
+            for _ in range(2):
+                await ridgeline.send_json({"type": "resync"})
+                assert (await frame(ridgeline))["type"] == "state"
+            await ridgeline.send_json({"type": "resync"})
+            refusal = await frame(ridgeline)
+            assert refusal["type"] == "error"
+            assert refusal["code"] == "rate_limited"
+            assert refusal["message"]
+            # Each socket has its own: a second tab still gets its snapshot.
+            async with room(live_lot.pk, cookie) as (second_tab, _):
+                await second_tab.send_json({"type": "resync"})
+                assert (await frame(second_tab))["type"] == "state"
+            # Bids are not snapshots: they still go through.
+            assert (await send_bid(ridgeline, START))["type"] == "bid_accepted"
+
+    run(conversation)
+
+
+def test_a_user_may_hold_only_a_few_sockets_to_a_lot(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.LIVE_SOCKETS_PER_USER = 2
+    cookie, other_session = session_cookie(admitted_bidder), session_cookie(admitted_bidder)
+    rival = session_cookie(rival_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (first, _):
+            async with room(live_lot.pk, cookie):
+                # A third socket, even from another session of the same user, is refused.
+                async with socket(live_lot.pk, other_session) as third:
+                    error, code = await refusal_of(third)
+                    assert error["type"] == "error"
+                    assert error["code"] == "too_many_sockets"
+                    assert error["message"]
+                    assert code == 4429
+                # Others are not counted against this user.
+                async with room(live_lot.pk, rival):
+                    pass
+            # A socket that left frees its place.
+            async with room(live_lot.pk, other_session):
+                await first.send_json({"type": "ping"})
+                assert (await frame(first))["type"] == "pong"
+
+    run(conversation)
+
+
+def test_the_socket_limit_is_per_lot(admitted_bidder: AbstractBaseUser, settings: Any) -> None:
+    settings.LIVE_SOCKETS_PER_USER = 1
+    lots = [LiveLotFactory(), LiveLotFactory()]
+    for lot in lots:
+        admit(admitted_bidder.representative.company, lot, 1)
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(lots[0].pk, cookie), room(lots[1].pk, cookie):
+            pass
+
+    run(conversation)
+
+
+def test_socket_slots_of_a_dead_process_lapse(admitted_bidder: AbstractBaseUser) -> None:
+    """Slots are held in the cache with an expiry: a crashed process leaks none for long."""
+    key = f"sockets:1:{admitted_bidder.pk}"
+    assert ratelimit.claim_slot(key, "a", slots=1, ttl=0.2) is not None
+    assert ratelimit.claim_slot(key, "b", slots=1, ttl=0.2) is None
+    time.sleep(0.3)
+    assert ratelimit.claim_slot(key, "b", slots=1, ttl=0.2) is not None
 
 
 def test_a_refusal_speaks_the_sockets_language_and_keeps_its_code(
@@ -702,3 +815,294 @@ def test_each_participant_sees_only_its_own_number_as_you(live_lot: Lot) -> None
             assert snapshot["recent_bids"][0]["participant_number"] == 3
 
     run(conversation)
+
+
+# --- Sessions end sockets ------------------------------------------------------------------
+
+
+def logged_in_client(user: AbstractBaseUser) -> tuple[Client, bytes]:
+    """Log the user in as a browser would; return the browser and its Cookie header."""
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return client, f"{name}={client.cookies[name].value}".encode()
+
+
+async def ended(browser: Browser, code: str, close_code: int) -> None:
+    """The socket is told why it ends, with the code, and closed, within the frame timeout."""
+    while True:
+        received = await browser.frame()
+        if received["type"] not in {"state", "heartbeat"}:
+            break
+    assert received["type"] == "error", received
+    assert received["code"] == code
+    assert received["message"]
+    assert await browser.close_code() == close_code
+
+
+async def still_open(browser: Browser) -> None:
+    await browser.send_json({"type": "ping"})
+    assert (await frame(browser))["type"] == "pong"
+
+
+def test_logging_out_closes_the_sockets_of_that_session_only(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    browser, cookie = logged_in_client(admitted_bidder)
+    _, other_cookie = logged_in_client(admitted_bidder)
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, cookie) as (tab, _),
+            room(live_lot.pk, other_cookie) as (other_device, _),
+        ):
+            response = await sync_to_async(browser.post)(reverse("account_logout"))
+            assert response.status_code == 302
+            await ended(tab, "session_ended", 4401)
+            await still_open(other_device)
+
+    run(conversation)
+
+
+def test_changing_the_password_closes_every_socket_of_the_user(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """Through allauth's form, from another browser: the sockets' sessions no longer verify."""
+    _, cookie = logged_in_client(admitted_bidder)
+    other_browser, _ = logged_in_client(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            response = await sync_to_async(other_browser.post)(
+                reverse("account_change_password"),
+                {
+                    "oldpassword": TEST_PASSWORD,
+                    "password1": "a-new-password-for-2027",
+                    "password2": "a-new-password-for-2027",
+                },
+            )
+            assert response.status_code == 302, response.content.decode()[:2000]
+            await ended(tab, "session_ended", 4401)
+
+    run(conversation)
+
+
+def test_a_password_set_by_django_closes_every_socket_of_the_user(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """As the admin's password form or a shell does it: set_password and save."""
+    _, cookie = logged_in_client(admitted_bidder)
+
+    def change_password() -> None:
+        admitted_bidder.set_password("another-password-for-2027")
+        admitted_bidder.save()
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            await sync_to_async(change_password)()
+            await ended(tab, "session_ended", 4401)
+
+    run(conversation)
+
+
+def test_deactivating_the_user_closes_its_sockets(
+    admitted_bidder: AbstractBaseUser, staff_clerk: AbstractBaseUser, live_lot: Lot
+) -> None:
+    _, cookie = logged_in_client(admitted_bidder)
+    _, clerk_cookie = logged_in_client(staff_clerk)
+
+    def deactivate() -> None:
+        admitted_bidder.is_active = False
+        admitted_bidder.save()
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, cookie) as (tab, _),
+            room(live_lot.pk, clerk_cookie) as (clerk, _),
+        ):
+            await sync_to_async(deactivate)()
+            await ended(tab, "session_ended", 4401)
+            await still_open(clerk)
+
+    run(conversation)
+
+
+def test_a_staff_watcher_logging_out_is_closed_too(
+    staff_clerk: AbstractBaseUser, live_lot: Lot
+) -> None:
+    browser, cookie = logged_in_client(staff_clerk)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (clerk, _):
+            await sync_to_async(browser.post)(reverse("account_logout"))
+            await ended(clerk, "session_ended", 4401)
+
+    run(conversation)
+
+
+def test_suspending_the_company_closes_its_sockets_when_told(
+    admitted_bidder: AbstractBaseUser, staff_clerk: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """What bidders' suspension sends after commit: the sockets re-check their seat."""
+    _, cookie = logged_in_client(admitted_bidder)
+
+    def suspend() -> None:
+        bidder_services.suspend_company(
+            company_id=admitted_bidder.representative.company_id,
+            reason="Sanctions screening.",
+            decided_by=staff_clerk,
+        )
+        session_sockets.recheck_user_sockets(user_ids=[admitted_bidder.pk])
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            await sync_to_async(suspend)()
+            await ended(tab, "seat_revoked", 4403)
+
+    run(conversation)
+
+
+def test_a_suspension_nobody_announced_closes_the_sockets_within_a_few_seconds(
+    admitted_bidder: AbstractBaseUser, staff_clerk: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """The periodic re-check, for news the channel layer lost."""
+    settings.LIVE_SESSION_CHECK_SECONDS = 0.5
+    _, cookie = logged_in_client(admitted_bidder)
+
+    def suspend() -> None:
+        # As if the news were lost: the company's row changes and nothing is sent.
+        type(admitted_bidder.representative.company).objects.filter(
+            pk=admitted_bidder.representative.company_id
+        ).update(status="suspended", status_reason="Sanctions screening.")
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            await sync_to_async(suspend)()
+            started = time.monotonic()
+            await ended(tab, "seat_revoked", 4403)
+            assert time.monotonic() - started < 3
+
+    run(conversation)
+
+
+def test_a_session_deleted_without_news_ends_the_socket_at_its_next_bid(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """Every bid re-checks the session, whatever reached the socket."""
+    browser, cookie = logged_in_client(admitted_bidder)
+    key = str(uuid.uuid4())
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            await sync_to_async(browser.session.delete)()
+            reply = await send_bid(tab, START, key)
+            assert reply["type"] == "bid_rejected"
+            assert reply["code"] == "session_ended"
+            assert reply["key"] == key
+            await ended(tab, "session_ended", 4401)
+
+    run(conversation)
+    assert not Bid.objects.exists()
+
+
+def test_a_deactivated_user_cannot_bid_even_if_the_news_was_lost(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    _, cookie = logged_in_client(admitted_bidder)
+
+    def deactivate_quietly() -> None:
+        type(admitted_bidder).objects.filter(pk=admitted_bidder.pk).update(is_active=False)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            await sync_to_async(deactivate_quietly)()
+            reply = await send_bid(tab, START)
+            assert reply["code"] == "session_ended"
+
+    run(conversation)
+    assert not Bid.objects.exists()
+
+
+# --- Heartbeat -----------------------------------------------------------------------------
+
+
+def test_the_heartbeat_tells_every_socket_of_a_running_lot_its_version(
+    admitted_bidder: AbstractBaseUser, staff_clerk: AbstractBaseUser, live_lot: Lot
+) -> None:
+    place(admitted_bidder, live_lot, START)
+    cookies = [session_cookie(admitted_bidder), session_cookie(staff_clerk)]
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, cookies[0]) as (ridgeline, _),
+            room(live_lot.pk, cookies[1]) as (clerk, _),
+        ):
+            assert await sync_to_async(tasks.send_heartbeats)() >= 1
+            for browser in (ridgeline, clerk):
+                beat = await frame(browser)
+                assert beat == {
+                    "type": "heartbeat",
+                    "lot": live_lot.pk,
+                    "version": 1,
+                    "server_time": beat["server_time"],
+                }
+                assert has_offset(beat["server_time"])
+
+    run(conversation)
+
+
+def test_a_room_that_missed_a_broadcast_catches_up_at_the_next_heartbeat(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """As room.js does: a heartbeat newer than the state shown asks for a resync."""
+    cookie = session_cookie(rival_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (steppe, snapshot):
+            with mock.patch("auctions.live.broadcast_state"):  # the broadcast is lost
+                await sync_to_async(place)(admitted_bidder, live_lot, START)
+            await sync_to_async(tasks.send_heartbeats)()
+            beat = await frame(steppe)
+            assert beat["type"] == "heartbeat"
+            assert beat["version"] > snapshot["version"]
+            await steppe.send_json({"type": "resync"})
+            state = await next_state(steppe)
+            assert state["version"] == beat["version"] == 1
+            assert state["leader"] == "Participant 1"
+
+    run(conversation)
+
+
+def test_the_heartbeat_covers_lots_running_and_just_finished_not_drafts_nor_old_ones() -> None:
+    now = timezone.now()
+    running = [LiveLotFactory(), LiveLotFactory(status=Lot.Status.PAUSED)]
+    opening_soon = LiveLotFactory(status=Lot.Status.PUBLISHED, starts_at=now + timedelta(minutes=1))
+    just_closed = LiveLotFactory(
+        status=Lot.Status.CLOSED,
+        starts_at=now - timedelta(hours=2),
+        ends_at=now - timedelta(minutes=1),
+    )
+    LiveLotFactory(status=Lot.Status.DRAFT)
+    LiveLotFactory(status=Lot.Status.PUBLISHED, starts_at=now + timedelta(days=3))
+    LiveLotFactory(
+        status=Lot.Status.CLOSED,
+        starts_at=now - timedelta(days=2),
+        ends_at=now - timedelta(days=1),
+    )
+    sent: list[str] = []
+
+    class Layer:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            sent.append(group)
+
+    with mock.patch("auctions.live.get_channel_layer", return_value=Layer()):
+        assert live.broadcast_heartbeats() == 4
+    assert sorted(sent) == sorted(
+        live.group_name(lot.pk) for lot in [*running, opening_soon, just_closed]
+    )
+
+
+def test_the_beat_sends_heartbeats_every_two_seconds() -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["send-heartbeats"]
+    assert entry["task"] == "auctions.tasks.send_heartbeats"
+    assert entry["schedule"] <= 2.0

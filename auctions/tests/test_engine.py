@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from auctions import engine, live
+from auctions import engine, live, tasks
 from auctions.engine import BidOutcome
 from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import Application, Bid, Lot, Payment
@@ -493,12 +493,50 @@ def test_a_lot_without_a_guarantee_deposit_needs_none_to_bid(bidder_user: Abstra
     assert bid(bidder_user, lot, START).created
 
 
-def test_admission_is_checked_before_whether_the_lot_is_live(
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_staff_linked_to_an_admitted_company_may_not_bid(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, flag: str
+) -> None:
+    """The engine refuses staff itself, whatever links the data holds.
+
+    The flag is set on the object only: the database may (rightly) refuse to store a
+    staff representative, and the engine must not rely on that alone.
+    """
+    setattr(admitted_bidder, flag, True)
+    assert refusal(admitted_bidder, live_lot, START).code == "not_admitted"
+    assert_lot_untouched(live_lot)
+    assert not Bid.objects.exists()
+
+
+def test_whether_the_lot_is_live_is_checked_before_admission(
     non_participant: AbstractBaseUser,
 ) -> None:
-    """An outsider learns nothing about the lot's schedule from the refusal."""
+    """A lot that is over says so to everyone; its status is public anyway."""
     lot = lot_in_status(Lot.Status.CLOSED)
-    assert refusal(non_participant, lot, START).code == "not_admitted"
+    assert refusal(non_participant, lot, START).code == "lot_not_live"
+
+
+def test_a_bid_after_the_lot_closed_and_was_settled_is_lot_not_live_to_everyone(
+    admitted_bidder: AbstractBaseUser,
+    rival_bidder: AbstractBaseUser,
+    non_participant: AbstractBaseUser,
+    live_lot: Lot,
+) -> None:
+    """Settlement moves the deposits on, so the participant check would say not_admitted."""
+    bid(admitted_bidder, live_lot, START)
+    bid(rival_bidder, live_lot, START + STEP)
+    Lot.objects.filter(pk=live_lot.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    engine.close_lot(lot_id=live_lot.pk)
+    tasks.settle_finished_lot(live_lot.pk)
+    assert (
+        Payment.objects.filter(
+            kind=Payment.Kind.GUARANTEE_DEPOSIT, status=Payment.Status.RECEIVED
+        ).count()
+        < 2
+    ), "settlement no longer moves deposits on: this test proves nothing"
+    for user in (admitted_bidder, rival_bidder, non_participant):
+        assert refusal(user, live_lot, START + 10 * STEP).code == "lot_not_live"
+    assert Bid.objects.count() == 2
 
 
 # --- What an accepted bid changes --------------------------------------------------------

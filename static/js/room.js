@@ -15,6 +15,13 @@
   // A bid unanswered when the connection dropped is sent again on reconnect only if this
   // recent: later, the price has moved on from what the bidder decided.
   const RESEND_WITHIN_MS = 5000;
+  // The server's refusals that end the socket for good: reconnecting would be refused again.
+  const REFUSALS = ["login_required", "session_ended", "not_admitted", "lot_not_found"];
+  // Refused for too many open windows of this account: try again this much later, when
+  // another window may have closed (or a crashed server's places have lapsed).
+  const SLOT_RETRY_MS = 15000;
+  // Heartbeats come every 2 s; a resync asked for is answered well within that.
+  const RESYNC_AFTER_MS = 1500;
 
   const $ = (id) => document.getElementById(id);
   const fill = (template, values) =>
@@ -71,6 +78,8 @@
   let refused = false;
   let closedMessage = ""; // how the server said the lot ended, in the page's language
   let hasBid = false; // once this participant has bid, someone else leading means outbid
+  let resyncAskedAt = 0;
+  let waitingForSlot = ""; // the server's word when it refused a socket too many
 
   function participantLabel(number) {
     const label = fill(text.participant, { number: number });
@@ -157,7 +166,7 @@
 
   function isBiddingOpen() {
     const now = Date.now() + clockOffset;
-    return state.status === "live" && now < Date.parse(state.ends_at) && now >= Date.parse(state.starts_at);
+    return !refused && state.status === "live" && now < Date.parse(state.ends_at) && now >= Date.parse(state.starts_at);
   }
 
   function setBiddingOpen(open) {
@@ -236,11 +245,32 @@
         clearTimeout(pongTimer);
         clockOffset = Date.parse(frame.server_time) - Date.now();
         break;
+      case "heartbeat":
+        // The lot moved on while a broadcast was lost (the channel layer was down): ask
+        // for the state again, at most once a beat.
+        clockOffset = Date.parse(frame.server_time) - Date.now();
+        if (frame.version > state.version && Date.now() - resyncAskedAt > RESYNC_AFTER_MS) {
+          resyncAskedAt = Date.now();
+          socket.send(JSON.stringify({ type: "resync" }));
+        }
+        break;
       case "error":
-        if (["login_required", "not_admitted", "lot_not_found"].includes(frame.code)) {
+        if (frame.code === "seat_revoked") {
+          // What this account may do here changed (its company was suspended): the page
+          // is drawn again for the seat it has now.
           refused = true;
           setConnection("refused", frame.message);
-        } else {
+          setTimeout(function () { location.reload(); }, 1500);
+        } else if (frame.code === "too_many_sockets") {
+          waitingForSlot = frame.message;
+          setConnection("refused", frame.message);
+        } else if (REFUSALS.includes(frame.code)) {
+          refused = true;
+          setConnection("refused", frame.message);
+          pending.clear();
+          setBiddingOpen(isBiddingOpen());
+        } else if (frame.code !== "rate_limited") {
+          // A refused resync needs no word: the next heartbeat asks again.
           feedback(frame.message, "error");
         }
         break;
@@ -279,6 +309,12 @@
     socket.addEventListener("close", function () {
       clearTimeout(pongTimer);
       if (refused) return;
+      if (waitingForSlot) {
+        setConnection("refused", waitingForSlot);
+        waitingForSlot = "";
+        setTimeout(connect, SLOT_RETRY_MS + Math.random() * 1000);
+        return;
+      }
       setConnection("reconnecting");
       const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 500;
       retries += 1;

@@ -1,16 +1,20 @@
 """Two participants bid against each other live, each in their own Chromium."""
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, WebSocketRoute, expect
 
+from auctions import live
 from auctions.models import Bid, Lot
 from auctions.tests.factories import LotFactory, admitted_representative
 
@@ -201,3 +205,81 @@ def test_the_room_and_its_refusals_speak_the_page_language(
     expect(page.locator("#bid-feedback")).to_contain_text(refusal)
     expect(page.locator("#bid-feedback")).to_contain_text(re.compile(r"100\s000\s000\s₸"))
     screenshot(language, of=page)
+
+
+def in_another_thread(action: Callable[[], object]) -> None:
+    """Run Django code that broadcasts away from Playwright's event loop in this thread."""
+
+    def run() -> None:
+        try:
+            action()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=30)
+
+
+def test_a_room_that_lost_a_broadcast_catches_up_at_the_next_heartbeat(
+    browser: Browser, live_server_url: str, live_lot: Lot
+) -> None:
+    user_1 = admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    first = signed_in(browser, live_server_url, user_1).new_page()
+    dropping = {"state": True}
+
+    def lose_states(page_socket: WebSocketRoute) -> None:
+        server = page_socket.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            # The channel layer was down: the room never hears of the bid.
+            if (
+                dropping["state"]
+                and '"type": "state"' in str(message)
+                and '"version": 1' in str(message)
+            ):
+                return
+            page_socket.send(message)
+
+        server.on_message(forward)
+
+    first.route_web_socket(re.compile(r"/ws/lots/"), lose_states)
+    user_2 = admitted_representative(live_lot, 2, legal_name="Baltic")
+    second = signed_in(browser, live_server_url, user_2).new_page()
+    room = f"{live_server_url}/lots/{live_lot.pk}/room/"
+    for page in (first, second):
+        page.goto(room)
+        expect(page.locator("#room-connection")).to_have_attribute("data-state", "connected")
+    second.get_by_label("Your signature bonus offer, KZT").fill("100000000")
+    second.get_by_role("button", name="Place bid").click()
+    expect(second.locator("#room-standing")).to_have_text("You are leading.")
+    expect(first.locator("#room-standing")).to_contain_text("No bids yet")
+    dropping["state"] = False
+
+    # Nobody bids: the heartbeat alone tells the page it is behind, and it asks again.
+    in_another_thread(live.broadcast_heartbeats)
+    expect(first.locator("#room-price")).to_have_text(
+        re.compile(r"^KZT\s100,000,000$"), timeout=5000
+    )
+    expect(first.locator("#room-standing")).to_have_text("Participant 2 leads.")
+
+
+def test_logging_out_elsewhere_closes_the_room_and_says_why(
+    browser: Browser, live_server_url: str, live_lot: Lot, screenshot: Callable
+) -> None:
+    user = admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-GB")
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server_url}]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server_url}/lots/{live_lot.pk}/room/")
+    expect(page.locator("#room-connection")).to_have_attribute("data-state", "connected")
+
+    in_another_thread(lambda: client.post(reverse("account_logout")))
+    expect(page.locator("#room-connection")).to_have_attribute("data-state", "refused")
+    expect(page.locator("#room-connection")).to_contain_text("Your session has ended")
+    expect(page.locator("#bid-submit")).to_be_disabled()
+    screenshot("session-ended", of=page)

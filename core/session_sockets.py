@@ -1,0 +1,129 @@
+"""Websockets live only as long as the login session they were opened with.
+
+Every socket of a logged-in user listens on the user's group. When a session ends the
+group hears of it at once: a logout names the ended session (by a fingerprint, never the
+key itself); a change to the user (password, deactivation) and a suspension of its company
+ask every socket of the user to re-check its session, which `session_user` does. Sockets
+also re-check on their own from time to time, in case the news was lost.
+
+Bidders' services call `recheck_user_sockets` after commit (a suspension); the auth
+events arrive by django.contrib.auth's signals, their documented hook.
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from importlib import import_module
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+    user_logged_out,
+)
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer messages a user's group carries; consumers handle them by these names.
+SESSION_ENDED = "session.ended"
+SESSION_CHECK = "session.check"
+
+
+def user_group(user_id: int) -> str:
+    """Return the channel-layer group every socket of the user listens on."""
+    return f"user-{user_id}"
+
+
+def session_fingerprint(session_key: str) -> str:
+    """Return a name for the session that does not let anyone who reads it log in."""
+    return hashlib.sha256(f"nedra-socket:{session_key}".encode()).hexdigest()[:32]
+
+
+def session_user(session_key: str | None) -> AbstractBaseUser | None:
+    """Return the active user the session still authenticates, or None.
+
+    The session must still exist, name a user of a configured backend, and carry the
+    hash of that user's current password (a password change ends every other session);
+    the user must be active. Reads only: unlike `django.contrib.auth.get_user` it never
+    rewrites the session, which belongs to the browser.
+    """
+    if not session_key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except (KeyError, ValueError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = load_backend(backend_path).get_user(user_id)
+    if user is None or not user.is_active:
+        return None
+    session_hash = session.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(session_hash, each) for each in hashes):
+        return None
+    return user
+
+
+def end_session_sockets(*, user_id: int, session_key: str) -> None:
+    """Close every socket opened with the session, which has just ended."""
+    _send(user_id, {"type": SESSION_ENDED, "session": session_fingerprint(session_key)})
+
+
+def recheck_user_sockets(*, user_ids: Iterable[int]) -> None:
+    """Have every socket of these users re-check its session and seat now.
+
+    Call it after commit, so the sockets read what changed.
+    """
+    for user_id in user_ids:
+        _send(user_id, {"type": SESSION_CHECK})
+
+
+def _send(user_id: int, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), message)
+    except Exception:
+        # The channel layer may be down: the logout or the save must still succeed, and
+        # the sockets' own periodic re-check closes them once it is back.
+        logger.exception("Could not tell the sockets of user %s that its session changed", user_id)
+
+
+@receiver(user_logged_out, dispatch_uid="core.session_sockets.logged_out")
+def _end_sockets_of_logged_out_session(
+    sender: type, request: HttpRequest | None, user: AbstractBaseUser | None, **kwargs: Any
+) -> None:
+    # Sent before the session is flushed: the sockets are told which session ended rather
+    # than asked to re-check it, which would still find it.
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and session_key:
+        end_session_sockets(user_id=user.pk, session_key=session_key)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="core.session_sockets.saved")
+def _recheck_sockets_of_changed_user(
+    sender: type, instance: AbstractBaseUser, update_fields: frozenset[str] | None, **kwargs: Any
+) -> None:
+    # A new password or deactivation: every session but the one the change was made in
+    # (re-hashed by update_session_auth_hash) no longer authenticates. A login only stamps
+    # last_login, which ends nothing.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    user_id = instance.pk
+    transaction.on_commit(lambda: recheck_user_sockets(user_ids=[user_id]), robust=True)
