@@ -1,7 +1,10 @@
+import time
 from decimal import Decimal
 
 import factory
+from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
@@ -92,3 +95,10 @@ def with_second_factor(user: object, secret: str = TEST_TOTP_SECRET) -> Authenti
         user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
     )
     return authenticator
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:
+    """Return the code an authenticator app with `secret` shows now (or `steps_ahead` 30-second
+    steps later: a code is accepted once, so a second login in the same step needs the next)."""
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + steps_ahead
+    return format_hotp_value(hotp_value(secret, counter))
