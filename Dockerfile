@@ -41,4 +41,4 @@ USER nedra
 EXPOSE 8000
 # sh -c so WEB_CONCURRENCY expands at start; exec so uvicorn gets the stop signal.
 # Forwarded headers are trusted from any address: only the proxy can reach this port.
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips '*'"]
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\""]

@@ -3,9 +3,12 @@
 from collections.abc import Iterator
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.test import Client
 from django.utils import translation
 
 from auctions.models import Application, Lot, Payment
@@ -33,6 +36,29 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def force_login_includes_the_second_factor() -> Iterator[None]:
+    """Make the test client's force_login stand for a whole login, second factor included.
+
+    force_login skips every step of a login (it never checks a password either); tests of
+    what staff may do in the admin start from a session that is fully logged in. The
+    steps themselves are tested through allauth's real pages (tests/test_second_factor.py).
+    """
+    original = Client.force_login
+
+    def force_login(self: Client, user: AbstractBaseUser, backend: str | None = None) -> None:
+        original(self, user, backend)
+        request = HttpRequest()
+        request.session = self.session
+        request.user = user
+        record_authentication(request, user, "mfa", type="totp")
+        request.session.save()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,7 @@ from auctions.models import (
 )
 from bidders.models import BeneficialOwner, Company
 from core.money import CENT
+from core.second_factor import has_second_factor
 from deposits.models import Mineral, Reserve
 from deposits.selectors import minerals_once
 
@@ -462,8 +463,8 @@ def events_with_results_unsent(*, published_before: datetime) -> QuerySet[Auctio
 def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | None:
     """Return the user's company's application that may bid in the lot, or None.
 
-    It may bid when it is admitted, its company is approved (not suspended since) and, if
-    the lot asks one, its guarantee deposit is received.
+    It may bid when it is admitted, its company is approved (not suspended since), if the
+    lot asks one, its guarantee deposit is received, and the user has a second factor.
     """
     deposit_received = Payment.objects.filter(
         application=OuterRef("pk"),
@@ -482,6 +483,8 @@ def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | No
         .first()
     )
     if participant is None or (lot.guarantee_deposit > 0 and not participant.has_deposit):
+        return None
+    if not has_second_factor(user):
         return None
     return participant
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "axes",
     "django_countries",
     "import_export",
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: the admin answers only staff sessions that passed a second factor.
+    "core.second_factor.AdminSecondFactorMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -201,8 +204,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "bidders:dashboard"
 
 # Bidders sign up with an email address that they must confirm before they can log in.
+# Staff log in on the same page (the admin's login sends them there) with their username.
 ACCOUNT_ADAPTER = "core.account_adapter.AccountAdapter"
-ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -210,9 +214,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Nedra] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Failed logins count per address and account together (the adapter keys them so) and
+# per address: a stranger's wrong passwords for a bidder's email block that stranger's
+# address, never the bidder's own login from elsewhere. allauth's default counts them per
+# account alone, which let anyone lock a named bidder out.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+}
+
+# A second factor: an authenticator app (TOTP) with recovery codes. Staff need it for the
+# admin, representatives before their first bid (core.second_factor).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Nedra"
+# One 30-second step either side: a phone clock a few seconds off still works.
+MFA_TOTP_TOLERANCE = 1
 
 # Password guessing: five failures lock that account from that address for an hour, on
-# the bidders' login and the admin's alike.
+# the bidders' login and the admin's alike (the admin's login is allauth's).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -220,10 +239,15 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "core.lockout.username_of_attempt"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
-# Behind the proxy, the client address is the one it forwards (PROXY_COUNT=1); with no
-# proxy, a client's own X-Forwarded-For is never believed.
+# The client address is REMOTE_ADDR, nothing else: the ASGI server puts the client there,
+# resolving X-Forwarded-For only from the proxies it is told to trust (FORWARDED_ALLOW_IPS
+# for uvicorn; embedded mode trusts none). A header a client sends never moves it.
+AXES_CLIENT_IP_CALLABLE = "core.lockout.client_address"
+# Leave at 0 when the ASGI server resolves proxies (docker-compose.yml does). Only behind
+# a server that cannot, set it to the number of proxies in front; Django's throttles then
+# read that many hops of X-Forwarded-For. Never both: the server already rewrote the peer.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+ALLAUTH_TRUSTED_PROXY_COUNT = PROXY_COUNT
 
 # --- Languages and time ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

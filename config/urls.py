@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -8,6 +9,9 @@ from core import views as core_views
 admin.site.site_header = _("Nedra: ministry administration")
 admin.site.site_title = _("Nedra administration")
 admin.site.index_title = _("Deposits, auctions, bidders and licences")
+# Staff log in through allauth, as bidders do: its lockouts, rate limits and second factor
+# guard the admin too. The admin's own form would skip all three.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", core_views.health, name="health"),

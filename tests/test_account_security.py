@@ -1,7 +1,9 @@
 """Password guessing is throttled; weak passwords are refused; decisions reach the company."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -14,12 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_admin_login_locks_out_after_five_wrong_passwords(client: Client, staff_clerk) -> None:
-    url = reverse("admin:login")
+    # The admin's own form is gone: staff log in on the one login page, with its lockout.
+    sent = client.post(reverse("admin:login"), {"username": "clerk", "password": TEST_PASSWORD})
+    assert sent.status_code == 302
+    assert sent.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+    url = reverse("account_login")
     for _ in range(5):
-        client.post(url, {"username": "clerk", "password": "wrong-guess-123"})
-    locked = client.post(url, {"username": "clerk", "password": TEST_PASSWORD})
-    assert locked.status_code == 429
-    assert b"Too many failed logins" in locked.content
+        client.post(url, {"login": "clerk", "password": "wrong-guess-123"})
+    locked = client.post(url, {"login": "clerk", "password": TEST_PASSWORD})
+    assert locked.status_code in {200, 429}
+    assert b"Too many failed login" in locked.content
     assert "_auth_user_id" not in client.session
 
 
@@ -32,6 +39,51 @@ def test_bidder_login_locks_out_after_five_wrong_passwords(client: Client, bidde
     assert locked.status_code in {200, 429}
     assert b"Too many failed login" in locked.content
     assert "_auth_user_id" not in client.session
+
+
+ATTACKER = "198.51.100.66"
+VICTIM_HOME = "203.0.113.5"
+
+
+def confirmed_bidder(username: str) -> AbstractBaseUser:
+    """A representative who confirmed its email and has set up no second factor yet."""
+    user = RepresentativeFactory(user__username=username, second_factor=False).user
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def test_wrong_passwords_from_one_address_never_lock_the_bidder_out_of_another() -> None:
+    """Finding 5: five wrong passwords for a named bidder's email, from anywhere, used to
+    lock that bidder out everywhere (allauth counted failures per account)."""
+    victim = confirmed_bidder("victim")
+    url = reverse("account_login")
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    for _ in range(6):
+        attacker.post(url, {"login": victim.email, "password": "wrong-guess-123"})
+
+    # The attacker's address stays limited for that account, the right password included.
+    limited = attacker.post(url, {"login": victim.email, "password": TEST_PASSWORD})
+    assert b"Too many failed login" in limited.content
+    assert "_auth_user_id" not in attacker.session
+
+    victim_client = Client(REMOTE_ADDR=VICTIM_HOME)
+    response = victim_client.post(url, {"login": victim.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert victim_client.session["_auth_user_id"] == str(victim.pk)
+
+
+def test_one_address_guessing_at_many_accounts_is_limited_per_address() -> None:
+    url = reverse("account_login")
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    for number in range(10):
+        attacker.post(url, {"login": f"target{number}@example.com", "password": "wrong-123456"})
+    fresh = confirmed_bidder("fresh")
+
+    limited = attacker.post(url, {"login": fresh.email, "password": TEST_PASSWORD})
+    assert b"Too many failed login" in limited.content
+    assert "_auth_user_id" not in attacker.session
+    elsewhere = Client(REMOTE_ADDR=VICTIM_HOME)
+    assert elsewhere.post(url, {"login": fresh.email, "password": TEST_PASSWORD}).status_code == 302
 
 
 def test_signup_refuses_weak_passwords_and_creates_nobody(client: Client) -> None:

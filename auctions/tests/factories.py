@@ -120,11 +120,14 @@ def admitted_representative(
     *,
     username: str | None = None,
     deposit_status: str = Payment.Status.RECEIVED,
+    second_factor: bool = True,
     **company: object,
 ) -> AbstractBaseUser:
-    """Return a user who represents a new approved company admitted to the lot as `number`."""
+    """Return a user who represents a new approved company admitted to the lot as `number`;
+    with an authenticator app unless `second_factor` is False."""
     representative = RepresentativeFactory(
         company=CompanyFactory(**company),
+        second_factor=second_factor,
         **({"user__username": username} if username else {}),
     )
     admit(representative.company, lot, number, deposit_status=deposit_status)

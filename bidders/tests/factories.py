@@ -1,11 +1,18 @@
+import time
 from decimal import Decimal
 
 import factory
+from allauth.mfa import app_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
 
 TEST_PASSWORD = "correct-horse-battery-9"
+# The authenticator-app secret of every test user given one (base32, as apps take it).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -46,9 +53,17 @@ class BeneficialOwnerFactory(factory.django.DjangoModelFactory):
 class RepresentativeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Representative
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     company = factory.SubFactory(CompanyFactory)
+
+    @factory.post_generation
+    def second_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Give the user an authenticator app, as every bidder needs before bidding;
+        `second_factor=False` makes a representative who has not set one up."""
+        if create and extracted is not False:
+            with_second_factor(self.user)
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -72,3 +87,18 @@ def with_all_documents(company: Company) -> Company:
     for kind in CompanyDocument.Kind:
         CompanyDocumentFactory(company=company, kind=kind)
     return company
+
+
+def with_second_factor(user: object, secret: str = TEST_TOTP_SECRET) -> Authenticator:
+    """Give the user an authenticator app with `secret` (once; a second call keeps the first)."""
+    authenticator, _ = Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
+    )
+    return authenticator
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:
+    """Return the code an authenticator app with `secret` shows now (or `steps_ahead` 30-second
+    steps later: a code is accepted once, so a second login in the same step needs the next)."""
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + steps_ahead
+    return format_hotp_value(hotp_value(secret, counter))

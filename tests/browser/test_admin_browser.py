@@ -2,31 +2,38 @@
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from auctions.models import Lot
+from bidders.tests.factories import with_second_factor
 from core.demo import DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE
+from tests.browser.logins import log_in_as_staff
+
+
+def load_demo_with_enrolled_clerk() -> None:
+    """Load the demo; its clerk has set up an authenticator app (TEST_TOTP_SECRET)."""
+    call_command("load_demo", verbosity=0)
+    with_second_factor(get_user_model().objects.get(username="clerk"))
 
 
 def test_admin_login_page_renders(page: Page, live_server_url: str, screenshot) -> None:
+    # The admin's login is the site's one login page, which asks for the second factor.
     page.goto(f"{live_server_url}/admin/")
-    expect(page).to_have_url(re.compile(r"/admin/login/"))
-    expect(page.get_by_label("Username:")).to_be_visible()
-    expect(page.get_by_label("Password:")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F"))
+    expect(page.get_by_label("Login")).to_be_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
     screenshot("login")
 
 
 def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, screenshot) -> None:
-    call_command("load_demo", verbosity=0)
+    load_demo_with_enrolled_clerk()
     # The 50-lot event, and the demonstration lot that is live now.
     assert Lot.objects.filter(event__code=EVENT_CODE).count() == 50
     assert Lot.objects.filter(event__code=LIVE_EVENT_CODE, status=Lot.Status.LIVE).count() == 1
 
-    page.goto(f"{live_server_url}/admin/login/")
-    page.get_by_label("Username:").fill("clerk")
-    page.get_by_label("Password:").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_staff(page, live_server_url, "clerk", DEMO_PASSWORD)
     expect(
         page.get_by_role("heading", name="Deposits, auctions, bidders and licences")
     ).to_be_visible()
@@ -63,11 +70,8 @@ def test_public_front_page_shows_the_demo_event(
 
 
 def test_staff_watch_the_live_monitor(page: Page, live_server_url: str, screenshot) -> None:
-    call_command("load_demo", verbosity=0)
-    page.goto(f"{live_server_url}/admin/login/")
-    page.get_by_label("Username:").fill("clerk")
-    page.get_by_label("Password:").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    load_demo_with_enrolled_clerk()
+    log_in_as_staff(page, live_server_url, "clerk", DEMO_PASSWORD)
     page.goto(f"{live_server_url}/admin/auctions/livelot/")
     expect(page.get_by_role("heading", name="Live monitor")).to_be_visible()
     rows = page.locator("#result_list tbody tr")

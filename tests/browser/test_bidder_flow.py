@@ -8,17 +8,15 @@ from playwright.sync_api import Browser, Page, expect
 from auctions.models import Application
 from auctions.tests.factories import LotFactory
 from bidders.models import Company
-from bidders.tests.factories import PDF_BYTES, TEST_PASSWORD
+from bidders.tests.factories import PDF_BYTES, TEST_PASSWORD, with_second_factor
+from tests.browser.logins import log_in_as_staff
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def log_in_to_admin(browser: Browser, live_server_url: str) -> Page:
     staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    staff.goto(f"{live_server_url}/admin/login/")
-    staff.get_by_label("Username:").fill("clerk")
-    staff.get_by_label("Password:").fill(TEST_PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
+    log_in_as_staff(staff, live_server_url, "clerk", TEST_PASSWORD)
     expect(
         staff.get_by_role("heading", name="Deposits, auctions, bidders and licences")
     ).to_be_visible()
@@ -87,7 +85,8 @@ def test_new_company_registers_is_approved_applies_and_is_admitted(
     company = Company.objects.get(registration_number="DE-7741209")
     assert company.documents.count() == 3
 
-    # 3. Staff approve the company in the admin.
+    # 3. Staff approve the company in the admin (the clerk has an authenticator app).
+    with_second_factor(staff_clerk)
     staff = log_in_to_admin(browser, live_server_url)
     run_admin_action(
         staff,

@@ -1,4 +1,5 @@
 import logging
+from typing import Any
 
 import uvicorn
 from django.conf import settings
@@ -6,6 +7,24 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from config.celery import app as celery_app
 from core.embedded_beat import EmbeddedBeat
+
+
+def server_options(*, host: str, port: int) -> dict[str, Any]:
+    """Return uvicorn's options for the one embedded process.
+
+    It has no proxy in front, so it trusts none: uvicorn would otherwise take the client
+    address from X-Forwarded-For whenever the peer is loopback (its default
+    FORWARDED_ALLOW_IPS), and any local client could pick the address that lockouts and
+    the anonymous API limit count.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "lifespan": "off",
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
+    }
 
 
 class Command(BaseCommand):
@@ -27,9 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Nedra is running at http://{host}:{port}/"))
         self.stdout.write(f"Ministry admin: http://{host}:{port}/admin/  (Ctrl+C stops)")
         try:
-            uvicorn.run(
-                "config.asgi:application", host=host, port=port, log_level="info", lifespan="off"
-            )
+            uvicorn.run("config.asgi:application", **server_options(host=host, port=port))
         finally:
             if beat:
                 beat.stop()

@@ -1,0 +1,108 @@
+"""The second factor: who has one, which sessions passed it, and the admin's demand for it.
+
+A second factor is an authenticator app (TOTP) or a security key; recovery codes only stand
+in for one. allauth's login asks for it from everyone who has one; what this module adds
+is who must have one: staff before the admin answers them, representatives before their
+first bid (`auctions.selectors.bidding_participant`).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+
+FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def has_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Say whether the user has enrolled an authenticator app or a security key."""
+    if not user.is_authenticated:
+        return False
+    return Authenticator.objects.filter(user_id=user.pk, type__in=FACTOR_TYPES).exists()
+
+
+def has_passed_second_factor(request: HttpRequest) -> bool:
+    """Say whether this session's user proved a second factor: at login, at a later
+    reauthentication, or by entering a code from the authenticator they enrolled in it."""
+    return any(
+        record.get("method") == "mfa"
+        for record in get_authentication_records(request, request.user)
+    )
+
+
+def record_enrolment(request: HttpRequest, authenticator: Authenticator) -> None:
+    """Count enrolling an authenticator as passing it: its code was just entered."""
+    if authenticator.type in FACTOR_TYPES and request.user.pk == authenticator.user_id:
+        record_authentication(
+            request, request.user, "mfa", id=authenticator.pk, type=authenticator.type
+        )
+
+
+def enrolment_url() -> str:
+    """Return the page that sets up an authenticator app, in the active language."""
+    return reverse("mfa_activate_totp")
+
+
+def refuse_without_second_factor(user: AbstractBaseUser) -> None:
+    """Raise DomainError second_factor_required unless the user has a second factor."""
+    if not has_second_factor(user):
+        raise DomainError(
+            "second_factor_required",
+            _(
+                "Set up two-factor authentication before your first bid: add an "
+                "authenticator app at %(url)s"
+            )
+            % {"url": enrolment_url()},
+        )
+
+
+class AdminSecondFactorMiddleware:
+    """Answer an admin request of staff only once its session has passed a second factor.
+
+    Staff without an authenticator are sent to set one up, then come back; staff whose
+    session never proved theirs (one that began before it was enrolled) prove it again.
+    Anyone else is left to the admin's own login. Every AdminSite counts: the check goes
+    by the URL's `admin` application, not by one site instance.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        user = request.user
+        if match is None or "admin" not in match.app_names:
+            return None
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return None
+        if has_passed_second_factor(request):
+            return None
+        if not has_second_factor(user):
+            messages.warning(
+                request,
+                _(
+                    "The ministry admin needs two-factor authentication. Set up an "
+                    "authenticator app, then open the admin again."
+                ),
+            )
+            return HttpResponseRedirect(enrolment_url())
+        query = urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{query}")

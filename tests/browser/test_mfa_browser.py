@@ -1,0 +1,69 @@
+"""Staff enrol an authenticator app on their first admin login, then log in with its code."""
+
+import re
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from playwright.sync_api import Page, expect
+
+from bidders.tests.factories import TEST_PASSWORD, totp_code
+from core.second_factor import has_second_factor
+
+ADMIN_HEADING = "Deposits, auctions, bidders and licences"
+
+
+def test_staff_enrol_totp_then_log_in_with_password_and_code(
+    page: Page, live_server_url: str, screenshot: Callable, staff_clerk: AbstractBaseUser
+) -> None:
+    # 1. The admin sends staff to the one login page, keeping where they were going.
+    page.goto(f"{live_server_url}/admin/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F"))
+    page.get_by_label("Login").fill("clerk")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    screenshot("1-login")
+    page.get_by_role("button", name="Sign In").click()
+
+    # 2. No authenticator yet: the admin sends the clerk to set one up, after the password
+    #    once more (allauth asks before an account's factors change).
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    expect(page.get_by_text("two-factor authentication")).to_be_visible()
+    screenshot("2-reauthenticate")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+
+    # 3. The secret is shown beside the QR code; an app would compute this code from it.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    secret = page.locator("#authenticator_secret").input_value()
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    screenshot("3-activate")
+    page.get_by_label("Authenticator code").fill(totp_code(secret))
+    page.get_by_role("button", name="Activate").click()
+
+    # 4. Recovery codes, once the app is active.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    codes = page.locator("#recovery_codes").input_value().split()
+    assert len(codes) == 10
+    screenshot("4-recovery-codes")
+    assert has_second_factor(staff_clerk)
+
+    # 5. The admin opens in this session: its code was just entered.
+    page.goto(f"{live_server_url}/admin/")
+    expect(page.get_by_role("heading", name=ADMIN_HEADING)).to_be_visible()
+
+    # 6. Log out, and in again: password, then the app's code.
+    page.goto(f"{live_server_url}/accounts/logout/")
+    page.get_by_role("button", name="Sign Out").click()
+    page.goto(f"{live_server_url}/admin/")
+    page.get_by_label("Login").fill("clerk")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    screenshot("5-code")
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name=ADMIN_HEADING)).to_be_visible()
+    screenshot("6-admin")
