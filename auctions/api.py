@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +33,7 @@ from bidders.api import NO_COMPANY, NOT_LOGGED_IN, company_of_caller
 from core.api_errors import RATE_LIMITED, ErrorSerializer
 from core.errors import DomainError
 from core.pagination import PublicReadMixin, public_list_responses
+from core.parsers import JSONParser
 from deposits.filters import StableOrderingFilter
 
 TAG = "applications"

@@ -167,7 +167,9 @@ def _config(rows: Sequence[Breakdown], *, name: str, colors: tuple[str, ...]) ->
 
 def _accessible(name: str) -> Callable[[Element], Element]:
     """Return an SVG filter that names the chart for screen readers and removes what must not
-    be in the page: pygal's comments (its web address) and its configuration script."""
+    be in the page: pygal's comments (its web address), its configuration script, and the
+    hover tooltip only that script would show (hidden by a style attribute, which the
+    Content-Security-Policy refuses)."""
 
     def filter_svg(root: Element) -> Element:
         root.set("role", "img")
@@ -176,7 +178,11 @@ def _accessible(name: str) -> Callable[[Element], Element]:
         for parent in root.iter():
             for child in list(parent):
                 # A comment's or processing instruction's tag is a factory, not a name.
-                if callable(child.tag) or child.tag == "script":
+                if (
+                    callable(child.tag)
+                    or child.tag == "script"
+                    or "tooltip" in child.get("class", "").split()
+                ):
                     parent.remove(child)
                 elif child.tag == "title":
                     child.text = name

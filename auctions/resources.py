@@ -1,14 +1,15 @@
 """Bulk import of lots (CSV/XLSX) for the admin; imported lots start as drafts."""
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources
+from import_export import fields
 
 from auctions.models import AuctionEvent, Lot
+from core.exports import FormulaSafeResource
 from core.import_widgets import CodeWidget
 from deposits.models import Deposit
 
 
-class LotResource(resources.ModelResource):
+class LotResource(FormulaSafeResource):
     event = fields.Field(
         attribute="event", column_name="event", widget=CodeWidget(AuctionEvent, field="code")
     )

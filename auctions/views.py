@@ -20,6 +20,7 @@ from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_en
 from auctions.models import AuctionEvent, Erratum, Lot
 from auctions.protocol import protocol_filename, results_protocol
 from core.errors import DomainError
+from core.exports import formula_safe
 from core.pagination import page_of
 from core.pdf import pdf_response
 
@@ -162,8 +163,6 @@ RESULTS_CSV_FIELDS = (
     "closed_at_utc",
     "errata",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @require_GET
@@ -196,7 +195,7 @@ def _results_csv(lots: Iterable[Lot], filename: str) -> HttpResponse:
     writer = csv.writer(response, lineterminator="\r\n")
     writer.writerow(RESULTS_CSV_FIELDS)
     writer.writerows(
-        [_csv_safe(cell) for cell in [*_result_row(lot), " | ".join(notes.get(lot.pk, []))]]
+        [formula_safe(cell) for cell in [*_result_row(lot), " | ".join(notes.get(lot.pk, []))]]
         for lot in lots
     )
     return response
@@ -240,13 +239,6 @@ def _outcome(lot: Lot) -> str:
     if lot.is_awarded:
         return "awarded"
     return "cancelled" if lot.status == Lot.Status.CANCELLED else "failed"
-
-
-def _csv_safe(cell: object) -> object:
-    """Quote a text cell a spreadsheet would run as a formula, so it shows as typed."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
-        return "'" + cell
-    return cell
 
 
 def _lot_with_visible_bid_log(request: HttpRequest, pk: int) -> Lot:

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from bidders.serializers import (
     DocumentUploadSerializer,
 )
 from core.api_errors import ErrorSerializer
+from core.parsers import JSONParser
 
 TAG = "company"
 LOGIN_REQUIRED = OpenApiResponse(

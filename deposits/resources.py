@@ -1,12 +1,13 @@
 """Bulk import of deposits and reserves (CSV/XLSX) for the admin."""
 
-from import_export import fields, resources
+from import_export import fields
 
+from core.exports import FormulaSafeResource
 from core.import_widgets import CodeWidget
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 
-class DepositResource(resources.ModelResource):
+class DepositResource(FormulaSafeResource):
     region = fields.Field(
         attribute="region", column_name="region", widget=CodeWidget(Region, field="code")
     )
@@ -38,7 +39,7 @@ class DepositResource(resources.ModelResource):
         report_skipped = False
 
 
-class ReserveResource(resources.ModelResource):
+class ReserveResource(FormulaSafeResource):
     deposit = fields.Field(
         attribute="deposit", column_name="deposit", widget=CodeWidget(Deposit, field="code")
     )

@@ -92,9 +92,14 @@ class Browser(ApplicationCommunicator):
         await self.wait(FRAME_TIMEOUT)
 
 
+def host() -> bytes:
+    """A Host the project's ALLOWED_HOSTS accept."""
+    return settings.ALLOWED_HOSTS[0].encode()
+
+
 def origin() -> bytes:
-    """An Origin the project's ALLOWED_HOSTS accept, as a page of the site would send."""
-    return f"http://{settings.ALLOWED_HOSTS[0]}".encode()
+    """The site's own Origin for that Host, as a page of the site would send."""
+    return b"http://" + host()
 
 
 def session_cookie(user: AbstractBaseUser) -> bytes:
@@ -118,7 +123,7 @@ async def socket(
     query: str = "",
     from_origin: bytes | None = None,
 ) -> AsyncIterator[Browser]:
-    headers = [(b"origin", from_origin or origin())]
+    headers = [(b"host", host()), (b"origin", from_origin or origin())]
     if cookie is not None:
         headers.append((b"cookie", cookie))
     path = f"/ws/lots/{lot_id}/" + (f"?{query}" if query else "")

@@ -6,10 +6,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("NEDRA_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -31,6 +32,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# What Chromium logs when the Content-Security-Policy refuses something, or when it cannot
+# read the Permissions-Policy header.
+POLICY_COMPLAINTS = ("Content Security Policy", "Content-Security-Policy", "Permissions-Policy")
+# Complaints logged by any page of the running test; no_policy_complaints checks them.
+complaints: list[str] = []
+
+
+def _record_policy_complaints(message: ConsoleMessage) -> None:
+    if any(marker in message.text for marker in POLICY_COMPLAINTS):
+        complaints.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
+def _watch(browser: Browser) -> None:
+    """Make every page the tests open in `browser` report policy complaints."""
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def new_watched_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = new_context(*args, **kwargs)
+        context.on("console", _record_policy_complaints)
+        return context
+
+    def new_watched_page(*args: Any, **kwargs: Any) -> Page:
+        page = new_page(*args, **kwargs)
+        page.on("console", _record_policy_complaints)
+        return page
+
+    browser.new_context = new_watched_context  # type: ignore[method-assign]
+    browser.new_page = new_watched_page  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def no_policy_complaints() -> Iterator[None]:
+    """Fail a browser test whose pages broke the Content-Security-Policy.
+
+    The policy refuses inline script and style and anything from elsewhere; a page that
+    still uses one is broken for real users, even when the test's assertions pass.
+    """
+    complaints.clear()
+    yield
+    found, complaints[:] = list(complaints), []
+    assert not found, "The browser refused content under the site's policies:\n" + "\n".join(found)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Start Chromium once per test module.
@@ -48,6 +92,7 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
+        _watch(browser)
         yield browser
         browser.close()
 
