@@ -1,5 +1,5 @@
-"""The guard every registered ModelAdmin wears: the admin filters, searches and describes
-related objects only in ways that cannot join records the screen is meant to keep apart.
+"""The guard every registered ModelAdmin wears: the admin filters and searches only in ways
+that cannot join records its screens are meant to keep apart.
 
 Django's admin accepts any URL lookup on a one-step relation (`?company=1`,
 `?placed_by=5`) and on any local field, whatever the filter sidebar offers, so a page can be
