@@ -484,7 +484,7 @@ def publish_erratum(
     )
     setattr(target, field, new)
     changed = [field]
-    if field == Erratum.Field.WINNER_LEGAL_NAME or field == Erratum.Field.WINNER_COUNTRY:
+    if field in (Erratum.Field.WINNER_LEGAL_NAME, Erratum.Field.WINNER_COUNTRY):
         # The protocol names the winner among the participants: the same correction there.
         key = "legal_name" if field == Erratum.Field.WINNER_LEGAL_NAME else "country"
         target.participants = [

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.db import InternalError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -632,3 +633,78 @@ def test_the_migration_installed_the_triggers() -> None:
         "auctions_lot_published_no_delete",
         "auctions_lot_published_no_change",
     } <= names
+
+
+# --- Existing data --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_publishes_the_results_of_events_published_before_it() -> None:
+    executor = MigrationExecutor(connection)
+    before, after = (
+        [("auctions", "0008_application_history_without_numbers")],
+        [("auctions", "0009_published_results_and_errata")],
+    )
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    lot = FinishedLotFactory.build()
+    Event = old.get_model("auctions", "AuctionEvent")
+    event = Event.objects.create(
+        code="old-june", name="Old June", name_en="Old June", results_published_at=timezone.now()
+    )
+    deposit = old.get_model("deposits", "Deposit").objects.get(
+        pk=FinishedLotFactory.create().deposit_id
+    )
+    fields = {
+        field: getattr(lot, field)
+        for field in [
+            "licence_type",
+            "licence_term_years",
+            "area_km2",
+            "min_annual_work_expenditure",
+            "starting_price",
+            "bid_step",
+            "participation_fee",
+            "guarantee_deposit",
+            "application_deadline",
+            "starts_at",
+            "ends_at",
+            "hard_end",
+        ]
+    }
+    won = old.get_model("auctions", "Lot").objects.create(
+        event=event, number=1, deposit=deposit, status="closed", bid_count=2, **fields
+    )
+    # The bidders app is not migrated back: today's factory writes its rows.
+    company = old.get_model("bidders", "Company").objects.get(
+        pk=CompanyFactory(legal_name="Old Winner LLP", country="KZ").pk
+    )
+    application = old.get_model("auctions", "Application").objects.create(
+        lot=won,
+        company=company,
+        status="admitted",
+        participant_number=2,
+        terms_accepted_at=timezone.now(),
+    )
+    old.get_model("auctions", "Result").objects.create(
+        lot=won,
+        outcome="awarded",
+        winner=application,
+        winning_bonus=Decimal("150000000.00"),
+        bid_count=2,
+        closed_at=won.ends_at,
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    snapshot = PublishedResult.objects.get(lot_id=won.pk)
+    assert (snapshot.winner_legal_name, snapshot.winner_country.code) == ("Old Winner LLP", "KZ")
+    assert (snapshot.winner_participant_number, snapshot.winning_bonus) == (
+        2,
+        Decimal("150000000.00"),
+    )
+    assert snapshot.participants == [{"number": 2, "legal_name": "Old Winner LLP", "country": "KZ"}]
+    assert snapshot.published_at == event.results_published_at
+    # The other event's lot, never published, has none.
+    assert PublishedResult.objects.count() == 1

@@ -181,20 +181,23 @@ def snapshot_published_results(apps, schema_editor):
     ).select_related("event")
     for lot in lots.iterator():
         result = getattr(lot, "result", None)
-        participants = Application.objects.filter(lot=lot, status="admitted").select_related(
-            "company"
-        )
-        names = {application.pk: application.company for application in participants}
         awarded = result is not None and result.outcome == "awarded"
-        winner = names.get(result.winner_id) if awarded else None
-        if awarded and winner is None:
-            winner = Application.objects.select_related("company").get(pk=result.winner_id).company
+        winner = (
+            Application.objects.select_related("company").get(pk=result.winner_id)
+            if awarded
+            else None
+        )
+        participants = (
+            Application.objects.filter(lot=lot, status="admitted")
+            .select_related("company")
+            .order_by("participant_number")
+        )
         PublishedResult.objects.create(
             lot=lot,
             outcome="awarded" if awarded else "failed",
-            winner_legal_name=winner.legal_name if awarded else "",
-            winner_country=winner.country if awarded else "",
-            winner_participant_number=result.winner.participant_number if awarded else None,
+            winner_legal_name=winner.company.legal_name if winner else "",
+            winner_country=str(winner.company.country) if winner else "",
+            winner_participant_number=winner.participant_number if winner else None,
             winning_bonus=result.winning_bonus if awarded else None,
             bid_count=result.bid_count if result is not None else lot.bid_count,
             closed_at=result.closed_at if result is not None else None,
@@ -204,7 +207,7 @@ def snapshot_published_results(apps, schema_editor):
                     "legal_name": application.company.legal_name,
                     "country": str(application.company.country),
                 }
-                for application in sorted(participants, key=lambda a: a.participant_number)
+                for application in participants
             ],
             published_at=lot.event.results_published_at,
         )
