@@ -74,6 +74,8 @@ def claim_slot(key: str, holder: str, *, slots: int, ttl: float) -> str | None:
     """Claim one of `slots` slots under `key` for `holder`; return its name, or None if all
     are taken. A slot lapses after `ttl` seconds unless renewed, so a process that dies
     holding slots frees them."""
+    # Redis keeps whole seconds: a shorter expiry would lapse at once.
+    ttl = max(1, math.ceil(ttl))
     try:
         for index in range(slots):
             name = f"slot:{key}:{index}"
@@ -89,6 +91,7 @@ def renew_slot(name: str, holder: str, *, ttl: float) -> None:
     """Keep the holder's slot for another `ttl` seconds."""
     if name.startswith("local:"):
         return
+    ttl = max(1, math.ceil(ttl))
     try:
         # A slot that lapsed (the cache was down, or flushed) is taken again if still free.
         if not cache.touch(name, timeout=ttl):

@@ -122,8 +122,8 @@ def _recheck_sockets_of_changed_user(
 ) -> None:
     # A new password or deactivation: every session but the one the change was made in
     # (re-hashed by update_session_auth_hash) no longer authenticates. A login only stamps
-    # last_login, which ends nothing.
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
+    # last_login, which ends nothing; nor does loading a fixture.
+    if kwargs.get("raw") or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return
     user_id = instance.pk
     transaction.on_commit(lambda: recheck_user_sockets(user_ids=[user_id]), robust=True)

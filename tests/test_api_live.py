@@ -14,6 +14,7 @@ from auctions import engine
 from auctions.models import Bid, Lot
 from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, admit
+from core import ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -417,3 +418,36 @@ def test_deeply_nested_json_with_the_csrf_check_is_answered_malformed_not_500(
         )
         assert response.status_code == 400
         assert response.json()["code"] == "malformed"
+
+
+class BrokenCache:
+    """A cache whose server is down: every call fails as redis-py's would."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+        return fail
+
+
+def test_a_bid_while_the_cache_is_down_is_judged_by_the_engine_and_still_limited(
+    admitted_bidder: AbstractBaseUser,
+    live_lot: Lot,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings.BID_RATE_LIMIT = "2/h"
+    monkeypatch.setattr("core.ratelimit.cache", BrokenCache())
+    # This process's own counts and warnings, fresh: earlier tests may have left some.
+    monkeypatch.setattr("core.ratelimit._local", ratelimit._ProcessLimits())
+    monkeypatch.setattr("core.ratelimit._last_warning", 0.0)
+    client = client_for(admitted_bidder)
+    assert post_bid(client, live_lot.pk, START).status_code == 201
+    assert "limits count in this process only" in caplog.text
+    # The budget holds in this process meanwhile.
+    assert post_bid(client, live_lot.pk, "1.00").status_code == 409
+    response = post_bid(client, live_lot.pk, "1.00")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert Bid.objects.count() == 1
