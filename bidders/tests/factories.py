@@ -5,10 +5,10 @@ import factory
 from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
+from core.second_factor import enrol_authenticator_app
 
 TEST_PASSWORD = "correct-horse-battery-9"
 # The authenticator-app secret of every test user given one (base32, as apps take it).
@@ -91,10 +91,7 @@ def with_all_documents(company: Company) -> Company:
 
 def with_second_factor(user: object, secret: str = TEST_TOTP_SECRET) -> Authenticator:
     """Give the user an authenticator app with `secret` (once; a second call keeps the first)."""
-    authenticator, _ = Authenticator.objects.get_or_create(
-        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
-    )
-    return authenticator
+    return enrol_authenticator_app(user=user, secret=secret)
 
 
 def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:
