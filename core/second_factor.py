@@ -106,9 +106,11 @@ class AdminSecondFactorMiddleware:
             return None
         if not (user.is_authenticated and user.is_active and user.is_staff):
             return None
-        if has_passed_second_factor(request):
+        # Both: an authenticator removed later in the session no longer opens the admin.
+        enrolled = has_second_factor(user)
+        if enrolled and has_passed_second_factor(request):
             return None
-        if not has_second_factor(user):
+        if not enrolled:
             messages.warning(
                 request,
                 _(

@@ -19,10 +19,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def second_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Give staff an authenticator app, as the admin demands; `second_factor=False`
+        makes staff who have not set one up yet."""
+        if create and self.is_staff and extracted is not False:
+            with_second_factor(self)
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):

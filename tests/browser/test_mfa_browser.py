@@ -3,10 +3,9 @@
 import re
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser
 from playwright.sync_api import Browser, Page, expect
 
-from bidders.tests.factories import TEST_PASSWORD, RepresentativeFactory, totp_code
+from bidders.tests.factories import TEST_PASSWORD, RepresentativeFactory, UserFactory, totp_code
 from core.second_factor import has_second_factor
 from tests.browser.test_auction_room import signed_in
 
@@ -14,8 +13,11 @@ ADMIN_HEADING = "Deposits, auctions, bidders and licences"
 
 
 def test_staff_enrol_totp_then_log_in_with_password_and_code(
-    page: Page, live_server_url: str, screenshot: Callable, staff_clerk: AbstractBaseUser
+    page: Page, live_server_url: str, screenshot: Callable
 ) -> None:
+    staff_clerk = UserFactory(
+        username="clerk", is_staff=True, is_superuser=True, second_factor=False
+    )
     # 1. The admin sends staff to the one login page, keeping where they were going.
     page.goto(f"{live_server_url}/admin/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F"))
