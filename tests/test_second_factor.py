@@ -23,6 +23,7 @@ from bidders.tests.factories import (
     totp_code,
     with_second_factor,
 )
+from core.api_errors import handle_exception
 from core.errors import DomainError
 from core.second_factor import has_second_factor, refuse_without_second_factor
 
@@ -258,3 +259,13 @@ def test_recovery_codes_alone_are_not_a_second_factor(bidder_without_factor) -> 
         user=bidder_without_factor, type=Authenticator.Type.RECOVERY_CODES, data={}
     )
     assert not has_second_factor(bidder_without_factor)
+
+
+def test_the_api_answers_a_missing_second_factor_with_403_and_its_code(
+    bidder_without_factor,
+) -> None:
+    with pytest.raises(DomainError) as refusal:
+        refuse_without_second_factor(bidder_without_factor)
+    response = handle_exception(refusal.value, {})
+    assert response.status_code == 403
+    assert response.data["code"] == "second_factor_required"
