@@ -76,7 +76,7 @@ def english_by_default() -> Iterator[None]:
 
 @pytest.fixture
 def staff_clerk(django_user_model: type[AbstractBaseUser]) -> AbstractBaseUser:
-    """A ministry clerk: staff with every permission of a superuser."""
+    """A ministry clerk: staff with every permission of a superuser and an authenticator app."""
     return UserFactory(username="clerk", is_staff=True, is_superuser=True)
 
 

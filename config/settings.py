@@ -248,12 +248,12 @@ AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 # The client address is REMOTE_ADDR, nothing else: the ASGI server puts the client there,
 # resolving X-Forwarded-For only from the proxies it is told to trust (FORWARDED_ALLOW_IPS
 # for uvicorn; embedded mode trusts none). A header a client sends never moves it.
+# allauth's limits count the same address (core.account_adapter), DRF's by NUM_PROXIES.
 AXES_CLIENT_IP_CALLABLE = "core.lockout.client_address"
 # Leave at 0 when the ASGI server resolves proxies (docker-compose.yml does). Only behind
 # a server that cannot, set it to the number of proxies in front; Django's throttles then
 # read that many hops of X-Forwarded-For. Never both: the server already rewrote the peer.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-ALLAUTH_TRUSTED_PROXY_COUNT = PROXY_COUNT
 
 # --- Languages and time ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -48,6 +49,13 @@ class AccountAdapter(DefaultAccountAdapter):
         # account and address together, a guesser only ever locks out its own address.
         account_key = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account_key}@{client_address(request)}"
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # One client address for allauth's limits and axes' lockouts alike.
+        address = client_address(request)
+        if not address:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return address
 
     def get_login_stages(self) -> list[str]:
         return [

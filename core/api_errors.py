@@ -66,6 +66,7 @@ CONFLICT_CODES = frozenset(
 STATUS_BY_CODE = {
     **dict.fromkeys(CONFLICT_CODES, status.HTTP_409_CONFLICT),
     "not_admitted": status.HTTP_403_FORBIDDEN,
+    "second_factor_required": status.HTTP_403_FORBIDDEN,
     "login_required": status.HTTP_403_FORBIDDEN,
     "staff_not_bidder": status.HTTP_403_FORBIDDEN,
     "lot_not_found": status.HTTP_404_NOT_FOUND,

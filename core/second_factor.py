@@ -11,6 +11,7 @@ from typing import Any
 
 from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -45,6 +46,18 @@ def record_enrolment(request: HttpRequest, authenticator: Authenticator) -> None
         record_authentication(
             request, request.user, "mfa", id=authenticator.pk, type=authenticator.type
         )
+
+
+def enrol_authenticator_app(*, user: AbstractBaseUser, secret: str) -> Authenticator:
+    """Give the user an authenticator app with a known base32 `secret`, unless it has one.
+
+    For accounts whose secret is published on purpose (the demo's); everyone else enrols
+    on the page, where allauth draws a fresh secret.
+    """
+    authenticator, _ = Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
+    )
+    return authenticator
 
 
 def enrolment_url() -> str:
@@ -93,9 +106,11 @@ class AdminSecondFactorMiddleware:
             return None
         if not (user.is_authenticated and user.is_active and user.is_staff):
             return None
-        if has_passed_second_factor(request):
+        # Both: an authenticator removed later in the session no longer opens the admin.
+        enrolled = has_second_factor(user)
+        if enrolled and has_passed_second_factor(request):
             return None
-        if not has_second_factor(user):
+        if not enrolled:
             messages.warning(
                 request,
                 _(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 import yaml
+from allauth.account.adapter import get_adapter
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
@@ -72,9 +73,11 @@ def test_django_counts_the_servers_address_and_reads_forwarded_hops_only_when_to
         "/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"{FORGED}, 198.51.100.4"
     )
     assert client_address(request) == "10.0.0.9"
+    assert get_adapter(request).get_client_ip(request) == "10.0.0.9"
     with override_settings(PROXY_COUNT=1):
         # The hop the one proxy appended; the client's own entries to its left never count.
         assert client_address(request) == "198.51.100.4"
+        assert get_adapter(request).get_client_ip(request) == "198.51.100.4"
 
 
 @pytest.mark.django_db

@@ -19,6 +19,7 @@ from auctions.engine import place_bid
 from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, AuctionEvent, LicenceType, Lot
 from bidders import services as bidder_services
 from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
+from bidders.tests.factories import with_second_factor
 from core.demo import COMPANIES, DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE, load_demo
 from core.errors import DomainError
 from core.roles import CLERKS
@@ -89,6 +90,9 @@ def test_a_demonstration_lot_is_live_with_three_admitted_bidders(demo_output: st
 
     # The first demo bidder can bid at once; the fourth company is not a participant.
     first, fourth = (User.objects.get(email=COMPANIES[n].contact_email) for n in (0, 3))
+    # A bidder needs a second factor before its first bid: the authenticator app the
+    # demo bidder would set up on its dashboard.
+    with_second_factor(first)
     outcome = place_bid(user=first, lot_id=lot.pk, amount=lot.starting_price, key=uuid.uuid4())
     assert outcome.bid.participant_number == 1
     with pytest.raises(DomainError) as refusal:

@@ -19,9 +19,11 @@ from auctions.tests.factories import admitted_representative
 from bidders.tests.factories import (
     TEST_PASSWORD,
     RepresentativeFactory,
+    UserFactory,
     totp_code,
     with_second_factor,
 )
+from core.api_errors import handle_exception
 from core.errors import DomainError
 from core.second_factor import has_second_factor, refuse_without_second_factor
 
@@ -61,9 +63,10 @@ def test_a_bidder_logged_in_is_refused_the_admin_login(client: Client, bidder_us
 
 # Real commits: allauth announces a new authenticator after commit, inside the request.
 @pytest.mark.django_db(transaction=True)
-def test_staff_without_an_authenticator_enrol_first_then_use_the_admin(
-    client: Client, staff_clerk
-) -> None:
+def test_staff_without_an_authenticator_enrol_first_then_use_the_admin(client: Client) -> None:
+    staff_clerk = UserFactory(
+        username="clerk", is_staff=True, is_superuser=True, second_factor=False
+    )
     response = log_in(client, "clerk")
     # No email confirmation for staff: the ministry made the account.
     assert response.status_code == 302
@@ -102,7 +105,7 @@ def test_staff_without_an_authenticator_enrol_first_then_use_the_admin(
 def test_staff_with_an_authenticator_reach_the_admin_only_after_its_code(
     client: Client, staff_clerk
 ) -> None:
-    with_second_factor(staff_clerk)
+    assert has_second_factor(staff_clerk)
     response = log_in(client, "clerk")
     assert response.status_code == 302
     assert response.url.startswith(reverse("mfa_authenticate"))
@@ -127,7 +130,6 @@ def test_a_staff_session_that_never_passed_the_second_factor_is_asked_for_it(
 ) -> None:
     """A session from before the authenticator was enrolled (or from any login that
     skipped it) must prove the factor before the admin answers."""
-    with_second_factor(staff_clerk)
     # The client's plain login: a session with no second factor recorded.
     client._login(staff_clerk, "django.contrib.auth.backends.ModelBackend")
 
@@ -139,6 +141,18 @@ def test_a_staff_session_that_never_passed_the_second_factor_is_asked_for_it(
     assert proved.status_code == 302
     assert proved.url == reverse("admin:auctions_lot_changelist")
     assert client.get(proved.url).status_code == 200
+
+
+def test_removing_the_authenticator_closes_the_admin_to_a_session_that_passed_it(
+    client: Client, staff_clerk
+) -> None:
+    client.force_login(staff_clerk)
+    assert client.get(ADMIN_INDEX).status_code == 200
+
+    Authenticator.objects.filter(user=staff_clerk).delete()
+    response = client.get(ADMIN_INDEX)
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
 
 
 # --- Bidding ------------------------------------------------------------------------------
@@ -245,3 +259,13 @@ def test_recovery_codes_alone_are_not_a_second_factor(bidder_without_factor) -> 
         user=bidder_without_factor, type=Authenticator.Type.RECOVERY_CODES, data={}
     )
     assert not has_second_factor(bidder_without_factor)
+
+
+def test_the_api_answers_a_missing_second_factor_with_403_and_its_code(
+    bidder_without_factor,
+) -> None:
+    with pytest.raises(DomainError) as refusal:
+        refuse_without_second_factor(bidder_without_factor)
+    response = handle_exception(refusal.value, {})
+    assert response.status_code == 403
+    assert response.data["code"] == "second_factor_required"

@@ -5,10 +5,10 @@ import factory
 from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
+from core.second_factor import enrol_authenticator_app
 
 TEST_PASSWORD = "correct-horse-battery-9"
 # The authenticator-app secret of every test user given one (base32, as apps take it).
@@ -19,10 +19,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def second_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Give staff an authenticator app, as the admin demands; `second_factor=False`
+        makes staff who have not set one up yet."""
+        if create and self.is_staff and extracted is not False:
+            with_second_factor(self)
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -91,10 +99,7 @@ def with_all_documents(company: Company) -> Company:
 
 def with_second_factor(user: object, secret: str = TEST_TOTP_SECRET) -> Authenticator:
     """Give the user an authenticator app with `secret` (once; a second call keeps the first)."""
-    authenticator, _ = Authenticator.objects.get_or_create(
-        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
-    )
-    return authenticator
+    return enrol_authenticator_app(user=user, secret=secret)
 
 
 def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:

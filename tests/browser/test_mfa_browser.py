@@ -3,18 +3,21 @@
 import re
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from bidders.tests.factories import TEST_PASSWORD, totp_code
+from bidders.tests.factories import TEST_PASSWORD, RepresentativeFactory, UserFactory, totp_code
 from core.second_factor import has_second_factor
+from tests.browser.test_auction_room import signed_in
 
 ADMIN_HEADING = "Deposits, auctions, bidders and licences"
 
 
 def test_staff_enrol_totp_then_log_in_with_password_and_code(
-    page: Page, live_server_url: str, screenshot: Callable, staff_clerk: AbstractBaseUser
+    page: Page, live_server_url: str, screenshot: Callable
 ) -> None:
+    staff_clerk = UserFactory(
+        username="clerk", is_staff=True, is_superuser=True, second_factor=False
+    )
     # 1. The admin sends staff to the one login page, keeping where they were going.
     page.goto(f"{live_server_url}/admin/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F"))
@@ -67,3 +70,27 @@ def test_staff_enrol_totp_then_log_in_with_password_and_code(
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("heading", name=ADMIN_HEADING)).to_be_visible()
     screenshot("6-admin")
+
+
+def test_a_bidder_is_pointed_to_enrolment_and_enrols_from_the_dashboard(
+    browser: Browser, live_server_url: str, screenshot: Callable
+) -> None:
+    user = RepresentativeFactory(
+        second_factor=False, company__legal_name="Tengri Metals LLP", user__username="tengri"
+    ).user
+    page = signed_in(browser, live_server_url, user).new_page()
+    page.goto(f"{live_server_url}/dashboard/")
+    notice = page.locator("#second-factor-required")
+    expect(notice).to_contain_text("Two-factor authentication is required before your first bid.")
+    screenshot("1-dashboard", of=page)
+
+    notice.get_by_role("link", name="Set up an authenticator app").click()
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("Authenticator code").fill(totp_code(secret))
+    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("link", name="Back to your dashboard").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.locator("#second-factor-required")).to_have_count(0)
+    assert has_second_factor(user)
