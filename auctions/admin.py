@@ -13,6 +13,7 @@ from auctions.models import Application, AuctionEvent, Bid, LiveLot, Lot, Paymen
 from auctions.resources import LotResource
 from core.admin_actions import apply_to_each, ask_reason_then
 from core.money import format_kzt, format_usd
+from core.uploads import SizeLimitedImportForm
 
 
 @admin.register(AuctionEvent)
@@ -145,6 +146,7 @@ def cancel(
 @admin.register(Lot)
 class LotAdmin(ImportExportModelAdmin):
     resource_classes = [LotResource]
+    import_form_class = SizeLimitedImportForm
     list_display = [
         "number",
         "event",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
+from core.uploads import SizeLimitedImportForm
 from deposits.models import Deposit, Mineral, Region, Reserve
 from deposits.resources import DepositResource, ReserveResource
 
@@ -29,6 +30,7 @@ class ReserveInline(admin.TabularInline):
 @admin.register(Deposit)
 class DepositAdmin(ImportExportModelAdmin, TranslationAdmin):
     resource_classes = [DepositResource]
+    import_form_class = SizeLimitedImportForm
     list_display = ["name", "code", "region", "status", "area_km2", "last_surveyed_year"]
     list_filter = ["status", "region", "reserves__mineral__group", "reserves__mineral"]
     list_select_related = ["region"]
@@ -42,6 +44,7 @@ class DepositAdmin(ImportExportModelAdmin, TranslationAdmin):
 @admin.register(Reserve)
 class ReserveAdmin(ImportExportModelAdmin):
     resource_classes = [ReserveResource]
+    import_form_class = SizeLimitedImportForm
     list_display = ["deposit", "mineral", "category", "quantity", "unit", "grade", "grade_unit"]
     list_filter = ["category", "mineral__group", "mineral"]
     list_select_related = ["deposit", "deposit__region", "mineral"]
