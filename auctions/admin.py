@@ -29,6 +29,7 @@ from core.admin_actions import apply_to_each, ask_reason_then
 from core.admin_guard import GuardedAdmin
 from core.errors import DomainError
 from core.money import format_kzt, format_usd
+from core.uploads import SizeLimitedImportForm
 
 FROZEN_MESSAGE = _(
     "The results of this event are published: the event, its offered lots, their results "
@@ -199,6 +200,7 @@ def cancel(
 @admin.register(Lot)
 class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
     resource_classes = [LotResource]
+    import_form_class = SizeLimitedImportForm
     list_display = [
         "number",
         "event",

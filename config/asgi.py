@@ -12,11 +12,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.request_limits import BodySizeLimit  # noqa: E402
 from core.ws_origin import SameOriginWebsockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized bodies are refused before Django stores them in a temporary file.
+        "http": BodySizeLimit(django_asgi_app),
         # Only the site's own pages (exact scheme, host and port) may open a socket.
         "websocket": SameOriginWebsockets(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

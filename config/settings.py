@@ -431,6 +431,18 @@ SPECTACULAR_SETTINGS = {
 # Company documents: what may be uploaded, and how large.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Uploads are refused while they stream, never stored whole first. No file past
+# UPLOAD_MAX_BYTES is kept (the form then says it is too large; company documents are the
+# largest files any form takes), and no request body past REQUEST_BODY_MAX_BYTES is read
+# (413): registration's three documents and the form, as nginx's client_max_body_size.
+UPLOAD_MAX_BYTES = DOCUMENT_MAX_BYTES
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES", default=3 * DOCUMENT_MAX_BYTES + 5 * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "core.uploads.SizeLimitedUploadHandler",
+]
 
 # --- Import/export --------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True

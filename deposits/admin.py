@@ -3,6 +3,7 @@ from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
 from core.admin_guard import GuardedAdmin
+from core.uploads import SizeLimitedImportForm
 from deposits.models import Deposit, Mineral, Region, Reserve
 from deposits.resources import DepositResource, ReserveResource
 
@@ -30,6 +31,7 @@ class ReserveInline(admin.TabularInline):
 @admin.register(Deposit)
 class DepositAdmin(GuardedAdmin, ImportExportModelAdmin, TranslationAdmin):
     resource_classes = [DepositResource]
+    import_form_class = SizeLimitedImportForm
     list_display = ["name", "code", "region", "status", "area_km2", "last_surveyed_year"]
     list_filter = ["status", "region", "reserves__mineral__group", "reserves__mineral"]
     list_select_related = ["region"]
@@ -43,6 +45,7 @@ class DepositAdmin(GuardedAdmin, ImportExportModelAdmin, TranslationAdmin):
 @admin.register(Reserve)
 class ReserveAdmin(GuardedAdmin, ImportExportModelAdmin):
     resource_classes = [ReserveResource]
+    import_form_class = SizeLimitedImportForm
     list_display = ["deposit", "mineral", "category", "quantity", "unit", "grade", "grade_unit"]
     list_filter = ["category", "mineral__group", "mineral"]
     list_select_related = ["deposit", "deposit__region", "mineral"]
