@@ -21,6 +21,7 @@ from auctions.models import Application, Bid, Lot, Result
 from core import ratelimit
 from core.errors import DomainError
 from core.money import CENT, format_kzt
+from core.second_factor import refuse_without_second_factor
 from deposits.models import Deposit
 
 # Up to 10^13 tenge (a thousand times any signature bonus ever paid) with at most two
@@ -175,6 +176,9 @@ def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
         raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
     participant = selectors.bidding_participant(user=user, lot=lot)
     if participant is None:
+        # Only on the way to a refusal: say what would let an admitted bidder bid.
+        if selectors.admitted_number(user=user, lot_id=lot.pk) is not None:
+            refuse_without_second_factor(user)
         raise DomainError(
             "not_admitted", _("Your company is not an admitted participant of this lot.")
         )

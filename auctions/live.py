@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auctions import selectors
-from auctions.models import Application, Bid, Lot, Result
+from auctions.models import Bid, Lot, Result
 from core import session_sockets
 from core.errors import DomainError
 from core.money import format_kzt
@@ -49,17 +49,7 @@ def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
         raise DomainError("lot_not_found", _("There is no such lot."))
     # Staff only ever watch, even from an account wrongly linked to a company.
     is_staff = user.is_staff or user.is_superuser
-    number = (
-        None
-        if is_staff
-        else Application.objects.filter(
-            lot_id=lot_id,
-            company__representatives__user=user,
-            status=Application.Status.ADMITTED,
-        )
-        .values_list("participant_number", flat=True)
-        .first()
-    )
+    number = None if is_staff else selectors.admitted_number(user=user, lot_id=lot_id)
     if number is not None:
         may_bid = selectors.bidding_participant(user=user, lot=lot) is not None
         return Seat(lot_id=lot_id, participant_number=number, may_bid=may_bid)

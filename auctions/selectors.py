@@ -460,6 +460,20 @@ def events_with_results_unsent(*, published_before: datetime) -> QuerySet[Auctio
     ).values_list("pk", flat=True)
 
 
+def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
+    """Return the participant number of the user's company in the lot, if it was admitted
+    (whether or not it may bid now)."""
+    return (
+        Application.objects.filter(
+            lot_id=lot_id,
+            company__representatives__user=user,
+            status=Application.Status.ADMITTED,
+        )
+        .values_list("participant_number", flat=True)
+        .first()
+    )
+
+
 def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | None:
     """Return the user's company's application that may bid in the lot, or None.
 

@@ -19,6 +19,7 @@ from bidders.models import (
     CompanyDocument,
     Representative,
 )
+from core import session_sockets
 from core.errors import DomainError
 from core.roles import is_ministry_staff
 
@@ -383,9 +384,15 @@ def suspend_company(*, company_id: int, reason: str, decided_by: AbstractBaseUse
     company = Company.objects.select_for_update().get(pk=company_id)
     if company.status != Company.Status.APPROVED:
         raise DomainError("not_approved", "Only an approved company can be suspended.")
-    return _decide(
+    company = _decide(
         company=company,
         status=Company.Status.SUSPENDED,
         reason=reason,
         decided_by=decided_by,
     )
+    # Its people leave every auction room at once: their sockets re-check their seats.
+    user_ids = list(company.representatives.values_list("user_id", flat=True))
+    transaction.on_commit(
+        lambda: session_sockets.recheck_user_sockets(user_ids=user_ids), robust=True
+    )
+    return company

@@ -27,10 +27,15 @@ from bidders.models import BeneficialOwner, Company, CompanyDocument, Representa
 from bidders.services import add_representative, approve_company, upload_document
 from core.money import CENT
 from core.roles import AUDITORS, CLERKS, HEADS_OF_COMMISSION, setup_roles
+from core.second_factor import enrol_authenticator_app
 from deposits.models import Deposit, Mineral, Region, Reserve
 from licensing.models import Licence
 
 DEMO_PASSWORD = "nedra-demo-2026"  # noqa: S105 -- a published demo password, on purpose
+# Every demo login's authenticator app, published with the password: staff need a second
+# factor for the admin and bidders before their first bid. `manage.py demo_code` prints
+# the code it gives now.
+DEMO_TOTP_SECRET = "NEDRADEMO2026KZSUBSOILAUCTIONS23"  # noqa: S105
 # A one-page PDF standing in for each demo company's scanned documents.
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -989,6 +994,7 @@ class DemoSummary:
     live_lot_id: int
     live_lot_ends: datetime
     password: str = DEMO_PASSWORD
+    totp_secret: str = DEMO_TOTP_SECRET
 
 
 class Schedule(NamedTuple):
@@ -1457,6 +1463,11 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
             if row.group:
                 staff[row.username].groups.add(roles[row.group])
         companies = [_load_company(row, decided_by=staff["admin"]) for row in COMPANIES]
+        bidders = get_user_model()._default_manager.filter(
+            username__in=[row.username for row in COMPANIES]
+        )
+        for user in [*staff.values(), *bidders]:
+            enrol_authenticator_app(user=user, secret=DEMO_TOTP_SECRET)
         live_lot = _load_live_lot(now, regions, minerals, companies, decided_by=staff["admin"])
 
         lots = event.lots.all()

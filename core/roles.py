@@ -14,7 +14,8 @@ lowest layer needs none of the apps it grants rights on.
 |                    |                          | reject); payments (change: mark received,       |
 |                    |                          | refunded); licences (change: record the bonus)  |
 | Head of commission | every domain model       | the clerk's, plus events (change: edit an event |
-|                    |                          | and publish its results)                        |
+|                    |                          | and publish its results) and errata to          |
+|                    |                          | published results                               |
 
 No role writes representatives, beneficial owners, company documents or decisions (other
 than through the decision actions), bids, results, users or groups: bidders speak for
@@ -53,7 +54,12 @@ CLERK_WRITES = (
 )
 # Publishing an event's results is the admin's event action (permissions=["change"]), so
 # editing events and publishing their results go together, to the head of commission.
-HEAD_OF_COMMISSION_WRITES = (*CLERK_WRITES, "auctions.change_auctionevent")
+HEAD_OF_COMMISSION_WRITES = (
+    *CLERK_WRITES,
+    "auctions.change_auctionevent",
+    # Corrections of published results, each shown publicly with its reason.
+    "auctions.publish_erratum",
+)
 
 
 def is_ministry_staff(user: AbstractBaseUser | AnonymousUser) -> bool:

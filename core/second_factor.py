@@ -6,11 +6,14 @@ is who must have one: staff before the admin answers them, representatives befor
 first bid (`auctions.selectors.bidding_participant`).
 """
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from allauth.account.internal.flows.login import get_authentication_records, record_authentication
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import encrypt
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -58,6 +61,14 @@ def enrol_authenticator_app(*, user: AbstractBaseUser, secret: str) -> Authentic
         user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
     )
     return authenticator
+
+
+def current_code(secret: str, *, steps_ahead: int = 0) -> str:
+    """Return the six digits an authenticator app with this base32 secret shows now (or
+    `steps_ahead` periods later: a code is accepted once, so a second login in the same
+    period needs the next)."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + steps_ahead
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 def enrolment_url() -> str:

@@ -102,10 +102,11 @@ def test_the_auditor_reads_every_domain_model_and_writes_nothing() -> None:
     assert "licensing.view_licence" in granted
 
 
-def test_the_head_of_commission_has_the_clerks_rights_plus_editing_events() -> None:
+def test_the_head_of_commission_has_the_clerks_rights_plus_events_and_errata() -> None:
     roles = setup_roles()
     assert names(roles[HEADS_OF_COMMISSION]) - names(roles[CLERKS]) == {
-        "auctions.change_auctionevent"
+        "auctions.change_auctionevent",
+        "auctions.publish_erratum",
     }
     assert names(roles[CLERKS]) < names(roles[HEADS_OF_COMMISSION])
 
@@ -194,6 +195,8 @@ def test_the_clerk_creates_an_event_but_only_the_head_of_commission_edits_it(
         reverse("admin:auctions_bid_add"),
         reverse("admin:auth_user_changelist"),
         reverse("admin:auth_group_changelist"),
+        reverse("admin:auctions_erratum_add"),
+        reverse("admin:mfa_authenticator_add"),
     ],
 )
 def test_the_clerk_may_not_open_these_admin_pages(clerk_client: Client, url: str) -> None:

@@ -176,8 +176,23 @@ def test_a_representative_without_a_second_factor_is_refused_and_nothing_stored(
             amount=f"{live_lot.starting_price:.2f}",
             key=uuid.uuid4(),
         )
-    assert refusal.value.code == "not_admitted"
+    assert refusal.value.code == "second_factor_required"
+    assert reverse("mfa_activate_totp") in refusal.value.message
     assert not Bid.objects.filter(lot=live_lot).exists()
+
+
+def test_a_user_of_no_admitted_company_is_not_told_to_enrol_but_refused(
+    live_lot: Lot,
+) -> None:
+    outsider = RepresentativeFactory(second_factor=False).user
+    with pytest.raises(DomainError) as refusal:
+        engine.place_bid(
+            user=outsider,
+            lot_id=live_lot.pk,
+            amount=f"{live_lot.starting_price:.2f}",
+            key=uuid.uuid4(),
+        )
+    assert refusal.value.code == "not_admitted"
 
 
 def test_the_same_representative_bids_once_it_has_enrolled(
@@ -238,7 +253,7 @@ def test_a_bid_over_the_api_without_a_second_factor_is_refused(
         content_type="application/json",
     )
     assert response.status_code == 403
-    assert response.json()["code"] == "not_admitted"
+    assert response.json()["code"] == "second_factor_required"
     assert not Bid.objects.filter(lot=live_lot).exists()
 
 

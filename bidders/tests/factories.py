@@ -1,14 +1,11 @@
-import time
 from decimal import Decimal
 
 import factory
-from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
-from core.second_factor import enrol_authenticator_app
+from core.second_factor import current_code, enrol_authenticator_app
 
 TEST_PASSWORD = "correct-horse-battery-9"
 # The authenticator-app secret of every test user given one (base32, as apps take it).
@@ -103,7 +100,5 @@ def with_second_factor(user: object, secret: str = TEST_TOTP_SECRET) -> Authenti
 
 
 def totp_code(secret: str = TEST_TOTP_SECRET, *, steps_ahead: int = 0) -> str:
-    """Return the code an authenticator app with `secret` shows now (or `steps_ahead` 30-second
-    steps later: a code is accepted once, so a second login in the same step needs the next)."""
-    counter = int(time.time()) // app_settings.TOTP_PERIOD + steps_ahead
-    return format_hotp_value(hotp_value(secret, counter))
+    """Return the code an authenticator app with `secret` shows now, or `steps_ahead` later."""
+    return current_code(secret, steps_ahead=steps_ahead)

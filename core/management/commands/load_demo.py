@@ -42,6 +42,10 @@ class Command(BaseCommand):
             "the first three bidders below take part"
         )
         self.stdout.write(f"Logins (password for all: {summary.password}):")
+        self.stdout.write(
+            f"Second factor for all: an authenticator app with the secret {summary.totp_secret} "
+            "(or `python manage.py demo_code` prints the code it shows now)"
+        )
         width = max(len(login.login) for login in summary.logins)
         for login in summary.logins:
             who = f"{login.role}: {login.company}" if login.company else login.role

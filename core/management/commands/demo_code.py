@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from core.demo import DEMO_TOTP_SECRET
+from core.second_factor import current_code
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the code the demo logins' authenticator app shows now (their secret is "
+        "published with the demo password), for a demo run without a phone at hand."
+    )
+
+    def handle(self, *args: object, **options: object) -> None:
+        self.stdout.write(current_code(DEMO_TOTP_SECRET))
