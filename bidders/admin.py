@@ -161,5 +161,5 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class StaffAccountAdmin(UserAdmin):
+class StaffAccountAdmin(GuardedAdmin, UserAdmin):
     form = StaffAccountForm
