@@ -17,12 +17,14 @@ from django.utils import timezone
 
 from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
 from bidders.models import Company, Representative
+from core.second_factor import enrol_authenticator_app
 from deposits.models import Deposit, Region
 
 STARTING_PRICE = Decimal("100000000.00")
 BID_STEP = Decimal("5000000.00")
 GUARANTEE_DEPOSIT = Decimal("10000000.00")
 MANY_LOTS = 50
+BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"  # noqa: S105 -- throwaway bench data
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
             )
 
         users = [_user(f"bench-{run}-bidder-{index}") for index in range(1, bidders + 1)]
+        # Bidders need a second factor before they may bid (its secret is never used here).
+        for user in users:
+            enrol_authenticator_app(user=user, secret=BENCH_TOTP_SECRET)
         companies = Company.objects.bulk_create(
             Company(
                 legal_name=f"Bench Mining {run} {index} LLC",
