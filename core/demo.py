@@ -35,7 +35,7 @@ DEMO_PASSWORD = "nedra-demo-2026"  # noqa: S105 -- a published demo password, on
 # Every demo login's authenticator app, published with the password: staff need a second
 # factor for the admin and bidders before their first bid. `manage.py demo_code` prints
 # the code it gives now.
-DEMO_TOTP_SECRET = "NEDRADEMO2026KZSUBSOILAUCTIONS23"  # noqa: S105
+DEMO_TOTP_SECRET = "NEDRADEMOKZSUBSOILAUCTIONSTWOFAC"  # noqa: S105
 # A one-page PDF standing in for each demo company's scanned documents.
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

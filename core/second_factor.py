@@ -6,6 +6,7 @@ is who must have one: staff before the admin answers them, representatives befor
 first bid (`auctions.selectors.bidding_participant`).
 """
 
+import base64
 import time
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +58,8 @@ def enrol_authenticator_app(*, user: AbstractBaseUser, secret: str) -> Authentic
     For accounts whose secret is published on purpose (the demo's); everyone else enrols
     on the page, where allauth draws a fresh secret.
     """
+    # A secret no app can read would turn every code into an error: refuse it here.
+    base64.b32decode(secret, casefold=True)
     authenticator, _ = Authenticator.objects.get_or_create(
         user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
     )

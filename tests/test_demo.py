@@ -7,6 +7,8 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -19,10 +21,17 @@ from auctions.engine import place_bid
 from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, AuctionEvent, LicenceType, Lot
 from bidders import services as bidder_services
 from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
-from bidders.tests.factories import with_second_factor
-from core.demo import COMPANIES, DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE, load_demo
+from core.demo import (
+    COMPANIES,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    EVENT_CODE,
+    LIVE_EVENT_CODE,
+    load_demo,
+)
 from core.errors import DomainError
 from core.roles import CLERKS
+from core.second_factor import current_code, has_second_factor
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +99,9 @@ def test_a_demonstration_lot_is_live_with_three_admitted_bidders(demo_output: st
 
     # The first demo bidder can bid at once; the fourth company is not a participant.
     first, fourth = (User.objects.get(email=COMPANIES[n].contact_email) for n in (0, 3))
-    # A bidder needs a second factor before its first bid: the authenticator app the
-    # demo bidder would set up on its dashboard.
-    with_second_factor(first)
+    # A bidder needs a second factor before its first bid: the demo enrolled the published
+    # authenticator-app secret.
+    assert has_second_factor(first)
     outcome = place_bid(user=first, lot_id=lot.pk, amount=lot.starting_price, key=uuid.uuid4())
     assert outcome.bid.participant_number == 1
     with pytest.raises(DomainError) as refusal:
@@ -201,6 +210,22 @@ def test_the_clerk_is_staff_who_may_manage_the_domain_but_not_change_bids(
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
     assert admin.check_password(DEMO_PASSWORD)
+
+
+def test_every_demo_login_passes_its_second_factor_with_the_published_secret(
+    demo_output: str,
+) -> None:
+    assert DEMO_TOTP_SECRET in demo_output
+    logins = User.objects.filter(
+        username__in=["admin", "clerk", "head", "auditor"]
+    ) | User.objects.filter(email__in=[row.contact_email for row in COMPANIES])
+    assert logins.count() == 4 + len(COMPANIES)
+    for user in logins:
+        authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        assert TOTP(authenticator).validate_code(current_code(DEMO_TOTP_SECRET)), user
+    demo_code = StringIO()
+    call_command("demo_code", stdout=demo_code)
+    assert demo_code.getvalue().strip() == current_code(DEMO_TOTP_SECRET)
 
 
 def test_the_command_prints_the_logins_and_the_demo_password(demo_output: str) -> None:
