@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_to_each
+from core.admin_display import kzt_column
 from core.admin_guard import GuardedAdmin
 from licensing import services
 from licensing.models import Licence
@@ -21,7 +22,7 @@ class LicenceAdmin(GuardedAdmin, admin.ModelAdmin):
         "deposit",
         "licence_type",
         "term_years",
-        "signature_bonus",
+        kzt_column("signature_bonus", _("signature bonus")),
         "status",
         "payment_deadline",
         "issued_on",
