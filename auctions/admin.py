@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Count, ForeignKey, Q, QuerySet
+from django.db.models import Count, Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -25,6 +25,7 @@ from auctions.models import (
     Result,
 )
 from auctions.resources import LotResource
+from core.admin import QueueRow, may_view, work_queue_source
 from core.admin_actions import apply_to_each, ask_reason_then
 from core.admin_display import kzt_column
 from core.admin_guard import GuardedAdmin
@@ -424,6 +425,41 @@ class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
         )
 
 
+def awaiting_decision() -> Q:
+    """Applications staff can still decide on: submitted for a lot open for applications."""
+    return Q(status=Application.Status.SUBMITTED, lot__status__in=services.ADMISSION_LOT_STATUSES)
+
+
+def has_unreceived_payment() -> Exists:
+    return Exists(
+        Payment.objects.filter(application=OuterRef("pk")).exclude(status=Payment.Status.RECEIVED)
+    )
+
+
+# What each stage of the application filter (and the work queue) selects.
+APPLICATION_STAGES = {
+    "awaiting_payments": lambda: awaiting_decision() & Q(has_unreceived_payment()),
+    "awaiting_admission": lambda: awaiting_decision() & ~Q(has_unreceived_payment()),
+}
+
+
+class ApplicationStageFilter(admin.SimpleListFilter):
+    title = _("stage")
+    parameter_name = "stage"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [
+            ("awaiting_payments", _("Awaiting payments")),
+            ("awaiting_admission", _("Paid, awaiting admission")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> QuerySet[Application]:
+        stage = APPLICATION_STAGES.get(self.value() or "")
+        return queryset.filter(stage()) if stage else queryset
+
+
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
@@ -448,7 +484,7 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
         "affiliation",
         "submitted_at",
     ]
-    list_filter = ["status", "lot__event"]
+    list_filter = [ApplicationStageFilter, "status", "lot__event"]
     list_select_related = ["lot", "lot__event", "lot__deposit", "company"]
     search_fields = ["company__legal_name", "lot__deposit__name"]
     readonly_fields = [
@@ -545,6 +581,59 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
             ),
             done=str(_("Rejected")),
         )
+
+
+@work_queue_source
+def applications_awaiting_staff(request: HttpRequest) -> list[QueueRow]:
+    """Applications waiting for their payments to be recorded, or for admission."""
+    if not may_view(request, Application):
+        return []
+    counts = Application.objects.aggregate(
+        **{
+            stage: Count("pk", filter=condition())
+            for stage, condition in APPLICATION_STAGES.items()
+        }
+    )
+    url = reverse("admin:auctions_application_changelist")
+    return [
+        QueueRow(
+            _("Applications awaiting payments"),
+            counts["awaiting_payments"],
+            f"{url}?stage=awaiting_payments",
+        ),
+        QueueRow(
+            _("Applications paid, awaiting admission"),
+            counts["awaiting_admission"],
+            f"{url}?stage=awaiting_admission",
+        ),
+    ]
+
+
+@work_queue_source
+def lots_needing_attention(request: HttpRequest) -> list[QueueRow]:
+    """Draft lots ready to publish, and the lots running now."""
+    counts = Lot.objects.aggregate(
+        drafts=Count("pk", filter=Q(status=Lot.Status.DRAFT)),
+        running=Count("pk", filter=Q(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])),
+    )
+    rows = []
+    if may_view(request, Lot):
+        rows.append(
+            QueueRow(
+                _("Lots ready to publish (drafts)"),
+                counts["drafts"],
+                reverse("admin:auctions_lot_changelist") + "?status__exact=draft",
+            )
+        )
+    if may_view(request, LiveLot):
+        rows.append(
+            QueueRow(
+                _("Live and paused lots"),
+                counts["running"],
+                reverse("admin:auctions_livelot_changelist"),
+            )
+        )
+    return rows
 
 
 @admin.register(Payment)

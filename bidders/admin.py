@@ -22,6 +22,7 @@ from bidders.models import (
     CompanyDocument,
     Representative,
 )
+from core.admin import QueueRow, may_view, work_queue_source
 from core.admin_actions import ReasonForm, apply_to_each, ask_reason_then
 from core.admin_guard import GuardedAdmin
 from core.errors import DomainError
@@ -231,6 +232,20 @@ class CompanyAdmin(GuardedAdmin, admin.ModelAdmin):
             ),
             done=str(_("Suspended")),
         )
+
+
+@work_queue_source
+def companies_awaiting_review(request: HttpRequest) -> list[QueueRow]:
+    """Companies whose documents wait for a decision."""
+    if not may_view(request, Company):
+        return []
+    return [
+        QueueRow(
+            _("Companies awaiting review"),
+            Company.objects.filter(status=Company.Status.PENDING).count(),
+            reverse("admin:bidders_company_changelist") + "?status__exact=pending",
+        )
+    ]
 
 
 @admin.register(Representative)
