@@ -102,12 +102,11 @@ def work_queue(request: HttpRequest) -> list[QueueRow]:
 _site_index = admin.site.index
 
 
-def index_with_work_queue(request: HttpRequest, extra_context: dict[str, Any] | None = None):
+def index_with_work_queue(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> TemplateResponse:
     """The admin's home page, with the work queue above the list of models."""
-    response: TemplateResponse = _site_index(
-        request, {"work_queue": work_queue(request), **(extra_context or {})}
-    )
-    return response
+    return _site_index(request, {"work_queue": work_queue(request), **(extra_context or {})})
 
 
 admin.site.index = index_with_work_queue  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 the live monitor readable on a laptop screen."""
 
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from auctions import engine
 from auctions.models import Lot
 from auctions.tests.factories import (
     ApplicationFactory,
@@ -97,3 +99,16 @@ def test_the_live_monitor_shows_the_starting_price_before_the_first_bid(staff_cl
     assert "starting price, no bids yet" in page
     assert f"June 2025 auction, lot {lot.number}" in page
     assert reverse("auctions:room", args=[lot.pk]) in page
+
+
+def test_the_bid_log_lists_a_lots_bids_with_amounts_and_names_lots_with_events(
+    staff_client, admitted_bidder, rival_bidder, live_lot
+) -> None:
+    engine.place_bid(user=admitted_bidder, lot_id=live_lot.pk, amount="100000000", key=uuid4())
+    url = f"{reverse('admin:auctions_bid_changelist')}?lot__id__exact={live_lot.pk}"
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    page = response.content.decode()
+    assert "KZT\xa0100,000,000" in page
+    assert f"{live_lot.event.name}, lot {live_lot.number}" in page
