@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Count, ForeignKey, Q, QuerySet
+from django.db.models import Count, Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -25,7 +25,9 @@ from auctions.models import (
     Result,
 )
 from auctions.resources import LotResource
+from core.admin import QueueRow, may_view, work_queue_source
 from core.admin_actions import apply_to_each, ask_reason_then
+from core.admin_display import kzt_column
 from core.admin_guard import GuardedAdmin
 from core.errors import DomainError
 from core.money import format_kzt, format_usd
@@ -208,7 +210,7 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
         "region",
         "licence_type",
         "licence_term_years",
-        "starting_price",
+        kzt_column("starting_price", _("starting price")),
         "status",
         "application_deadline",
         "starts_at",
@@ -314,6 +316,9 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
 
     @admin.display(description=_("bid log"))
     def bid_log(self, lot: Lot) -> str:
+        # An unsaved lot has no bids; a link without its id would open every lot's.
+        if lot.pk is None:
+            return "—"
         url = reverse("admin:auctions_bid_changelist") + f"?lot__id__exact={lot.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Open the bid log"))
 
@@ -345,17 +350,16 @@ class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
     """Running and paused lots at a glance; participants appear by number only."""
 
     change_list_template = "admin/auctions/livelot/change_list.html"
+    # Few and narrow columns, the room link second: the list fits a 1,366-pixel screen.
     list_display = [
-        "number",
-        "event",
-        "deposit",
+        "lot",
+        "room",
         "status",
-        "current_price",
+        "price",
         "leading_participant",
         "bid_count",
         "ends_at",
         "hard_end",
-        "room",
     ]
     list_display_links = None
     list_select_related = ["event", "deposit", "leader"]
@@ -374,6 +378,20 @@ class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: LiveLot | None = None) -> bool:
         # The monitor changes lots only through its actions, each a service call.
         return obj is None and request.user.has_perm("auctions.change_lot")
+
+    @admin.display(description=_("lot"), ordering="event__name")
+    def lot(self, lot: LiveLot) -> str:
+        return str(lot)
+
+    @admin.display(description=_("price"), ordering="current_price")
+    def price(self, lot: LiveLot) -> str:
+        if lot.current_price is None:
+            return format_html(
+                '{}<br><span class="help">{}</span>',
+                format_kzt(lot.starting_price),
+                _("starting price, no bids yet"),
+            )
+        return format_kzt(lot.current_price)
 
     @admin.display(description=_("leading"))
     def leading_participant(self, lot: LiveLot) -> str:
@@ -407,6 +425,41 @@ class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
         )
 
 
+def awaiting_decision() -> Q:
+    """Applications staff can still decide on: submitted for a lot open for applications."""
+    return Q(status=Application.Status.SUBMITTED, lot__status__in=services.ADMISSION_LOT_STATUSES)
+
+
+def has_unreceived_payment() -> Exists:
+    return Exists(
+        Payment.objects.filter(application=OuterRef("pk")).exclude(status=Payment.Status.RECEIVED)
+    )
+
+
+# What each stage of the application filter (and the work queue) selects.
+APPLICATION_STAGES = {
+    "awaiting_payments": lambda: awaiting_decision() & Q(has_unreceived_payment()),
+    "awaiting_admission": lambda: awaiting_decision() & ~Q(has_unreceived_payment()),
+}
+
+
+class ApplicationStageFilter(admin.SimpleListFilter):
+    title = _("stage")
+    parameter_name = "stage"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [
+            ("awaiting_payments", _("Awaiting payments")),
+            ("awaiting_admission", _("Paid, awaiting admission")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> QuerySet[Application]:
+        stage = APPLICATION_STAGES.get(self.value() or "")
+        return queryset.filter(stage()) if stage else queryset
+
+
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
@@ -431,8 +484,8 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
         "affiliation",
         "submitted_at",
     ]
-    list_filter = ["status", "lot__event"]
-    list_select_related = ["lot", "lot__deposit", "company"]
+    list_filter = [ApplicationStageFilter, "status", "lot__event"]
+    list_select_related = ["lot", "lot__event", "lot__deposit", "company"]
     search_fields = ["company__legal_name", "lot__deposit__name"]
     readonly_fields = [
         "affiliation_warning",
@@ -530,6 +583,59 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
         )
 
 
+@work_queue_source
+def applications_awaiting_staff(request: HttpRequest) -> list[QueueRow]:
+    """Applications waiting for their payments to be recorded, or for admission."""
+    if not may_view(request, Application):
+        return []
+    counts = Application.objects.aggregate(
+        **{
+            stage: Count("pk", filter=condition())
+            for stage, condition in APPLICATION_STAGES.items()
+        }
+    )
+    url = reverse("admin:auctions_application_changelist")
+    return [
+        QueueRow(
+            _("Applications awaiting payments"),
+            counts["awaiting_payments"],
+            f"{url}?stage=awaiting_payments",
+        ),
+        QueueRow(
+            _("Applications paid, awaiting admission"),
+            counts["awaiting_admission"],
+            f"{url}?stage=awaiting_admission",
+        ),
+    ]
+
+
+@work_queue_source
+def lots_needing_attention(request: HttpRequest) -> list[QueueRow]:
+    """Draft lots ready to publish, and the lots running now."""
+    counts = Lot.objects.aggregate(
+        drafts=Count("pk", filter=Q(status=Lot.Status.DRAFT)),
+        running=Count("pk", filter=Q(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])),
+    )
+    rows = []
+    if may_view(request, Lot):
+        rows.append(
+            QueueRow(
+                _("Lots ready to publish (drafts)"),
+                counts["drafts"],
+                reverse("admin:auctions_lot_changelist") + "?status__exact=draft",
+            )
+        )
+    if may_view(request, LiveLot):
+        rows.append(
+            QueueRow(
+                _("Live and paused lots"),
+                counts["running"],
+                reverse("admin:auctions_livelot_changelist"),
+            )
+        )
+    return rows
+
+
 @admin.register(Payment)
 class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
     hidden_from_search = identity.running_lots("application__lot__")
@@ -581,13 +687,31 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
         )
 
 
+class LotWithBidsFilter(admin.RelatedOnlyFieldListFilter):
+    """The lots that have bids, each named with its event, read in one query."""
+
+    def field_choices(
+        self, field: ForeignKey, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[int, str]]:
+        ids = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        lots = Lot.objects.filter(pk__in=ids).select_related("event", "deposit")
+        return [(lot.pk, str(lot)) for lot in lots]
+
+
 @admin.register(Bid)
 class BidAdmin(GuardedAdmin, admin.ModelAdmin):
     """The bid log: visible to staff, never editable or deletable by anyone."""
 
-    list_display = ["lot", "sequence", "participant_number", "amount", "placed_at", "short_hash"]
-    list_filter = ["lot__event", ("lot", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["lot", "lot__deposit"]
+    list_display = [
+        "lot",
+        "sequence",
+        "participant_number",
+        kzt_column("amount", _("amount")),
+        "placed_at",
+        "short_hash",
+    ]
+    list_filter = ["lot__event", ("lot", LotWithBidsFilter)]
+    list_select_related = ["lot", "lot__event", "lot__deposit"]
     ordering = ["lot", "sequence"]
     actions = None
     # The published log's fields: who placed a bid (a user, hence a company) stays out of
@@ -619,9 +743,16 @@ class BidAdmin(GuardedAdmin, admin.ModelAdmin):
 
 @admin.register(Result)
 class ResultAdmin(GuardedAdmin, admin.ModelAdmin):
-    list_display = ["lot", "outcome", "winner", "winning_bonus", "bid_count", "closed_at"]
+    list_display = [
+        "lot",
+        "outcome",
+        "winner",
+        kzt_column("winning_bonus", _("winning signature bonus")),
+        "bid_count",
+        "closed_at",
+    ]
     list_filter = ["outcome", "lot__event"]
-    list_select_related = ["lot", "lot__deposit", "winner", "winner__lot"]
+    list_select_related = ["lot", "lot__event", "lot__deposit", "winner", "winner__lot"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -642,12 +773,12 @@ class PublishedResultAdmin(GuardedAdmin, admin.ModelAdmin):
         "outcome",
         "winner_legal_name",
         "winner_country",
-        "winning_bonus",
+        kzt_column("winning_bonus", _("winning signature bonus")),
         "bid_count",
         "published_at",
     ]
     list_filter = ["outcome", "lot__event"]
-    list_select_related = ["lot", "lot__deposit"]
+    list_select_related = ["lot", "lot__event", "lot__deposit"]
     actions = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -714,7 +845,7 @@ class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
     form = ErratumForm
     list_display = ["published_at", "event", "lot", "field", "old_value", "new_value", "reason"]
     list_filter = ["field", "event"]
-    list_select_related = ["event", "lot", "lot__deposit"]
+    list_select_related = ["event", "lot", "lot__event", "lot__deposit"]
     actions = None
 
     def get_form(
@@ -735,7 +866,7 @@ class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
             kwargs["queryset"] = AuctionEvent.objects.filter(results_published_at__isnull=False)
         elif db_field.name == "lot":
             kwargs["queryset"] = Lot.objects.filter(published_result__isnull=False).select_related(
-                "deposit"
+                "event", "deposit"
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

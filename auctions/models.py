@@ -212,7 +212,13 @@ class Lot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Lot {self.number}: {self.deposit.name} ({self.get_licence_type_display()})"
+        # Numbers restart in every event: "lot 1" alone names fifty lots.
+        return _("%(event)s, lot %(number)s: %(deposit)s (%(type)s)") % {
+            "event": self.event.name,
+            "number": self.number,
+            "deposit": self.deposit.name,
+            "type": self.get_licence_type_display(),
+        }
 
     @property
     def is_auction_too_late(self) -> bool:

@@ -4,12 +4,11 @@ from django.core.exceptions import ValidationError
 from import_export import fields
 
 from auctions.models import AuctionEvent, Lot
-from core.exports import FormulaSafeResource
-from core.import_widgets import CodeWidget
+from core.import_widgets import CodeWidget, SpreadsheetResource
 from deposits.models import Deposit
 
 
-class LotResource(FormulaSafeResource):
+class LotResource(SpreadsheetResource):
     event = fields.Field(
         attribute="event", column_name="event", widget=CodeWidget(AuctionEvent, field="code")
     )

@@ -228,8 +228,8 @@ def publish_lot(*, lot_id: int) -> Lot:
     """Open a draft lot for applications and mark its deposit offered.
 
     Raises DomainError when the lot is not a draft, its deadline has passed, the deposit
-    is licensed or offered in another open lot, or a production lot's deposit has no
-    confirmed balance reserves.
+    is licensed or offered in another open lot, has no reserves recorded at all, or (for a
+    production lot) no confirmed balance reserves.
     """
     # Lock the lot so a double click publishes once; the deposit row, so two lots of one
     # deposit cannot be published at the same time.
@@ -260,6 +260,17 @@ def publish_lot(*, lot_id: int) -> Lot:
         )
     if deposit.lots.exclude(pk=lot.pk).filter(status__in=Lot.OPEN_STATUSES).exists():
         raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
+    # Bidders price a lot on its reserves: a deposit without any is nothing to bid on,
+    # whatever the licence type.
+    if not deposit.reserves.exists():
+        raise DomainError(
+            "no_reserves",
+            _(
+                "%(deposit)s has no reserves recorded. Add at least one reserve (any "
+                "category) to the deposit before publishing lot %(number)s."
+            )
+            % {"deposit": deposit.name, "number": lot.number},
+        )
     if (
         lot.licence_type == LicenceType.PRODUCTION
         and not deposit.reserves.filter(category__in=Reserve.BALANCE_CATEGORIES).exists()

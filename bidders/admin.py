@@ -1,12 +1,17 @@
-from django.contrib import admin
+from collections.abc import Callable
+
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from bidders import services
 from bidders.forms import RepresentativeForm, RepresentativeFormSet, StaffAccountForm
@@ -17,8 +22,19 @@ from bidders.models import (
     CompanyDocument,
     Representative,
 )
-from core.admin_actions import apply_to_each, ask_reason_then
+from core.admin import QueueRow, may_view, work_queue_source
+from core.admin_actions import ReasonForm, apply_to_each, ask_reason_then
 from core.admin_guard import GuardedAdmin
+from core.errors import DomainError
+
+# The decisions the company's page offers in each status. The services decide what is
+# allowed; this only spares staff buttons that would certainly be refused.
+DECISIONS_BY_STATUS = {
+    Company.Status.PENDING: ("approve", "reject"),
+    Company.Status.APPROVED: ("suspend",),
+    Company.Status.SUSPENDED: ("approve",),
+    Company.Status.REJECTED: (),
+}
 
 
 class BeneficialOwnerInline(admin.TabularInline):
@@ -86,13 +102,94 @@ class CompanyAdmin(GuardedAdmin, admin.ModelAdmin):
     search_fields = ["legal_name", "registration_number", "tax_number", "contact_email"]
     # Status changes only through the actions, so every decision is recorded.
     readonly_fields = ["status", "status_reason", "created_at", "submitted_at"]
+    # Documents last, so the decision panel (templates/admin/bidders/company/
+    # change_form.html) follows them: staff decide where they read.
     inlines = [
         BeneficialOwnerInline,
         RepresentativeInline,
-        CompanyDocumentInline,
         CompanyDecisionInline,
+        CompanyDocumentInline,
     ]
     actions = ["approve", "reject", "suspend"]
+
+    def get_urls(self) -> list[URLPattern]:
+        decide = path(
+            "<path:object_id>/decide/",
+            self.admin_site.admin_view(require_POST(self.decide_view)),
+            name="bidders_company_decide",
+        )
+        return [decide, *super().get_urls()]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        company = self.get_object(request, object_id)
+        decisions: tuple[str, ...] = ()
+        if company is not None and self.has_change_permission(request, company):
+            decisions = DECISIONS_BY_STATUS[company.status]
+        extra_context = {
+            **(extra_context or {}),
+            "decisions": decisions,
+            "decision_needs_reason": bool({"reject", "suspend"} & set(decisions)),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
+        """Approve, reject or suspend one company from its own page, as the actions do."""
+        company = self.get_object(request, object_id)
+        if company is None:
+            raise Http404
+        if not self.has_change_permission(request, company):
+            raise PermissionDenied
+        page = reverse("admin:bidders_company_change", args=[company.pk])
+        decision = request.POST.get("decision", "")
+        services_by_decision: dict[str, tuple[Callable[[str], Company], str]] = {
+            "approve": (
+                lambda reason: services.approve_company(
+                    company_id=company.pk, decided_by=request.user
+                ),
+                gettext("Approved"),
+            ),
+            "reject": (
+                lambda reason: services.reject_company(
+                    company_id=company.pk, reason=reason, decided_by=request.user
+                ),
+                gettext("Rejected"),
+            ),
+            "suspend": (
+                lambda reason: services.suspend_company(
+                    company_id=company.pk, reason=reason, decided_by=request.user
+                ),
+                gettext("Suspended"),
+            ),
+        }
+        if decision not in services_by_decision:
+            self.message_user(request, gettext("Choose a decision."), messages.ERROR)
+            return HttpResponseRedirect(page)
+        reason = ""
+        if decision != "approve":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                self.message_user(
+                    request,
+                    gettext("Write the reason to reject or suspend the company: it is sent to it."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(page)
+            reason = form.cleaned_data["reason"]
+        service, done = services_by_decision[decision]
+        try:
+            service(reason)
+        except DomainError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        else:
+            self.log_change(request, company, done)
+            self.message_user(request, f"{company.legal_name}: {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(page)
 
     @admin.action(description=_("Approve selected companies"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
@@ -135,6 +232,20 @@ class CompanyAdmin(GuardedAdmin, admin.ModelAdmin):
             ),
             done=str(_("Suspended")),
         )
+
+
+@work_queue_source
+def companies_awaiting_review(request: HttpRequest) -> list[QueueRow]:
+    """Companies whose documents wait for a decision."""
+    if not may_view(request, Company):
+        return []
+    return [
+        QueueRow(
+            _("Companies awaiting review"),
+            Company.objects.filter(status=Company.Status.PENDING).count(),
+            reverse("admin:bidders_company_changelist") + "?status__exact=pending",
+        )
+    ]
 
 
 @admin.register(Representative)

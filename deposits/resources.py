@@ -2,12 +2,11 @@
 
 from import_export import fields
 
-from core.exports import FormulaSafeResource
-from core.import_widgets import CodeWidget
+from core.import_widgets import CodeWidget, SpreadsheetResource
 from deposits.models import Deposit, Mineral, Region, Reserve
 
 
-class DepositResource(FormulaSafeResource):
+class DepositResource(SpreadsheetResource):
     region = fields.Field(
         attribute="region", column_name="region", widget=CodeWidget(Region, field="code")
     )
@@ -39,7 +38,7 @@ class DepositResource(FormulaSafeResource):
         report_skipped = False
 
 
-class ReserveResource(FormulaSafeResource):
+class ReserveResource(SpreadsheetResource):
     deposit = fields.Field(
         attribute="deposit", column_name="deposit", widget=CodeWidget(Deposit, field="code")
     )

@@ -180,9 +180,18 @@ def test_lot_search_survives_odd_digits(staff_client) -> None:
 
 def test_publish_action_opens_a_draft_lot(staff_client) -> None:
     lot = LotFactory(status=Lot.Status.DRAFT)
+    ReserveFactory(deposit=lot.deposit)
     run_action(staff_client, "auctions_lot", "publish", [lot.pk])
     lot.refresh_from_db()
     assert lot.status == Lot.Status.PUBLISHED
+
+
+def test_publish_action_says_why_a_deposit_without_reserves_stays_a_draft(staff_client) -> None:
+    lot = LotFactory(status=Lot.Status.DRAFT, deposit__name="Zhanatas North")
+    page = run_action(staff_client, "auctions_lot", "publish", [lot.pk])
+    assert "Zhanatas North has no reserves recorded" in page.content.decode()
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.DRAFT
 
 
 @pytest.mark.parametrize(

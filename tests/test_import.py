@@ -181,3 +181,63 @@ def test_lots_import_refuses_to_change_a_published_lot(staff_client) -> None:
     assert "only draft lots can be changed by import" in response.content.decode()
     lot.refresh_from_db()
     assert lot.starting_price == Decimal("100000000.00")
+
+
+def test_a_bad_number_names_the_row_column_and_value_in_words(staff_client, regions) -> None:
+    csv = (
+        DEPOSIT_HEADER
+        + "KZ-ULY-0101,Kuirektykol,Куйректыколь,ulytau,48.61000,67.15000,38.5,1987\n"
+        + "KZ-ULY-0102,Akbakai,Акбакай,ulytau,48.62000,67.15000,12,1988\n"
+        + "KZ-ULY-0103,Shokpar,Шокпар,ulytau,abc,67.15000,12,1989\n"
+    ).encode()
+    response = upload(staff_client, Deposit, "deposits.csv", csv, "csv")
+    assert "confirm_form" not in response.context
+    page = response.content.decode()
+    assert "Row 3, latitude: &#x27;abc&#x27; — Latitude must be a number." in page
+    assert "class &#x27;" not in page and "<class" not in page and "decimal." not in page
+    assert "Traceback" not in page
+    assert Deposit.objects.count() == 0
+
+
+def test_every_bad_row_is_reported_in_one_dry_run(staff_client, regions) -> None:
+    csv = (
+        DEPOSIT_HEADER
+        + "KZ-ULY-0101,Kuirektykol,Куйректыколь,ulytau,48.61000,67.15000,38.5,1987\n"
+        + "KZ-ULY-0102,Akbakai,Акбакай,ulytau,abc,67.15000,12,1988\n"
+        + "KZ-XXX-0002,Nowhere,Нигде,atlantis,48.00000,67.00000,10,1990\n"
+        + "KZ-XXX-0003,Negative,Отрицательное,abai,49.00000,80.00000,-5,nineteen\n"
+        + "KZ-XXX-0004,Offshore,Офшор,ulytau,30.00000,67.15000,10,1990\n"
+    ).encode()
+    response = upload(staff_client, Deposit, "deposits.csv", csv, "csv")
+    assert "confirm_form" not in response.context
+    page = response.content.decode()
+    assert "Row 2, latitude: &#x27;abc&#x27; — Latitude must be a number." in page
+    assert "Row 3, region: &#x27;atlantis&#x27; — There is no region with code" in page
+    assert "Row 4, last_surveyed_year: &#x27;nineteen&#x27; — " in page
+    assert "must be a whole number" in page
+    # A rule over the whole row (a check constraint) names the row.
+    assert "Row 4: The area must be positive." in page
+    assert "Row 5" in page and "within Kazakhstan" in page
+    assert "<class" not in page and "Traceback" not in page
+    result = response.context["result"]
+    assert not result.has_errors()
+    assert [row.number for row in result.invalid_rows] == [2, 3, 4, 5]
+
+
+def test_a_bad_lot_number_or_date_is_reported_in_words(staff_client) -> None:
+    event = AuctionEventFactory(code="solid-2030-06")
+    DepositFactory(code="KZ-ULY-0101")
+    good = lot_csv(event.code, "KZ-ULY-0101", 7, "2500000000").decode()
+    header, row = good.splitlines()
+    bad_number = row.replace(",7,", ",seven,", 1)
+    bad_date = row.replace(",7,", ",8,", 1).replace("2030-06-20 10:00", "next Tuesday", 1)
+    csv = "\n".join([header, bad_number, bad_date, ""]).encode()
+    response = upload(staff_client, Lot, "lots.csv", csv, "csv")
+    assert "confirm_form" not in response.context
+    page = response.content.decode()
+    assert "Row 1, number: &#x27;seven&#x27; — Lot number must be a whole number." in page
+    assert "Row 2, starts_at: &#x27;next Tuesday&#x27; — Auction start must be a date and time" in (
+        page
+    )
+    assert "<class" not in page and "Traceback" not in page
+    assert not Lot.objects.exists()

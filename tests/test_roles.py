@@ -19,6 +19,7 @@ from core.roles import (
     role_permissions,
     setup_roles,
 )
+from deposits.tests.factories import ReserveFactory
 from licensing.models import Licence
 from licensing.tests.factories import LicenceFactory
 
@@ -149,6 +150,7 @@ def test_the_clerk_records_payments_and_admits_an_application(
 
 def test_the_clerk_publishes_and_cancels_lots(clerk_client: Client) -> None:
     draft = LotFactory(status=Lot.Status.DRAFT)
+    ReserveFactory(deposit=draft.deposit)  # a lot is published on a deposit with reserves
     run_action(clerk_client, "auctions_lot", "publish", [draft.pk])
     draft.refresh_from_db()
     assert draft.status == Lot.Status.PUBLISHED

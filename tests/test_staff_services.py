@@ -160,6 +160,22 @@ def test_publishing_a_production_lot_needs_balance_reserves() -> None:
     assert lot.deposit.status == Deposit.Status.OFFERED
 
 
+def test_a_lot_on_a_deposit_without_reserves_cannot_be_published() -> None:
+    lot = LotFactory(status=Lot.Status.DRAFT, licence_type="exploration")
+    with pytest.raises(DomainError) as error:
+        auction_services.publish_lot(lot_id=lot.pk)
+    assert error.value.code == "no_reserves"
+    assert f"{lot.deposit.name} has no reserves recorded" in error.value.message
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.DRAFT
+    assert lot.deposit.status == Deposit.Status.AVAILABLE
+    # An exploration lot needs some reserve, of any category; an inferred one will do.
+    ReserveFactory(deposit=lot.deposit, category=Reserve.Category.INFERRED)
+    auction_services.publish_lot(lot_id=lot.pk)
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.PUBLISHED
+
+
 def test_a_deposit_is_offered_in_one_open_lot_at_a_time() -> None:
     open_lot = LotFactory(status=Lot.Status.PUBLISHED)
     draft = LotFactory(status=Lot.Status.DRAFT, deposit=open_lot.deposit)

@@ -43,7 +43,7 @@ def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, 
     ).to_be_visible()
     screenshot("index")
 
-    page.get_by_role("link", name="Lots").first.click()
+    page.get_by_role("link", name="Lots", exact=True).first.click()
     expect(page.locator("#result_list tbody tr")).to_have_count(51)
     expect(page.get_by_text("51 lots")).to_be_visible()
     screenshot("lots")

@@ -1,0 +1,23 @@
+"""Columns the admin's lists share: amounts written as people read them, still sortable."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib import admin
+from django.db.models import Model
+from django.utils.functional import Promise
+
+from core.money import format_kzt
+
+
+def kzt_column(field: str, description: str | Promise) -> Callable[[Model], str]:
+    """Return a list column showing the amount in `field` as 'KZT 100,000,000', sorted by it."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj: Model) -> str:
+        amount: Decimal | None = getattr(obj, field)
+        return "—" if amount is None else format_kzt(amount)
+
+    # The admin names the column's CSS class after the function.
+    column.__name__ = f"{field}_kzt"
+    return column
