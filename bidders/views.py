@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -302,6 +303,7 @@ def _render_lot(
         "company": company,
         "application": application,
         "is_open_for_applications": lot.is_open_for_applications,
+        "applications_have_closed": timezone.now() >= lot.application_deadline,
         "payments_due": [(kind.label, amount) for kind, amount in required_payments(lot).items()],
         "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         "form": form,
