@@ -1,5 +1,6 @@
 """Bidders' forms: shape the input for the services, and show the services' refusals."""
 
+from collections.abc import Mapping
 from dataclasses import fields
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from bidders.services import (
     refuse_staff,
 )
 from core.errors import DomainError
+from core.held_uploads import HeldUpload
 
 # Where each refusal of the bidder services belongs on the page.
 FIELD_OF_ERROR = {"company_exists": "registration_number"}
@@ -30,6 +32,8 @@ DOCUMENT_FIELDS = {
     "ownership_structure": CompanyDocument.Kind.OWNERSHIP_STRUCTURE,
     "power_of_attorney": CompanyDocument.Kind.POWER_OF_ATTORNEY,
 }
+# A registration page names a document held from the previous attempt by `<field>_held`.
+HELD_SUFFIX = "_held"
 ACCEPTED_EXTENSIONS = ",".join(f".{extension}" for extension in DOCUMENT_TYPES)
 COMPANY_FIELDS = tuple(field.name for field in fields(CompanyDetails))
 OWNER_FIELDS = tuple(field.name for field in fields(OwnerDetails))
@@ -40,12 +44,18 @@ def country_field(label: str) -> forms.Field:
     return CountryField(blank_label=_("Choose a country")).formfield(label=label)
 
 
+class DocumentInput(forms.ClearableFileInput):
+    """A document's file input; the browser does not demand a file while a held one counts."""
+
+    is_held = False
+
+    def use_required_attribute(self, initial: object) -> bool:
+        return super().use_required_attribute(initial) and not self.is_held
+
+
 def document_field(label: str) -> forms.FileField:
     """Return a file field that offers only the document types the platform accepts."""
-    return forms.FileField(
-        label=label,
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_EXTENSIONS}),
-    )
+    return forms.FileField(label=label, widget=DocumentInput(attrs={"accept": ACCEPTED_EXTENSIONS}))
 
 
 def document_help_text() -> str:
@@ -109,10 +119,33 @@ class RegistrationForm(CompanyForm):
     ownership_structure = document_field(_("Ownership structure"))
     power_of_attorney = document_field(_("Power of attorney for you as representative"))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, held: Mapping[str, HeldUpload] | None = None, **kwargs: object
+    ) -> None:
+        """`held` describes the documents kept from the previous attempt; `initial` carries
+        them opened, so that a field left empty takes its held file (and checks it again)."""
         super().__init__(*args, **kwargs)
         for name in DOCUMENT_FIELDS:
             self.fields[name].help_text = document_help_text()
+        self.keep_documents(held or {})
+
+    def keep_documents(self, held: Mapping[str, HeldUpload]) -> None:
+        """Show these documents as kept for the next attempt, needing no new file."""
+        self.held = dict(held)
+        for name in DOCUMENT_FIELDS:
+            self.fields[name].widget.is_held = name in self.held
+
+    def accepted_documents(self) -> dict[str, UploadedFile]:
+        """Return the documents that passed their checks, chosen now or held."""
+        return {
+            name: self.cleaned_data[name]
+            for name in DOCUMENT_FIELDS
+            if name in self.cleaned_data and name not in self.errors
+        }
+
+    def is_held_document(self, name: str, upload: UploadedFile) -> bool:
+        """Say whether `upload` is the held file standing in for an empty field."""
+        return name in self.held and upload is self.initial.get(name)
 
     def clean_registration_certificate(self) -> UploadedFile:
         return checked_document(self.cleaned_data["registration_certificate"])

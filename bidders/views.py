@@ -1,5 +1,6 @@
 """Bidders' pages: registration, the company and its documents, lots and the dashboard."""
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -10,6 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,6 +31,7 @@ from bidders import services
 from bidders.documents import document_response
 from bidders.forms import (
     DOCUMENT_FIELDS,
+    HELD_SUFFIX,
     ApplicationForm,
     CompanyForm,
     DocumentUploadForm,
@@ -39,6 +42,13 @@ from bidders.forms import (
 from bidders.models import Company
 from bidders.selectors import company_of, documents_visible_to
 from core.errors import DomainError
+from core.held_uploads import (
+    HeldUpload,
+    held_upload,
+    hold_upload,
+    open_held_upload,
+    release_held_uploads,
+)
 from core.money import format_kzt
 from core.roles import is_ministry_staff
 from deposits.locator import locator_map
@@ -50,6 +60,7 @@ BIDDING_LOT_STATUSES = frozenset(Lot.OPEN_STATUSES)
 OWNERS_PREFIX = "owners"
 
 View = Callable[..., HttpResponse]
+logger = logging.getLogger(__name__)
 
 
 def bidders_only(view: View) -> View:
@@ -69,29 +80,50 @@ def bidders_only(view: View) -> View:
 @bidders_only
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    """Register the user's company for review, with its owners and three documents."""
+    """Register the user's company for review, with its owners and three documents.
+
+    A refused attempt keeps the documents it accepted (core.held_uploads): the next
+    attempt needs only the ones that were refused.
+    """
     if company_of(request.user) is not None:
         return redirect("bidders:company")
     if request.method == "GET":
         form = RegistrationForm()
         owners = RegistrationOwnerFormSet(prefix=OWNERS_PREFIX)
         return render(request, "bidders/register.html", {"form": form, "owners": owners})
-    form = RegistrationForm(request.POST, request.FILES)
+    held = {
+        field: upload
+        for field in DOCUMENT_FIELDS
+        if (upload := held_upload(request, request.POST.get(field + HELD_SUFFIX)))
+    }
+    form = RegistrationForm(
+        request.POST,
+        request.FILES,
+        held=held,
+        initial={field: open_held_upload(request, upload) for field, upload in held.items()},
+    )
     owners = RegistrationOwnerFormSet(request.POST, prefix=OWNERS_PREFIX)
-    if all([form.is_valid(), owners.is_valid()]):
+    is_valid = all([form.is_valid(), owners.is_valid()])
+    held = _hold_documents(request, form)
+    if is_valid:
+        documents = {
+            kind: open_held_upload(request, held[field])
+            if field in held
+            else form.cleaned_data[field]
+            for field, kind in DOCUMENT_FIELDS.items()
+        }
         try:
             company = services.register_company(
                 user=request.user,
                 details=form.company_details(),
                 owners=owners.owner_details(),
                 position=form.cleaned_data["position"],
-                documents={
-                    kind: form.cleaned_data[field] for field, kind in DOCUMENT_FIELDS.items()
-                },
+                documents=documents,
             )
         except DomainError as error:
             form.add_domain_error(error, owners)
         else:
+            release_held_uploads(request, [upload.token for upload in held.values()])
             services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
             messages.success(
                 request,
@@ -102,7 +134,31 @@ def register(request: HttpRequest) -> HttpResponse:
                 % {"company": company.legal_name},
             )
             return redirect("bidders:company")
+    form.keep_documents(held)
     return render(request, "bidders/register.html", {"form": form, "owners": owners}, status=400)
+
+
+def _hold_documents(request: HttpRequest, form: RegistrationForm) -> dict[str, HeldUpload]:
+    """Hold every document the form accepted for this session; return them by field.
+
+    A document already held stays under its token; a new file replaces a held one.
+    """
+    held = {}
+    for field, upload in form.accepted_documents().items():
+        previous = form.held.get(field)
+        if form.is_held_document(field, upload):
+            held[field] = previous
+            continue
+        try:
+            held[field] = hold_upload(request, upload)
+        except OSError:
+            # The page then asks for this file again; nothing else is lost.
+            logger.exception("Could not hold an accepted registration document")
+            continue
+    # A held document that a new choice replaced (or a refused one now stands for) goes.
+    replaced = [upload.token for field, upload in form.held.items() if held.get(field) != upload]
+    release_held_uploads(request, replaced)
+    return held
 
 
 @login_required
@@ -302,6 +358,7 @@ def _render_lot(
         "company": company,
         "application": application,
         "is_open_for_applications": lot.is_open_for_applications,
+        "applications_have_closed": timezone.now() >= lot.application_deadline,
         "payments_due": [(kind.label, amount) for kind, amount in required_payments(lot).items()],
         "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         "form": form,

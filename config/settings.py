@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A visitor's 404 or 400 gets the site's page even while DEBUG is on; real errors do not.
+    "core.error_pages.SiteErrorPagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After authentication: the admin answers only staff sessions that passed a second factor.
     "core.second_factor.AdminSecondFactorMiddleware",

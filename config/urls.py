@@ -15,6 +15,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", core_views.health, name="health"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, PDFs, the API).
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
 ]

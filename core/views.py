@@ -1,6 +1,7 @@
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -15,6 +16,13 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Send a browser's request for /favicon.ico to the icon among the static files."""
+    # Not permanent: the static file's hashed name changes with its content.
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 # The front page shows each event's first lots (a whole ordinary auction day); the

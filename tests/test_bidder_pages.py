@@ -703,7 +703,7 @@ def test_a_pending_company_is_told_it_cannot_apply_yet(
 def test_a_lot_past_its_deadline_offers_no_form(bidder_client: Client) -> None:
     lot = LotFactory(application_deadline=timezone.now() - timedelta(hours=1))
     page = text(bidder_client.get(reverse("bidders:lot", args=[lot.pk])))
-    assert "does not take applications now" in page
+    assert "Applications closed on" in page
     assert reverse("bidders:apply", args=[lot.pk]) not in page
 
 

@@ -10,6 +10,6 @@ def log_in_as_staff(page: Page, live_server_url: str, username: str, password: s
     page.goto(f"{live_server_url}/admin/")
     page.get_by_label("Login").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.get_by_label("Code").fill(totp_code())
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()

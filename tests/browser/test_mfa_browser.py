@@ -24,7 +24,7 @@ def test_staff_enrol_totp_then_log_in_with_password_and_code(
     page.get_by_label("Login").fill("clerk")
     page.get_by_label("Password").fill(TEST_PASSWORD)
     screenshot("1-login")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     # 2. No authenticator yet: the admin sends the clerk to set one up, after the password
     #    once more (allauth asks before an account's factors change).
@@ -56,18 +56,18 @@ def test_staff_enrol_totp_then_log_in_with_password_and_code(
 
     # 6. Log out, and in again: password, then the app's code.
     page.goto(f"{live_server_url}/accounts/logout/")
-    page.get_by_role("button", name="Sign Out").click()
+    page.locator("#main").get_by_role("button", name="Log out", exact=True).click()
     page.goto(f"{live_server_url}/admin/")
     page.get_by_label("Login").fill("clerk")
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
     screenshot("5-code")
     page.get_by_label("Code").fill("000000")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_text("Incorrect code.")).to_be_visible()
     page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", name=ADMIN_HEADING)).to_be_visible()
     screenshot("6-admin")
 
