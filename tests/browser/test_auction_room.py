@@ -69,9 +69,13 @@ def test_two_participants_bid_against_each_other_and_see_it_live(
     expect(second.get_by_text("You are Participant 2")).to_be_visible()
     screenshot("1-empty-room", of=first)
 
-    # Participant 1 opens at the starting price with the +1 step button.
+    # Participant 1 opens at the starting price with the +1 step button, which writes the
+    # amount as the page's language does and echoes what would be bid.
     first.get_by_role("button", name="+1 step").click()
-    expect(first.get_by_label("Your signature bonus offer, KZT")).to_have_value("100000000.00")
+    expect(first.get_by_label("Your signature bonus offer, KZT")).to_have_value("100,000,000")
+    expect(first.locator("#bid-echo")).to_have_text(
+        re.compile(r"^You are bidding KZT\s100,000,000\.$")
+    )
     first.get_by_role("button", name="Place bid").click()
     expect(first.locator("#bid-feedback")).to_contain_text("is accepted")
     expect(first.locator("#room-standing")).to_have_text("You are leading.")
@@ -81,7 +85,7 @@ def test_two_participants_bid_against_each_other_and_see_it_live(
 
     # Participant 2 answers five steps up; participant 1 sees it without reloading.
     second.get_by_role("button", name="+5 steps").click()
-    expect(second.get_by_label("Your signature bonus offer, KZT")).to_have_value("125000000.00")
+    expect(second.get_by_label("Your signature bonus offer, KZT")).to_have_value("125,000,000")
     second.get_by_role("button", name="Place bid").click()
     expect(second.locator("#room-standing")).to_have_text("You are leading.")
     expect(first.locator("#room-price")).to_have_text(re.compile(r"^KZT\s125,000,000$"))
