@@ -91,8 +91,8 @@ def room_strings() -> dict[str, object]:
         ),
         "accepted": _("Your bid of %(amount)s is accepted."),
         "sendingWhenBack": _(
-            "The connection is down: your bid is sent when it is back within five seconds, "
-            "and dropped after that."
+            "The connection is down: your bid is sent if it is back within five seconds of "
+            "your click, and dropped after that."
         ),
         "echo": _("You are bidding %(amount)s."),
         "belowMinimum": _("%(amount)s is below the minimum now: %(minimum)s."),

@@ -291,6 +291,7 @@
         hasBid = true;
         feedback(fill(text.accepted, { amount: formatKzt(frame.amount) }), "ok");
         if ($("bid-amount")) $("bid-amount").value = "";
+        describeAmount();
         setBiddingOpen(isBiddingOpen());
         break;
       case "bid_rejected":
