@@ -6,8 +6,6 @@
   const config = JSON.parse(document.getElementById("room-config").textContent);
   const text = JSON.parse(document.getElementById("room-strings").textContent);
   const lang = document.documentElement.lang || "en";
-  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const ASTANA = "Asia/Almaty";
   // Above this many steps over the current price, a bid asks for confirmation first.
   const CONFIRM_ABOVE_STEPS = 10n;
   const PING_EVERY_MS = 20000;
@@ -45,24 +43,9 @@
   }
   const EXAMPLE_CENTS = 125000000050n;
 
-  // Chromium ships no Kazakh month names (it writes "2026 M06 2"): Kazakh gets the numeric
-  // day.month.year that Kazakhstan's documents use.
-  const astanaClock = lang === "kk"
-    ? new Intl.DateTimeFormat("ru", {
-      timeZone: ASTANA, day: "2-digit", month: "2-digit", year: "numeric",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    })
-    : new Intl.DateTimeFormat(lang, { timeZone: ASTANA, dateStyle: "medium", timeStyle: "medium" });
-  const astanaTime = new Intl.DateTimeFormat(lang, {
-    timeZone: ASTANA, hour: "2-digit", minute: "2-digit", second: "2-digit",
-  });
-  const viewerClock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
-  function formatMoment(iso) {
-    const moment = new Date(iso);
-    let label = astanaClock.format(moment) + " AST";
-    if (viewerZone !== ASTANA) label += " (" + viewerClock.format(moment) + " " + viewerZone + ")";
-    return label;
-  }
+  // Times in the one format of the page's language, from localtime.js; the room's to the
+  // second, since extensions and bids are.
+  const moments = window.NedraMoments;
 
   let state = config.state;
   let clockOffset = Date.parse(state.server_time) - Date.now();
@@ -94,7 +77,7 @@
     $("room-price").textContent = state.current_price ? formatKzt(state.current_price) : text.noBids;
     const finished = isFinished(state);
     $("room-minimum").textContent = finished ? "—" : formatKzt(state.min_next_bid);
-    $("room-ends").textContent = formatMoment(state.ends_at);
+    $("room-ends").replaceChildren(moments.element(state.ends_at, { seconds: true }));
     $("room-count").textContent = String(state.bid_count);
     $("room-step").textContent = formatKzt(config.bid_step);
 
@@ -133,7 +116,7 @@
       if (bid.participant_number === config.participant_number) row.className = "mine";
       const cells = [
         String(bid.sequence), participantLabel(bid.participant_number),
-        formatKzt(bid.amount), astanaTime.format(new Date(bid.placed_at)),
+        formatKzt(bid.amount), moments.format(bid.placed_at, { seconds: true, timeOnly: true }),
       ];
       cells.forEach(function (value, index) {
         const cell = row.insertCell();
@@ -215,7 +198,9 @@
     if (extended) {
       const notice = $("room-extension");
       notice.hidden = false;
-      notice.textContent = fill(text.extended, { time: formatMoment(next.ends_at) });
+      notice.textContent = fill(text.extended, {
+        time: moments.astana(next.ends_at, { seconds: true }),
+      });
     }
     render();
   }
