@@ -3,13 +3,13 @@ script, and the viewer's own time beside them (Kazakh included, whose Intl data 
 Chromium is thin), with Astana time named in words, never "AST"."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime
 from django.utils import timezone, translation
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from auctions.models import Lot
 from auctions.tests.factories import admitted_representative
@@ -77,3 +77,29 @@ def test_room_and_lot_page_write_moments_the_same_way_in_each_language(
     expect(starts_at.locator("xpath=following-sibling::span[1]")).to_have_text(
         re.compile(rf"Europe/Berlin: {re.escape(viewer)}\)$")
     )
+
+
+# Midnight and noon (12-hour clocks), single-digit days and months, a year's last second.
+MOMENTS = [
+    datetime(2026, 1, 4, 19, 0, 0, tzinfo=UTC),
+    datetime(2026, 1, 5, 7, 30, 5, tzinfo=UTC),
+    datetime(2026, 6, 30, 21, 45, 9, tzinfo=UTC),
+    datetime(2026, 12, 31, 18, 59, 59, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk", "zh-hans"])
+def test_the_script_writes_any_moment_as_the_server_does(
+    page: Page, live_server_url: str, language: str
+) -> None:
+    prefix = "" if language == "en" else f"/{language}"
+    page.goto(f"{live_server_url}{prefix}/")
+    written = page.evaluate(
+        """(moments) => moments.map((iso) => [
+            NedraMoments.format(iso), NedraMoments.format(iso, { seconds: true }),
+        ])""",
+        [moment.isoformat() for moment in MOMENTS],
+    )
+    with translation.override(language):
+        expected = [[format_astana(m), format_astana(m, seconds=True)] for m in MOMENTS]
+    assert written == expected
