@@ -96,7 +96,7 @@ def test_a_bid_made_while_the_server_restarts_is_placed_once_when_it_is_back(
     page.locator("#bid-amount").fill("120,000,000")
     page.locator("#bid-submit").click()
     expect(page.locator("#bid-feedback")).to_have_text(
-        re.compile("^The connection is down: your bid is sent when it is back")
+        re.compile("^The connection is down: your bid is sent if it is back within five seconds")
     )
     # Meanwhile the lot moves on without this room: another participant bids.
     in_another_thread(
