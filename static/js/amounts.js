@@ -70,7 +70,7 @@
     }
     if (separators.includes(decimal) || !isGrouped(digitRuns)) return { error: "layout" };
     const whole = digitRuns.join("");
-    if (fraction.length === 3 && isGrouped(digitRuns.concat(["000"])) && (digitRuns.length > 1 || whole.length <= 3)) {
+    if (fraction.length === 3 && isGrouped(digitRuns.concat([fraction]))) {
       // "1.500" in English: a dot before three digits is someone else's thousands.
       const thousands = whole + fraction;
       if (thousands.replace(/^0+/, "").length > MAX_WHOLE_DIGITS) return { error: "too_large" };
