@@ -90,7 +90,29 @@ def room_strings() -> dict[str, object]:
             "The connection dropped before your bid was answered; check the price and bid again."
         ),
         "accepted": _("Your bid of %(amount)s is accepted."),
-        "invalid": _("Enter the amount in tenge as digits, e.g. 1250000000.00."),
+        "sendingWhenBack": _(
+            "The connection is down: your bid is sent if it is back within five seconds of "
+            "your click, and dropped after that."
+        ),
+        "echo": _("You are bidding %(amount)s."),
+        "belowMinimum": _("%(amount)s is below the minimum now: %(minimum)s."),
+        "amountHelp": _(
+            "Write the amount like %(example)s. The quick buttons fill in the amount; nothing "
+            "is sent until you place the bid."
+        ),
+        "amountErrors": {
+            "empty": _("Enter an amount."),
+            "invalid": _("Enter the amount in tenge as digits, e.g. %(example)s."),
+            "layout": _(
+                "Write the amount like %(example)s: thousands in groups of three digits, at "
+                "most two digits after the decimal sign."
+            ),
+            "ambiguous": _(
+                "%(input)s could mean %(amount)s: write it as %(grouped)s, or give at most "
+                "two digits after the decimal sign."
+            ),
+            "too_large": _("That is more than any bid can be."),
+        },
         "statuses": {value: str(label) for value, label in Lot.Status.choices},
     }
 

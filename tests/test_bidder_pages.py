@@ -357,7 +357,7 @@ def test_company_page_shows_status_details_owners_documents_and_decisions(
         assert reverse("bidders:document", args=[document.pk]) in page
     assert "Certificate of registration" in page
     assert "Certificate is illegible" in page
-    assert "AST" in page
+    assert '<span class="time-zone">Astana time (UTC+5)</span>' in page
     assert staff_clerk.get_username() not in page  # who decided stays staff-internal
     assert reverse("bidders:company_edit") in page
 
@@ -655,7 +655,7 @@ def test_lot_page_shows_the_deposit_reserves_terms_and_schedule(client: Client, 
         "KZT\u00a01,000,000",
         "KZT\u00a010,000,000",
         "KZT\u00a025,000,000",
-        "AST",
+        '<span class="time-zone">Astana time (UTC+5)</span>',
         "Open for applications",
         "How to apply",
         "Log in to apply",

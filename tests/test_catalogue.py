@@ -90,7 +90,8 @@ def test_lot_catalogue_lists_public_lots_with_their_terms_and_never_drafts(clien
     assert "Exploration, 6 years" in page
     assert "Cerium, Gold" in page
     assert lot.event.name in page
-    assert page.count("AST</abbr>") == 2  # application deadline and auction start
+    # The application deadline and the auction start, in Astana time named in words.
+    assert page.count('<span class="time-zone">Astana time (UTC+5)</span>') == 2
     assert "1 lot<" in page
 
 

@@ -2,7 +2,7 @@
 `<html lang>`, and a language switcher that keeps the reader on the same page, without JS."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import unescape
 
 import pytest
@@ -39,37 +39,69 @@ def render_astana(moment: datetime, language: str) -> str:
         )
 
 
+NNBSP = "\u202f"
+
+
 @pytest.mark.parametrize(
-    ("language", "wall_clock"),
+    ("language", "wall_clock", "label"),
     [
-        ("en", "Dec. 3, 2026, 10 a.m."),
-        ("ru", "3 декабря 2026 г. 10:00"),  # noqa: RUF001 (the Russian abbreviation of "year")
-        ("kk", "2026\u202fж. 3 желтоқсан, 10:00"),
-        ("zh-hans", "2026年12月3日 10:00"),
+        ("en", f"December 3, 2026, 10:00{NNBSP}AM", "Astana time (UTC+5)"),
+        ("ru", f"3 декабря 2026{NNBSP}г., 10:00", "Время Астаны (UTC+5)"),  # noqa: RUF001
+        ("kk", f"2026{NNBSP}ж. 3 желтоқсан, 10:00", "Астана уақыты (UTC+5)"),
+        ("zh-hans", "2026年12月3日 10:00", "阿斯塔纳时间（UTC+5）"),  # noqa: RUF001
     ],
 )
 def test_a_utc_moment_is_shown_at_astana_utc_plus_5_in_the_language_format(
-    language: str, wall_clock: str
+    language: str, wall_clock: str, label: str
 ) -> None:
     html = render_astana(datetime(2026, 12, 3, 5, 0, tzinfo=UTC), language)
-    # The machine-readable moment stays UTC; the words are Astana's clock, five hours on.
+    # The machine-readable moment stays UTC; the words are Astana's clock, five hours on,
+    # named in words: "AST" reads as Atlantic or Arabia time.
     assert 'datetime="2026-12-03T05:00:00+00:00"' in html
-    assert "data-local-time data-viewer-label=" in html
-    assert f">{wall_clock} <abbr" in html
+    assert "data-local-time" in html
+    assert f'>{wall_clock} <span class="time-zone">{label}</span></time>' in html
+    assert "AST" not in html
 
 
 @pytest.mark.parametrize(
     ("language", "next_day"),
     [
-        ("en", "July 1, 2026, 2:45 a.m."),
-        ("ru", "1 июля 2026 г. 2:45"),  # noqa: RUF001 (the Russian abbreviation of "year")
+        ("en", f"July 1, 2026, 2:45{NNBSP}AM"),
+        ("ru", f"1 июля 2026{NNBSP}г., 02:45"),  # noqa: RUF001 (the Russian abbreviation of "year")
         ("zh-hans", "2026年7月1日 02:45"),
     ],
 )
 def test_a_late_utc_evening_is_the_next_morning_in_astana(language: str, next_day: str) -> None:
-    assert f">{next_day} <abbr" in render_astana(
+    assert f">{next_day} <span" in render_astana(
         datetime(2026, 6, 30, 21, 45, tzinfo=UTC), language
     )
+
+
+def test_the_room_shows_moments_to_the_second_in_the_same_format() -> None:
+    with translation.override("en"):
+        html = Template("{% load nedra %}{% astana_time moment seconds=True %}").render(
+            Context({"moment": datetime(2026, 12, 3, 5, 0, 7, tzinfo=UTC)})
+        )
+    assert f">December 3, 2026, 10:00:07{NNBSP}AM <span" in html
+    # The viewer's time the script adds keeps the seconds too.
+    assert "data-local-time data-seconds" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en", "June 30, 2026"),
+        ("ru", f"30 июня 2026{NNBSP}г."),  # noqa: RUF001
+        ("kk", f"2026{NNBSP}ж. 30 маусым"),
+        ("zh-hans", "2026年6月30日"),
+    ],
+)
+def test_calendar_dates_are_written_as_the_date_of_a_moment(language: str, written: str) -> None:
+    with translation.override(language):
+        assert (
+            Template("{% load nedra %}{{ day|day }}").render(Context({"day": date(2026, 6, 30)}))
+            == written
+        )
 
 
 def test_kazakh_gets_a_24_hour_clock_not_the_english_fallback() -> None:

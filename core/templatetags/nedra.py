@@ -1,17 +1,15 @@
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_datetime, get_date_format, get_time_format
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
-from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 
-from core.money import babel_locale, format_kzt, format_usd, money_format
+from core.moments import astana_label, format_astana, format_day, moment_format
+from core.money import format_kzt, format_usd, money_format
 
 register = template.Library()
 
@@ -44,31 +42,28 @@ def unprefixed_path(request: HttpRequest) -> str:
 
 
 @register.simple_tag
-def astana_time(moment: datetime | None) -> SafeString | str:
-    """Render a moment in Astana time; a script adds the viewer's own time beside it."""
+def astana_time(moment: datetime | None, seconds: bool = False) -> SafeString | str:
+    """Render a moment in Astana time, labelled so; a script adds the viewer's own time."""
     if moment is None:
         return "—"
     return format_html(
-        '<time datetime="{}" data-local-time data-viewer-label="{}">{} '
-        '<abbr title="{}">{}</abbr></time>',
+        '<time class="moment" datetime="{}" data-local-time{}>{} '
+        '<span class="time-zone">{}</span></time>',
         moment.isoformat(),
-        _("your time"),
-        format_astana(moment),
-        _("Astana time (UTC+5)"),
-        # Translators: the abbreviation of Astana time after a date and time.
-        _("AST"),
+        # The viewer's time beside it keeps the seconds too.
+        " data-seconds" if seconds else "",
+        format_astana(moment, seconds=seconds),
+        astana_label(),
     )
 
 
-def format_astana(moment: datetime) -> str:
-    """Write a moment as Astana's wall clock in the active language's date format."""
-    local = timezone.localtime(moment)
-    language = translation.get_language()
-    if formats.get_format_modules(language):
-        return formats.date_format(local, "DATETIME_FORMAT")
-    # Django ships no date formats for some languages (Kazakh among them) and would fall
-    # back to the English order and a 12-hour clock; CLDR's long date and short time fit.
-    locale = babel_locale(language)
-    date, time = get_date_format("long", locale), get_time_format("short", locale)
-    pattern = f"{date.pattern}, {time.pattern}"
-    return format_datetime(local, pattern, tzinfo=local.tzinfo, locale=locale)
+@register.filter
+def day(value: date | None) -> str:
+    """Render a calendar date in the page language's date format, as moments write theirs."""
+    return "—" if value is None else format_day(value)
+
+
+@register.simple_tag
+def time_format() -> dict[str, object]:
+    """Return how the page's language writes moments, for scripts that show times."""
+    return moment_format()

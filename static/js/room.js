@@ -6,8 +6,6 @@
   const config = JSON.parse(document.getElementById("room-config").textContent);
   const text = JSON.parse(document.getElementById("room-strings").textContent);
   const lang = document.documentElement.lang || "en";
-  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const ASTANA = "Asia/Almaty";
   // Above this many steps over the current price, a bid asks for confirmation first.
   const CONFIRM_ABOVE_STEPS = 10n;
   const PING_EVERY_MS = 20000;
@@ -28,45 +26,26 @@
     template.replace(/%\((\w+)\)s/g, (match, name) => (name in values ? values[name] : match));
 
   // Money is counted in BigInt cents: bonuses reach 10^16 tenge, past a double's exact range.
+  // The server's amounts are plain decimals ("1250000000.00"); what people type is read by
+  // amounts.js, by the rules of the page's language.
+  const amounts = window.NedraAmounts;
   function toCents(value) {
-    const match = /^(\d{1,16})(?:[.,](\d{1,2}))?$/.exec(String(value).replace(/[\s\u00a0\u202f]/g, ""));
+    const match = /^(\d{1,16})(?:\.(\d{1,2}))?$/.exec(String(value));
     if (!match) return null;
     return BigInt(match[1]) * 100n + BigInt((match[2] || "").padEnd(2, "0"));
-  }
-  function toDecimal(cents) {
-    const digits = cents.toString().padStart(3, "0");
-    return digits.slice(0, -2) + "." + digits.slice(-2);
   }
   // Amounts are written exactly as the server writes them for this language (its CLDR
   // data, in #kzt-format): "1 250 000 000 ₸", "KZT 1,250,000,000.50"; tiyn only when present.
   const money = JSON.parse(document.getElementById("kzt-format").textContent);
   function formatKzt(decimal) {
     const cents = toCents(decimal);
-    if (cents === null) return String(decimal);
-    const tenge = (cents / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, money.group);
-    const tiyn = cents % 100n;
-    const fraction = tiyn ? money.decimal + tiyn.toString().padStart(2, "0") : "";
-    return money.prefix + tenge + fraction + money.suffix;
+    return cents === null ? String(decimal) : amounts.write(cents, money, true);
   }
+  const EXAMPLE_CENTS = 125000000050n;
 
-  // Chromium ships no Kazakh month names (it writes "2026 M06 2"): Kazakh gets the numeric
-  // day.month.year that Kazakhstan's documents use.
-  const astanaClock = lang === "kk"
-    ? new Intl.DateTimeFormat("ru", {
-      timeZone: ASTANA, day: "2-digit", month: "2-digit", year: "numeric",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    })
-    : new Intl.DateTimeFormat(lang, { timeZone: ASTANA, dateStyle: "medium", timeStyle: "medium" });
-  const astanaTime = new Intl.DateTimeFormat(lang, {
-    timeZone: ASTANA, hour: "2-digit", minute: "2-digit", second: "2-digit",
-  });
-  const viewerClock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
-  function formatMoment(iso) {
-    const moment = new Date(iso);
-    let label = astanaClock.format(moment) + " AST";
-    if (viewerZone !== ASTANA) label += " (" + viewerClock.format(moment) + " " + viewerZone + ")";
-    return label;
-  }
+  // Times in the one format of the page's language, from localtime.js; the room's to the
+  // second, since extensions and bids are.
+  const moments = window.NedraMoments;
 
   let state = config.state;
   let clockOffset = Date.parse(state.server_time) - Date.now();
@@ -80,6 +59,9 @@
   let hasBid = false; // once this participant has bid, someone else leading means outbid
   let resyncAskedAt = 0;
   let waitingForSlot = ""; // the server's word when it refused a socket too many
+  // The answer shown under the form, and the lot's version it was given at: a newer state
+  // replaces it (see settleReply), so it never contradicts what the board shows.
+  let reply = null;
 
   function participantLabel(number) {
     const label = fill(text.participant, { number: number });
@@ -93,9 +75,9 @@
     status.textContent = text.statuses[state.status] || state.status;
     status.className = "status status-" + state.status;
     $("room-price").textContent = state.current_price ? formatKzt(state.current_price) : text.noBids;
-    const finished = ["closed", "failed", "cancelled"].includes(state.status);
+    const finished = isFinished(state);
     $("room-minimum").textContent = finished ? "—" : formatKzt(state.min_next_bid);
-    $("room-ends").textContent = formatMoment(state.ends_at);
+    $("room-ends").replaceChildren(moments.element(state.ends_at, { seconds: true }));
     $("room-count").textContent = String(state.bid_count);
     $("room-step").textContent = formatKzt(config.bid_step);
 
@@ -134,7 +116,7 @@
       if (bid.participant_number === config.participant_number) row.className = "mine";
       const cells = [
         String(bid.sequence), participantLabel(bid.participant_number),
-        formatKzt(bid.amount), astanaTime.format(new Date(bid.placed_at)),
+        formatKzt(bid.amount), moments.format(bid.placed_at, { seconds: true, timeOnly: true }),
       ];
       cells.forEach(function (value, index) {
         const cell = row.insertCell();
@@ -142,8 +124,14 @@
         if (index === 0 || index === 2) cell.className = "num";
       });
     });
+    if (finished) $("room-extension").hidden = true;
     renderClosed();
+    describeAmount();
     tick();
+  }
+
+  function isFinished(lot) {
+    return ["closed", "failed", "cancelled"].includes(lot.status);
   }
 
   function renderClosed(message) {
@@ -204,20 +192,78 @@
     if (next.version < state.version) return;
     const extended = state.status === "live" && Date.parse(next.ends_at) > Date.parse(state.ends_at);
     clockOffset = Date.parse(next.server_time) - Date.now();
+    const newer = next.version > state.version;
     state = next;
+    settleReply(newer);
     if (extended) {
       const notice = $("room-extension");
       notice.hidden = false;
-      notice.textContent = fill(text.extended, { time: formatMoment(next.ends_at) });
+      notice.textContent = fill(text.extended, {
+        time: moments.astana(next.ends_at, { seconds: true }),
+      });
     }
     render();
   }
 
-  function feedback(message, kind) {
+  // Show the answer to this bidder's latest action. `afterSnapshot` keeps it through the
+  // snapshot that follows a reconnection, which it is about.
+  function feedback(message, kind, afterSnapshot) {
     const node = $("bid-feedback");
     if (!node) return;
     node.textContent = message;
     node.dataset.kind = kind;
+    reply = message ? { kind: kind, version: state.version, afterSnapshot: !!afterSnapshot } : null;
+  }
+
+  // A newer state of the lot outdates an answer: a refusal is about a state gone by (the
+  // amount box says if its amount is now too low); "accepted" holds only while this
+  // bidder leads; nothing but the closing notice speaks once the lot is over. A bid still
+  // awaiting its answer keeps its line.
+  function settleReply(newer) {
+    if (!reply || reply.kind === "pending") return;
+    if (reply.afterSnapshot) {
+      reply.afterSnapshot = false;
+      reply.version = state.version;
+      return;
+    }
+    const outdated = isFinished(state)
+      || (newer && reply.kind === "error")
+      || (reply.kind === "ok" && state.leader !== "you" && state.version > reply.version);
+    if (outdated) feedback("", "");
+  }
+
+  // Say under the amount box what it holds, read by this language's rules: the amount it
+  // would bid, or why it cannot, or that the lot has moved past it.
+  function describeAmount() {
+    const input = $("bid-amount");
+    if (!input) return null;
+    const parsed = amounts.parse(input.value, money);
+    let message = "";
+    let kind = "";
+    if (parsed.error && parsed.error !== "empty") {
+      kind = "error";
+      message = fill(text.amountErrors[parsed.error], {
+        input: input.value.trim(),
+        example: amounts.write(EXAMPLE_CENTS, money, false),
+        amount: parsed.thousands ? amounts.write(parsed.thousands, money, true) : "",
+        grouped: parsed.thousands ? amounts.write(parsed.thousands, money, false) : "",
+      });
+    } else if (parsed.cents !== undefined && !isFinished(state)) {
+      const written = amounts.write(parsed.cents, money, true);
+      if (parsed.cents < toCents(state.min_next_bid)) {
+        kind = "warning";
+        message = fill(text.belowMinimum, { amount: written, minimum: formatKzt(state.min_next_bid) });
+      } else {
+        kind = "ok";
+        message = fill(text.echo, { amount: written });
+      }
+    }
+    const note = $("bid-echo");
+    note.textContent = message;
+    note.dataset.kind = kind;
+    if (kind === "error" || kind === "warning") input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    return parsed;
   }
 
   function handle(frame) {
@@ -230,6 +276,7 @@
         hasBid = true;
         feedback(fill(text.accepted, { amount: formatKzt(frame.amount) }), "ok");
         if ($("bid-amount")) $("bid-amount").value = "";
+        describeAmount();
         setBiddingOpen(isBiddingOpen());
         break;
       case "bid_rejected":
@@ -268,6 +315,7 @@
           refused = true;
           setConnection("refused", frame.message);
           pending.clear();
+          if (reply && reply.kind === "pending") feedback("", "");
           setBiddingOpen(isBiddingOpen());
         } else if (frame.code !== "rate_limited") {
           // A refused resync needs no word: the next heartbeat asks again.
@@ -296,9 +344,10 @@
         if (Date.now() - bid.sentAt > RESEND_WITHIN_MS) {
           // Too old to be what the bidder still means: drop it, and say so.
           pending.delete(key);
-          feedback(text.notSent, "error");
+          feedback(text.notSent, "error", true);
           return;
         }
+        feedback(text.sending, "pending");
         socket.send(JSON.stringify({ type: "bid", amount: bid.amount, key: key }));
       });
       setBiddingOpen(isBiddingOpen());
@@ -316,6 +365,7 @@
         return;
       }
       setConnection("reconnecting");
+      if (pending.size) feedback(text.sendingWhenBack, "pending");
       const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 500;
       retries += 1;
       setTimeout(connect, delay);
@@ -333,10 +383,12 @@
   function sendBid(amount) {
     const key = crypto.randomUUID();
     pending.set(key, { amount: amount, sentAt: Date.now() });
-    feedback(text.sending, "pending");
     setBiddingOpen(isBiddingOpen());
     if (socket && socket.readyState === WebSocket.OPEN) {
+      feedback(text.sending, "pending");
       socket.send(JSON.stringify({ type: "bid", amount: amount, key: key }));
+    } else {
+      feedback(text.sendingWhenBack, "pending");
     }
   }
 
@@ -345,22 +397,31 @@
     const input = $("bid-amount");
     const dialog = $("bid-confirm");
     let confirmed = null;
+    $("bid-help").textContent = fill(text.amountHelp, {
+      example: amounts.write(EXAMPLE_CENTS, money, false),
+    });
+    input.addEventListener("input", describeAmount);
     form.querySelectorAll("[data-steps]").forEach(function (button) {
       button.addEventListener("click", function () {
         const extra = BigInt(button.dataset.steps) - 1n;
-        input.value = toDecimal(toCents(state.min_next_bid) + extra * step);
+        input.value = amounts.write(toCents(state.min_next_bid) + extra * step, money, false);
+        describeAmount();
         input.focus();
       });
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      const cents = toCents(input.value);
-      if (cents === null || cents <= 0n) {
-        feedback(text.invalid, "error");
+      const parsed = describeAmount();
+      if (parsed.cents === undefined) {
+        if (parsed.error === "empty") {
+          $("bid-echo").textContent = text.amountErrors.empty;
+          $("bid-echo").dataset.kind = "error";
+        }
         input.focus();
         return;
       }
-      const amount = toDecimal(cents);
+      const cents = parsed.cents;
+      const amount = amounts.toWire(cents);
       const base = state.current_price ? toCents(state.current_price) : toCents(state.min_next_bid);
       const steps = (cents - base) / step;
       if (steps > CONFIRM_ABOVE_STEPS && confirmed !== amount) {
@@ -376,7 +437,7 @@
     });
     dialog.addEventListener("close", function () {
       if (dialog.returnValue === "confirm") {
-        confirmed = toDecimal(toCents(input.value));
+        confirmed = amounts.toWire(amounts.parse(input.value, money).cents);
         form.requestSubmit();
       } else {
         input.focus();

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, WebSocketRoute, expect
 
-from auctions import live
+from auctions import live, tasks
 from auctions.models import Bid, Lot
 from auctions.tests.factories import LotFactory, admitted_representative
 
@@ -69,9 +69,13 @@ def test_two_participants_bid_against_each_other_and_see_it_live(
     expect(second.get_by_text("You are Participant 2")).to_be_visible()
     screenshot("1-empty-room", of=first)
 
-    # Participant 1 opens at the starting price with the +1 step button.
+    # Participant 1 opens at the starting price with the +1 step button, which writes the
+    # amount as the page's language does and echoes what would be bid.
     first.get_by_role("button", name="+1 step").click()
-    expect(first.get_by_label("Your signature bonus offer, KZT")).to_have_value("100000000.00")
+    expect(first.get_by_label("Your signature bonus offer, KZT")).to_have_value("100,000,000")
+    expect(first.locator("#bid-echo")).to_have_text(
+        re.compile(r"^You are bidding KZT\s100,000,000\.$")
+    )
     first.get_by_role("button", name="Place bid").click()
     expect(first.locator("#bid-feedback")).to_contain_text("is accepted")
     expect(first.locator("#room-standing")).to_have_text("You are leading.")
@@ -81,7 +85,7 @@ def test_two_participants_bid_against_each_other_and_see_it_live(
 
     # Participant 2 answers five steps up; participant 1 sees it without reloading.
     second.get_by_role("button", name="+5 steps").click()
-    expect(second.get_by_label("Your signature bonus offer, KZT")).to_have_value("125000000.00")
+    expect(second.get_by_label("Your signature bonus offer, KZT")).to_have_value("125,000,000")
     second.get_by_role("button", name="Place bid").click()
     expect(second.locator("#room-standing")).to_have_text("You are leading.")
     expect(first.locator("#room-price")).to_have_text(re.compile(r"^KZT\s125,000,000$"))
@@ -283,3 +287,68 @@ def test_logging_out_elsewhere_closes_the_room_and_says_why(
     expect(page.locator("#room-connection")).to_contain_text("Your session has ended")
     expect(page.locator("#bid-submit")).to_be_disabled()
     screenshot("session-ended", of=page)
+
+
+def test_a_newer_state_replaces_outdated_answers_and_flags_a_too_low_amount(
+    browser: Browser, live_server_url: str, live_lot: Lot, screenshot: Callable
+) -> None:
+    megan = signed_in(
+        browser, live_server_url, admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    ).new_page()
+    aino = signed_in(
+        browser, live_server_url, admitted_representative(live_lot, 2, legal_name="Baltic")
+    ).new_page()
+    room = f"{live_server_url}/lots/{live_lot.pk}/room/"
+    for page in (megan, aino):
+        page.goto(room)
+        expect(page.locator("#room-connection")).to_have_attribute("data-state", "connected")
+
+    megan.locator("#bid-amount").fill("100,000,000")
+    megan.locator("#bid-submit").click()
+    expect(megan.locator("#bid-feedback")).to_have_attribute("data-kind", "ok")
+    # Megan bids again while leading: the server's refusal shows under the form.
+    megan.locator("#bid-amount").fill("105,000,000")
+    megan.locator("#bid-submit").click()
+    expect(megan.locator("#bid-feedback")).to_have_text("You already hold the highest bid.")
+    expect(megan.locator("#bid-feedback")).to_have_attribute("data-kind", "error")
+
+    # Aino outbids her at 105 million: Megan's refusal is about a state gone by, and the
+    # amount still in her box is now below the minimum, which the box says.
+    aino.get_by_role("button", name="+1 step").click()
+    aino.locator("#bid-submit").click()
+    expect(aino.locator("#bid-feedback")).to_have_text(
+        re.compile(r"^Your bid of KZT\s105,000,000 is accepted\.$")
+    )
+    expect(megan.locator("#room-standing")).to_have_text(
+        "You have been outbid: Participant 2 leads."
+    )
+    expect(megan.locator("#bid-feedback")).to_be_empty()
+    expect(megan.locator("#bid-amount")).to_have_value("105,000,000")
+    expect(megan.locator("#bid-amount")).to_have_attribute("aria-invalid", "true")
+    expect(megan.locator("#bid-echo")).to_have_text(
+        re.compile(r"^KZT\s105,000,000 is below the minimum now: KZT\s110,000,000\.$")
+    )
+    screenshot("1-outbid-box-flagged", of=megan)
+
+    # Megan answers; Aino's "accepted" no longer holds once she is outbid.
+    megan.get_by_role("button", name="+1 step").click()
+    expect(megan.locator("#bid-echo")).to_have_text(
+        re.compile(r"^You are bidding KZT\s110,000,000\.$")
+    )
+    expect(megan.locator("#bid-amount")).not_to_have_attribute("aria-invalid", "true")
+    megan.locator("#bid-submit").click()
+    expect(megan.locator("#bid-feedback")).to_contain_text("is accepted")
+    expect(aino.locator("#room-standing")).to_have_text(
+        "You have been outbid: Participant 1 leads."
+    )
+    expect(aino.locator("#bid-feedback")).to_be_empty()
+    screenshot("2-accepted-gone-when-outbid", of=aino)
+
+    # The lot closes: only the closing notice speaks, no "accepted" beside it.
+    Lot.objects.filter(pk=live_lot.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    in_another_thread(tasks.sweep_lots)
+    expect(megan.locator("#room-closed")).to_contain_text("you won")
+    expect(megan.locator("#bid-feedback")).to_be_empty()
+    expect(megan.locator("#room-extension")).to_be_hidden()
+    expect(aino.locator("#room-closed")).to_contain_text("Participant 1 won")
+    screenshot("3-closed", of=megan)
