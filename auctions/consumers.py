@@ -237,7 +237,14 @@ class LotConsumer(AsyncWebsocketConsumer):
         return engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
 
     async def _resync(self) -> None:
-        if not self.snapshots.take():
+        try:
+            if not self.snapshots.take():
+                raise DomainError("rate_limited", RESYNC_LIMITED)
+            # The user's budget too, which its other sockets and the API's state share.
+            await sync_to_async(live.spend_snapshot, thread_sensitive=False)(
+                user_id=self.user_id, lot_id=self.lot_id
+            )
+        except DomainError:
             await self._send(
                 {
                     "type": "error",

@@ -178,6 +178,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 BID_RATE_LIMIT = env.str("BID_RATE_LIMIT", default="10/s")
 # Snapshots one socket may ask for with resync: they cost the database, not the asker.
 RESYNC_RATE_LIMIT = env.str("RESYNC_RATE_LIMIT", default="1/s")
+# Snapshots one user may ask for in one lot, by the API's state and the sockets' resyncs
+# together, across every session and process.
+SNAPSHOT_RATE_LIMIT = env.str("SNAPSHOT_RATE_LIMIT", default="5/s")
 # Sockets one user may hold open to one lot, counted across processes.
 LIVE_SOCKETS_PER_USER = env.int("LIVE_SOCKETS_PER_USER", default=5)
 # How often a socket re-checks its session (and renews its socket slot) on its own, in

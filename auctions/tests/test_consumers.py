@@ -519,6 +519,42 @@ def test_resync_beyond_its_rate_is_refused_and_the_socket_stays_open(
     run(conversation)
 
 
+def test_the_users_sockets_and_api_share_one_snapshot_budget_per_lot(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """Resyncs spread over several sockets and the API's state draw on one budget."""
+    settings.SNAPSHOT_RATE_LIMIT = "3/h"
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, cookie) as (first, _),
+            room(live_lot.pk, cookie) as (
+                second,
+                _,
+            ),
+        ):
+            await first.send_json({"type": "resync"})
+            assert (await frame(first))["type"] == "state"
+            await second.send_json({"type": "resync"})
+            assert (await frame(second))["type"] == "state"
+            await third_snapshot_by_the_api()
+            await first.send_json({"type": "resync"})
+            refusal = await frame(first)
+            assert (refusal["type"], refusal["code"]) == ("error", "rate_limited")
+            await second.send_json({"type": "resync"})
+            assert (await frame(second))["code"] == "rate_limited"
+
+    async def third_snapshot_by_the_api() -> None:
+        client = Client()
+        await sync_to_async(client.force_login)(admitted_bidder)
+        url = f"/api/lots/{live_lot.pk}/state/"
+        assert (await sync_to_async(client.get)(url)).status_code == 200
+        assert (await sync_to_async(client.get)(url)).status_code == 429
+
+    run(conversation)
+
+
 def test_a_user_may_hold_only_a_few_sockets_to_a_lot(
     admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
 ) -> None:

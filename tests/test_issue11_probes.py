@@ -1,0 +1,52 @@
+"""Holes an adversarial review of issue 11 found, each tried as a bidder or staff would."""
+
+import uuid
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from rest_framework.test import APIClient
+
+from auctions.models import Bid, Lot
+from auctions.tests.contract import START
+from bidders.tests.factories import RepresentativeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: AbstractBaseUser) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def post_bid(client: APIClient, lot_id: int, amount: str) -> Any:
+    return client.post(
+        f"/api/lots/{lot_id}/bids/", {"amount": amount, "key": str(uuid.uuid4())}, format="json"
+    )
+
+
+def test_two_representatives_of_one_company_share_its_bid_budget(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """The budget is the participant's: a second account of the company adds none."""
+    settings.BID_RATE_LIMIT = "1/h"
+    colleague = RepresentativeFactory(company=admitted_bidder.representative.company).user
+    assert post_bid(client_for(admitted_bidder), live_lot.pk, "1.00").status_code == 409
+    response = post_bid(client_for(colleague), live_lot.pk, START)
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert not Bid.objects.exists()
+
+
+def test_a_flood_of_state_requests_is_refused_rate_limited(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """Snapshots cost the database: the API's state has a budget per user and lot."""
+    settings.SNAPSHOT_RATE_LIMIT = "3/h"
+    client = client_for(admitted_bidder)
+    answers = [client.get(f"/api/lots/{live_lot.pk}/state/") for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+    assert answers[-1].json()["code"] == "rate_limited"
+    # A second session of the same user shares the budget.
+    assert client_for(admitted_bidder).get(f"/api/lots/{live_lot.pk}/state/").status_code == 429
