@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.test import APIClient
 
+from auctions import services as auction_services
 from auctions.models import Bid, Lot
 from auctions.tests.contract import START
 from bidders.tests.factories import RepresentativeFactory
@@ -50,3 +51,24 @@ def test_a_flood_of_state_requests_is_refused_rate_limited(
     assert answers[-1].json()["code"] == "rate_limited"
     # A second session of the same user shares the budget.
     assert client_for(admitted_bidder).get(f"/api/lots/{live_lot.pk}/state/").status_code == 429
+
+
+def test_the_first_applicant_admitted_alone_gets_no_number_its_clerk_can_predict(
+    submitted_application, staff_clerk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Admitting applications as they arrive (the clerk's daily work) must not hand out
+    numbers in arrival order: alone in its lot, the first one could otherwise only be 1."""
+    drawn_from: list[list[int]] = []
+
+    def record(free: list[int]) -> int:
+        drawn_from.append(list(free))
+        return free[0]
+
+    monkeypatch.setattr(auction_services.secrets, "choice", record)
+    for payment in submitted_application.payments.all():
+        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+    auction_services.admit_application(
+        application_id=submitted_application.pk, decided_by=staff_clerk
+    )
+    assert drawn_from == [list(range(1, auction_services.PARTICIPANT_NUMBERS + 1))]
+    assert auction_services.PARTICIPANT_NUMBERS >= 99
