@@ -41,6 +41,8 @@ ADMISSION_LOT_STATUSES = (Lot.Status.PUBLISHED,)
 # however many have applied so far: a range that grew with the applications would hand the
 # first admitted number 1, and numbers roughly in admission order.
 PARTICIPANT_NUMBERS = 99
+# The largest count of bids every database's integer column holds.
+MAX_BID_COUNT = 2_147_483_647
 
 
 def required_payments(lot: Lot) -> dict[str, Decimal]:
@@ -520,7 +522,8 @@ def _erratum_value(field: str, value: str) -> object:
             return code
         if field == Erratum.Field.BID_COUNT:
             count = int(value)
-            if count < 0 or not value.isdecimal():
+            # A count the database's integer column cannot hold is no count at all.
+            if count < 0 or not value.isdecimal() or count > MAX_BID_COUNT:
                 raise ValueError
             return count
         places = 4 if field == Erratum.Field.KZT_PER_USD else DECIMAL_PLACES

@@ -5,12 +5,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from auctions import services as auction_services
-from auctions.models import Bid, Lot
+from auctions.models import Bid, Erratum, Lot
 from auctions.tests.contract import START
 from bidders.tests.factories import RepresentativeFactory
+from tests.test_published_frozen import published  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +74,24 @@ def test_the_first_applicant_admitted_alone_gets_no_number_its_clerk_can_predict
     )
     assert drawn_from == [list(range(1, auction_services.PARTICIPANT_NUMBERS + 1))]
     assert auction_services.PARTICIPANT_NUMBERS >= 99
+
+
+def test_an_erratum_with_a_bid_count_no_column_holds_is_a_form_error_not_a_500(
+    client,
+    head_of_commission,
+    published,  # noqa: F811
+) -> None:
+    client.force_login(head_of_commission)
+    response = client.post(
+        reverse("admin:auctions_erratum_add"),
+        {
+            "event": published.event.pk,
+            "lot": published.gold.pk,
+            "field": "bid_count",
+            "new_value": "9" * 40,
+            "reason": "A typo in the registry extract.",
+        },
+    )
+    assert response.status_code == 200
+    assert "is not a valid number of bids" in response.content.decode()
+    assert not Erratum.objects.exists()
