@@ -74,8 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After authentication: the admin answers only staff sessions that passed a second factor.
-    "core.second_factor.AdminSecondFactorMiddleware",
+    # After authentication: nothing answers a staff session that has not passed a second
+    # factor, the admin or any other page, but the pages that log in and enrol.
+    "core.second_factor.StaffSecondFactorMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]

@@ -11,7 +11,13 @@ from rest_framework.test import APIClient
 from auctions import services as auction_services
 from auctions.models import Bid, Erratum, Lot
 from auctions.tests.contract import START
-from bidders.tests.factories import RepresentativeFactory
+from auctions.tests.factories import FinishedLotFactory, admit, place_bids
+from bidders.tests.factories import (
+    CompanyDocumentFactory,
+    CompanyFactory,
+    RepresentativeFactory,
+    UserFactory,
+)
 from tests.test_published_frozen import published  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +101,48 @@ def test_an_erratum_with_a_bid_count_no_column_holds_is_a_form_error_not_a_500(
     assert response.status_code == 200
     assert "is not a valid number of bids" in response.content.decode()
     assert not Erratum.objects.exists()
+
+
+# --- A staff password alone opens no staff door, in the admin or anywhere else -----------
+
+
+def staff_logged_in_with_password_alone(client, *, enrolled: bool):
+    """A staff session that never passed a second factor: an account without an
+    authenticator logs in with its password alone, as allauth lets it."""
+    user = UserFactory(username="desk", is_staff=True, is_superuser=True, second_factor=enrolled)
+    client._login(user, "django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+@pytest.mark.parametrize("enrolled", [False, True], ids=["not-enrolled", "not-passed"])
+def test_staff_pages_outside_the_admin_need_the_second_factor_too(client, enrolled: bool) -> None:
+    staff_logged_in_with_password_alone(client, enrolled=enrolled)
+    document = CompanyDocumentFactory()
+    finished = FinishedLotFactory()
+    place_bids(finished, [(admit(CompanyFactory(), finished, 1), "100000000")])
+    for url in [
+        reverse("bidders:document", args=[document.pk]),
+        reverse("auctions:event_results", args=[finished.event.code]),
+        reverse("auctions:event_results_csv", args=[finished.event.code]),
+        reverse("auctions:bid_log", args=[finished.pk]),
+        reverse("auctions:protocol", args=[finished.pk]),
+        reverse("auctions:room", args=[finished.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        expected = "mfa_reauthenticate" if enrolled else "mfa_activate_totp"
+        assert response.url.startswith(reverse(expected)), url
+    api = client.get(f"/api/lots/{finished.pk}/state/")
+    assert api.status_code == 403
+    assert api.json()["code"] == "second_factor_required"
+
+
+def test_staff_without_a_second_factor_may_still_enrol_and_log_out(client) -> None:
+    staff_logged_in_with_password_alone(client, enrolled=False)
+    # allauth asks for the password again before enrolling: its pages stay open.
+    enrol = client.get(reverse("mfa_activate_totp"))
+    assert enrol.status_code == 302
+    assert enrol.url.startswith(reverse("account_reauthenticate"))
+    assert client.get(enrol.url).status_code == 200
+    assert client.post(reverse("account_logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
