@@ -146,3 +146,34 @@ def test_staff_without_a_second_factor_may_still_enrol_and_log_out(client) -> No
     assert client.get(enrol.url).status_code == 200
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("role", ["ministry_clerk", "staff_clerk"])
+def test_staff_cannot_point_a_companys_notices_at_their_own_mailbox(
+    client, role: str, approved_company, request: pytest.FixtureRequest
+) -> None:
+    """The admission email carries the company's participant number: a clerk who could
+    change the company's contact email to its own would learn whose number it is."""
+    client.force_login(request.getfixturevalue(role))
+    page = client.get(reverse("admin:bidders_company_change", args=[approved_company.pk]))
+    assert page.status_code == 200
+    assert "contact_email" not in page.context["adminform"].form.fields
+    assert approved_company.contact_email in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "auctions/lot/?starts_at__year=99999999999999999999999",
+        "auctions/lot/?starts_at__year=2026&starts_at__month=99999999999999999999",
+        "axes/accessattempt/?attempt_time__year=99999999999999999999999",
+    ],
+)
+def test_a_date_drill_down_past_the_calendar_is_refused_not_a_500(
+    client, staff_clerk, query: str
+) -> None:
+    client.force_login(staff_clerk)
+    response = client.get(f"/admin/{query}")
+    # Django's answer to a year that is no number: the list again, saying so.
+    assert response.status_code == 302
+    assert response.url.endswith("?e=1")
