@@ -21,10 +21,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 
 FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+# What the API and the room's socket tell a staff session that has not passed its factor.
+STAFF_NEEDS_SECOND_FACTOR = gettext_lazy(
+    "Staff accounts need two-factor authentication: log in with your authenticator app's code."
+)
 
 
 def has_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -41,6 +46,15 @@ def has_passed_second_factor(request: HttpRequest) -> bool:
         record.get("method") == "mfa"
         for record in get_authentication_records(request, request.user)
     )
+
+
+def staff_session_passed(*, session: Any, user: AbstractBaseUser) -> bool:
+    """Say whether a session of the user (a websocket's, which has no request) has an
+    enrolled factor and proved it, as the staff pages ask."""
+    request = HttpRequest()
+    request.session = session
+    request.user = user
+    return has_second_factor(user) and has_passed_second_factor(request)
 
 
 def record_enrolment(request: HttpRequest, authenticator: Authenticator) -> None:
@@ -136,10 +150,7 @@ class StaffSecondFactorMiddleware:
             return JsonResponse(
                 {
                     "code": "second_factor_required",
-                    "message": _(
-                        "Staff accounts need two-factor authentication: log in with your "
-                        "authenticator app's code."
-                    ),
+                    "message": str(STAFF_NEEDS_SECOND_FACTOR),
                 },
                 status=403,
             )

@@ -405,6 +405,24 @@ def test_a_bid_in_a_lot_that_is_not_live_is_rejected(bidder_user: AbstractBaseUs
     assert not Bid.objects.exists()
 
 
+def test_a_staff_session_that_never_passed_the_second_factor_may_not_watch(
+    staff_clerk: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """The room's page asks staff for their second factor; its socket must too."""
+    client = Client()
+    # The client's plain login: a session with no second factor recorded.
+    client._login(staff_clerk, "django.contrib.auth.backends.ModelBackend")
+    name = settings.SESSION_COOKIE_NAME
+    cookie = f"{name}={client.cookies[name].value}".encode()
+
+    async def conversation() -> None:
+        async with socket(live_lot.pk, cookie) as browser:
+            error, code = await refusal_of(browser)
+            assert (error["type"], error["code"], code) == ("error", "second_factor_required", 4403)
+
+    run(conversation)
+
+
 def test_a_staff_watcher_cannot_bid(staff_clerk: AbstractBaseUser, live_lot: Lot) -> None:
     cookie = session_cookie(staff_clerk)
     key = str(uuid.uuid4())
