@@ -137,11 +137,20 @@ class LotStateView(APIView):
         description="For the lot's admitted participants and for staff. The same object as "
         "the websocket /ws/lots/<id>/ sends on connect and after every change.",
         tags=[LIVE_TAG],
-        responses={200: LotStateSerializer, **ROOM_REFUSED},
+        responses={
+            200: LotStateSerializer,
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many snapshots of this lot for this user, by this API and "
+                "the websocket's resync together (code rate_limited).",
+            ),
+            **ROOM_REFUSED,
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         """Return the caller's view of the lot's state."""
         seat = live.take_seat(user=request.user, lot_id=pk)
+        live.spend_snapshot(user_id=request.user.pk, lot_id=pk)
         return Response(live.personal_state(live.lot_state(pk), seat.participant_number))
 
 

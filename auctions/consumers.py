@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from auctions import engine, live
-from core import ratelimit, session_sockets
+from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.ratelimit import TokenBucket
 
@@ -39,6 +39,7 @@ REFUSAL_CLOSE_CODES = {
     "session_ended": 4401,
     "not_admitted": 4403,
     "seat_revoked": 4403,
+    "second_factor_required": 4403,
     "lot_not_found": 4404,
     "too_many_sockets": 4429,
 }
@@ -89,6 +90,20 @@ class LotConsumer(AsyncWebsocketConsumer):
             if self.slot is None:
                 await self._end(DomainError("too_many_sockets", self._translate(TOO_MANY_SOCKETS)))
                 return
+        # The room's page answers staff only once their session passed a second factor
+        # (core.second_factor's middleware); its socket asks the same.
+        if (
+            user.is_authenticated
+            and (user.is_staff or user.is_superuser)
+            and not await self._call(second_factor.staff_session_passed, session=session, user=user)
+        ):
+            await self._end(
+                DomainError(
+                    "second_factor_required",
+                    self._translate(second_factor.STAFF_NEEDS_SECOND_FACTOR),
+                )
+            )
+            return
         try:
             self.seat = await self._call(live.take_seat, user=user, lot_id=self.lot_id)
         except DomainError as error:
@@ -237,7 +252,14 @@ class LotConsumer(AsyncWebsocketConsumer):
         return engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
 
     async def _resync(self) -> None:
-        if not self.snapshots.take():
+        try:
+            if not self.snapshots.take():
+                raise DomainError("rate_limited", RESYNC_LIMITED)
+            # The user's budget too, which its other sockets and the API's state share.
+            await sync_to_async(live.spend_snapshot, thread_sensitive=False)(
+                user_id=self.user_id, lot_id=self.lot_id
+            )
+        except DomainError:
             await self._send(
                 {
                     "type": "error",

@@ -9,6 +9,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from auctions import selectors
 from auctions.models import Bid, Lot, Result
-from core import session_sockets
+from core import ratelimit, session_sockets
 from core.errors import DomainError
 from core.money import format_kzt
 
@@ -87,6 +88,17 @@ def session_user(*, session_key: str | None, user_id: int | None) -> AbstractBas
     if user is None or user.pk != user_id:
         raise DomainError("session_ended", _("Your session has ended; log in again."))
     return user
+
+
+def spend_snapshot(*, user_id: int, lot_id: int) -> None:
+    """Spend one of the user's snapshots of the lot (the API's state, a socket's resync);
+    raise DomainError rate_limited when none is left.
+
+    A snapshot costs the database, not the asker: one budget per user and lot, whatever
+    sockets and sessions ask, keeps a flood of them from slowing everyone's bids.
+    """
+    if not ratelimit.take(f"snapshots:{lot_id}:{user_id}", settings.SNAPSHOT_RATE_LIMIT):
+        raise DomainError("rate_limited", _("Too many requests for the state; wait a moment."))
 
 
 def group_name(lot_id: int) -> str:

@@ -34,7 +34,7 @@ from auctions.models import (
     PublishedResult,
     Result,
 )
-from bidders.models import BeneficialOwner, Company
+from bidders.models import BeneficialOwner, Company, Representative
 from core.money import CENT
 from core.second_factor import has_second_factor
 from deposits.models import Mineral, Reserve
@@ -471,6 +471,15 @@ def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
         )
         .values_list("participant_number", flat=True)
         .first()
+    )
+
+
+def represented_company_id(user: AbstractBaseUser | AnonymousUser) -> int | None:
+    """Return the id of the company the user represents, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Representative.objects.filter(user_id=user.pk).values_list("company_id", flat=True).first()
     )
 
 

@@ -37,6 +37,12 @@ from licensing.models import Licence
 logger = logging.getLogger(__name__)
 
 ADMISSION_LOT_STATUSES = (Lot.Status.PUBLISHED,)
+# Participant numbers are drawn from 1..this (or more, for a lot with more applicants),
+# however many have applied so far: a range that grew with the applications would hand the
+# first admitted number 1, and numbers roughly in admission order.
+PARTICIPANT_NUMBERS = 99
+# The largest count of bids every database's integer column holds.
+MAX_BID_COUNT = 2_147_483_647
 
 
 def required_payments(lot: Lot) -> dict[str, Decimal]:
@@ -181,8 +187,9 @@ def _draw_participant_number(lot: Lot) -> int:
     """Return a free participant number of the lot, drawn at random.
 
     Numbers are not given in admission order: whoever admits could otherwise tell which
-    company bids as which number. Drawn from 1..n, n the lot's live applications, so the
-    numbers of a lot stay small; the caller holds the lot's lock.
+    company bids as which number. Drawn from the same range whenever the admission comes
+    (`PARTICIPANT_NUMBERS`, or the lot's applications if more), so neither the order nor
+    the number of applications so far says anything; the caller holds the lot's lock.
     """
     applications = lot.applications.exclude(
         status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN]
@@ -192,7 +199,7 @@ def _draw_participant_number(lot: Lot) -> int:
             "participant_number", flat=True
         )
     )
-    ceiling = max(applications.count(), max(taken, default=0), len(taken) + 1)
+    ceiling = max(PARTICIPANT_NUMBERS, applications.count(), len(taken) + 1)
     free = [number for number in range(1, ceiling + 1) if number not in taken]
     return secrets.choice(free)
 
@@ -526,7 +533,8 @@ def _erratum_value(field: str, value: str) -> object:
             return code
         if field == Erratum.Field.BID_COUNT:
             count = int(value)
-            if count < 0 or not value.isdecimal():
+            # A count the database's integer column cannot hold is no count at all.
+            if count < 0 or not value.isdecimal() or count > MAX_BID_COUNT:
                 raise ValueError
             return count
         places = 4 if field == Erratum.Field.KZT_PER_USD else DECIMAL_PLACES

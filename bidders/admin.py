@@ -100,8 +100,11 @@ class CompanyAdmin(GuardedAdmin, admin.ModelAdmin):
     list_display = ["legal_name", "country", "registration_number", "status", "submitted_at"]
     list_filter = ["status", "country"]
     search_fields = ["legal_name", "registration_number", "tax_number", "contact_email"]
-    # Status changes only through the actions, so every decision is recorded.
-    readonly_fields = ["status", "status_reason", "created_at", "submitted_at"]
+    # Status changes only through the actions, so every decision is recorded. The contact
+    # email is the company's own: notices go there, the admission's with the participant
+    # number among them, so staff who could point it at their own mailbox would learn
+    # whose number it is.
+    readonly_fields = ["contact_email", "status", "status_reason", "created_at", "submitted_at"]
     # Documents last, so the decision panel (templates/admin/bidders/company/
     # change_form.html) follows them: staff decide where they read.
     inlines = [

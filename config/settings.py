@@ -76,8 +76,9 @@ MIDDLEWARE = [
     # A visitor's 404 or 400 gets the site's page even while DEBUG is on; real errors do not.
     "core.error_pages.SiteErrorPagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After authentication: the admin answers only staff sessions that passed a second factor.
-    "core.second_factor.AdminSecondFactorMiddleware",
+    # After authentication: nothing answers a staff session that has not passed a second
+    # factor, the admin or any other page, but the pages that log in and enrol.
+    "core.second_factor.StaffSecondFactorMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -180,6 +181,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 BID_RATE_LIMIT = env.str("BID_RATE_LIMIT", default="10/s")
 # Snapshots one socket may ask for with resync: they cost the database, not the asker.
 RESYNC_RATE_LIMIT = env.str("RESYNC_RATE_LIMIT", default="1/s")
+# Snapshots one user may ask for in one lot, by the API's state and the sockets' resyncs
+# together, across every session and process.
+SNAPSHOT_RATE_LIMIT = env.str("SNAPSHOT_RATE_LIMIT", default="5/s")
 # Sockets one user may hold open to one lot, counted across processes.
 LIVE_SOCKETS_PER_USER = env.int("LIVE_SOCKETS_PER_USER", default=5)
 # How often a socket re-checks its session (and renews its socket slot) on its own, in

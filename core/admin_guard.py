@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.filters import FieldListFilter, ListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.db.models import Q, QuerySet
@@ -66,6 +67,17 @@ class GuardedAdmin:
             if (lookup, value) in url_params_from_lookup_dict(limits).items():
                 return True
         return is_sidebar_parameter(model_admin, request, lookup)
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """Refuse a date drill-down no calendar has, as Django refuses a year that is not a
+        number (its own check lets a year past datetime's range through to a 500)."""
+        hierarchy = self.date_hierarchy  # type: ignore[attr-defined]
+        if hierarchy:
+            for part in ("year", "month", "day"):
+                value = request.GET.get(f"{hierarchy}__{part}")
+                if value is not None and not (value.isdecimal() and len(value) <= 4):
+                    raise IncorrectLookupParameters(f"No such {part}: {value!r}")
+        return super().get_changelist_instance(request)  # type: ignore[misc]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

@@ -1,9 +1,9 @@
-"""The second factor: who has one, which sessions passed it, and the admin's demand for it.
+"""The second factor: who has one, which sessions passed it, and staff's need of it.
 
 A second factor is an authenticator app (TOTP) or a security key; recovery codes only stand
 in for one. allauth's login asks for it from everyone who has one; what this module adds
-is who must have one: staff before the admin answers them, representatives before their
-first bid (`auctions.selectors.bidding_participant`).
+is who must have one: staff before the admin or any other page answers them,
+representatives before their first bid (`auctions.selectors.bidding_participant`).
 """
 
 import base64
@@ -18,14 +18,19 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import encrypt
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 
 FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+# What the API and the room's socket tell a staff session that has not passed its factor.
+STAFF_NEEDS_SECOND_FACTOR = gettext_lazy(
+    "Staff accounts need two-factor authentication: log in with your authenticator app's code."
+)
 
 
 def has_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -42,6 +47,15 @@ def has_passed_second_factor(request: HttpRequest) -> bool:
         record.get("method") == "mfa"
         for record in get_authentication_records(request, request.user)
     )
+
+
+def staff_session_passed(*, session: Any, user: AbstractBaseUser) -> bool:
+    """Say whether a session of the user (a websocket's, which has no request) has an
+    enrolled factor and proved it, as the staff pages ask."""
+    request = HttpRequest()
+    request.session = session
+    request.user = user
+    return has_second_factor(user) and has_passed_second_factor(request)
 
 
 def record_enrolment(request: HttpRequest, authenticator: Authenticator) -> None:
@@ -92,13 +106,21 @@ def refuse_without_second_factor(user: AbstractBaseUser) -> None:
         )
 
 
-class AdminSecondFactorMiddleware:
-    """Answer an admin request of staff only once its session has passed a second factor.
+# Pages a staff session may open before it has passed a second factor: logging in and
+# out, enrolling an authenticator and proving it (allauth's account and mfa pages), the
+# language switch and the health check.
+OPEN_BEFORE_SECOND_FACTOR = ("account_", "mfa_")
+OPEN_VIEWS = frozenset({"set_language", "health"})
 
-    Staff without an authenticator are sent to set one up, then come back; staff whose
-    session never proved theirs (one that began before it was enrolled) prove it again.
-    Anyone else is left to the admin's own login. Every AdminSite counts: the check goes
-    by the URL's `admin` application, not by one site instance.
+
+class StaffSecondFactorMiddleware:
+    """Answer a request of staff only once its session has passed a second factor.
+
+    A staff account's privileges reach beyond the admin (companies' private documents,
+    unpublished results, bid logs and protocols, the auction room), so a password alone
+    opens none of them. Staff without an authenticator are sent to set one up, then come
+    back; staff whose session never proved theirs (one that began before it was enrolled)
+    prove it again; the API answers 403 second_factor_required. Anyone else is let through.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -116,14 +138,25 @@ class AdminSecondFactorMiddleware:
     ) -> HttpResponse | None:
         match = request.resolver_match
         user = request.user
-        if match is None or "admin" not in match.app_names:
+        if match is None or not (user.is_authenticated and user.is_active):
             return None
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not (user.is_staff or user.is_superuser):
             return None
-        # Both: an authenticator removed later in the session no longer opens the admin.
+        name = match.url_name or ""
+        if name.startswith(OPEN_BEFORE_SECOND_FACTOR) or name in OPEN_VIEWS:
+            return None
+        # Both: an authenticator removed later in the session no longer opens anything.
         enrolled = has_second_factor(user)
         if enrolled and has_passed_second_factor(request):
             return None
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "code": "second_factor_required",
+                    "message": str(STAFF_NEEDS_SECOND_FACTOR),
+                },
+                status=403,
+            )
         if not enrolled:
             messages.warning(
                 request,

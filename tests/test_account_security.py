@@ -140,4 +140,6 @@ def test_admission_is_emailed_with_the_participant_number(
         auction_services.admit_application(
             application_id=submitted_application.pk, decided_by=staff_clerk
         )
-    assert "Participant 1" in mail.outbox[-1].body
+    submitted_application.refresh_from_db()
+    number = submitted_application.participant_number
+    assert f"Participant {number}" in mail.outbox[-1].body

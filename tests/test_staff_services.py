@@ -95,7 +95,9 @@ def _admit_three(lot: Lot, clerk: object) -> list[int]:
 def test_admission_draws_each_participant_a_distinct_small_number(
     published_lot, staff_clerk
 ) -> None:
-    assert sorted(_admit_three(published_lot, staff_clerk)) == [1, 2, 3]
+    numbers = _admit_three(published_lot, staff_clerk)
+    assert len(set(numbers)) == 3
+    assert all(1 <= number <= auction_services.PARTICIPANT_NUMBERS for number in numbers)
 
 
 def test_participant_numbers_are_drawn_not_given_in_admission_order(
@@ -104,7 +106,8 @@ def test_participant_numbers_are_drawn_not_given_in_admission_order(
     # Whoever admits must not be able to tell the numbers from the order of admission:
     # the number comes from a random draw among the free ones, here forced to the highest.
     monkeypatch.setattr(auction_services.secrets, "choice", max)
-    assert _admit_three(published_lot, staff_clerk) == [3, 2, 1]
+    top = auction_services.PARTICIPANT_NUMBERS
+    assert _admit_three(published_lot, staff_clerk) == [top, top - 1, top - 2]
 
 
 def test_admission_needs_an_approved_company(submitted_application, staff_clerk) -> None:

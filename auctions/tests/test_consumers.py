@@ -405,6 +405,24 @@ def test_a_bid_in_a_lot_that_is_not_live_is_rejected(bidder_user: AbstractBaseUs
     assert not Bid.objects.exists()
 
 
+def test_a_staff_session_that_never_passed_the_second_factor_may_not_watch(
+    staff_clerk: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """The room's page asks staff for their second factor; its socket must too."""
+    client = Client()
+    # The client's plain login: a session with no second factor recorded.
+    client._login(staff_clerk, "django.contrib.auth.backends.ModelBackend")
+    name = settings.SESSION_COOKIE_NAME
+    cookie = f"{name}={client.cookies[name].value}".encode()
+
+    async def conversation() -> None:
+        async with socket(live_lot.pk, cookie) as browser:
+            error, code = await refusal_of(browser)
+            assert (error["type"], error["code"], code) == ("error", "second_factor_required", 4403)
+
+    run(conversation)
+
+
 def test_a_staff_watcher_cannot_bid(staff_clerk: AbstractBaseUser, live_lot: Lot) -> None:
     cookie = session_cookie(staff_clerk)
     key = str(uuid.uuid4())
@@ -515,6 +533,42 @@ def test_resync_beyond_its_rate_is_refused_and_the_socket_stays_open(
                 assert (await frame(second_tab))["type"] == "state"
             # Bids are not snapshots: they still go through.
             assert (await send_bid(ridgeline, START))["type"] == "bid_accepted"
+
+    run(conversation)
+
+
+def test_the_users_sockets_and_api_share_one_snapshot_budget_per_lot(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """Resyncs spread over several sockets and the API's state draw on one budget."""
+    settings.SNAPSHOT_RATE_LIMIT = "3/h"
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, cookie) as (first, _),
+            room(live_lot.pk, cookie) as (
+                second,
+                _,
+            ),
+        ):
+            await first.send_json({"type": "resync"})
+            assert (await frame(first))["type"] == "state"
+            await second.send_json({"type": "resync"})
+            assert (await frame(second))["type"] == "state"
+            await third_snapshot_by_the_api()
+            await first.send_json({"type": "resync"})
+            refusal = await frame(first)
+            assert (refusal["type"], refusal["code"]) == ("error", "rate_limited")
+            await second.send_json({"type": "resync"})
+            assert (await frame(second))["code"] == "rate_limited"
+
+    async def third_snapshot_by_the_api() -> None:
+        client = Client()
+        await sync_to_async(client.force_login)(admitted_bidder)
+        url = f"/api/lots/{live_lot.pk}/state/"
+        assert (await sync_to_async(client.get)(url)).status_code == 200
+        assert (await sync_to_async(client.get)(url)).status_code == 429
 
     run(conversation)
 
