@@ -9,7 +9,12 @@ from django.test import Client
 from django.urls import reverse
 
 from auctions.models import Application, AuctionEvent, Lot, Payment
-from auctions.tests.factories import AuctionEventFactory, FinishedLotFactory, LotFactory
+from auctions.tests.factories import (
+    AuctionEventFactory,
+    FinishedLotFactory,
+    LotFactory,
+    record_credit_in_admin,
+)
 from bidders.models import Company, CompanyDecision
 from core.roles import (
     AUDITORS,
@@ -139,8 +144,8 @@ def test_the_clerk_approves_and_suspends_companies(clerk_client: Client, pending
 def test_the_clerk_records_payments_and_admits_an_application(
     clerk_client: Client, submitted_application: Application
 ) -> None:
-    payments = list(submitted_application.payments.values_list("pk", flat=True))
-    run_action(clerk_client, "auctions_payment", "mark_received", payments)
+    for payment in submitted_application.payments.all():
+        record_credit_in_admin(clerk_client, payment)
     assert not submitted_application.payments.exclude(status=Payment.Status.RECEIVED).exists()
     run_action(clerk_client, "auctions_application", "admit", [submitted_application.pk])
     submitted_application.refresh_from_db()
