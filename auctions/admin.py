@@ -579,17 +579,8 @@ class DiscrepancyFilter(admin.SimpleListFilter):
 @admin.register(Payment)
 class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
     hidden_from_search = identity.running_lots("application__lot__")
-    list_display = [
-        "reference",
-        "kind",
-        "application",
-        "owed",
-        "received",
-        "status",
-        "discrepancy",
-        "value_date",
-        "record_link",
-    ]
+    # Narrow enough for a 1,366-pixel screen with the sidebar: the flag must not scroll away.
+    list_display = ["reference", "kind", "application", "received_of_owed", "status_and_flag"]
     list_filter = ["status", "kind", DiscrepancyFilter]
     list_select_related = ["application", "application__lot"]
     search_fields = ["reference", "bank_reference", "application__company__legal_name"]
@@ -597,11 +588,11 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
     readonly_fields = [
         "application",
         "kind",
-        "amount",
         "reference",
+        "owed",
+        "received",
         "status",
         "discrepancy",
-        "amount_received",
         "value_date",
         "bank_reference",
         "received_at",
@@ -627,6 +618,19 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, object] | None = None,
+    ) -> HttpResponse:
+        # Every field is read-only: a Save button would suggest otherwise.
+        hidden = {"show_save": False, "show_save_and_continue": False}
+        return super().change_view(
+            request, object_id, form_url, {**hidden, **(extra_context or {})}
+        )
+
     @admin.display(description=_("owed"), ordering="amount")
     def owed(self, payment: Payment) -> str:
         return format_kzt(payment.amount)
@@ -634,6 +638,19 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
     @admin.display(description=_("received"), ordering="amount_received")
     def received(self, payment: Payment) -> str:
         return "—" if payment.amount_received is None else format_kzt(payment.amount_received)
+
+    @admin.display(description=_("received / owed"), ordering="amount")
+    def received_of_owed(self, payment: Payment) -> str:
+        return f"{self.received(payment)} / {self.owed(payment)}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_and_flag(self, payment: Payment) -> str:
+        return format_html(
+            "{}{}{}",
+            payment.get_status_display(),
+            format_html("<br>{}", self.discrepancy(payment)) if self.discrepancy(payment) else "",
+            format_html("<br>{}", self.record_link(payment)) if self.record_link(payment) else "",
+        )
 
     @admin.display(description=_("flag"))
     def discrepancy(self, payment: Payment) -> str:

@@ -344,3 +344,15 @@ def test_a_lot_deadline_is_what_the_invoice_asks_payment_by(
         reverse("auctions:invoice", args=[deposit_of(submitted_application).reference])
     )
     assert f"{deadline:%Y-%m-%d %H:%M}, Astana time (UTC+5)" in "\n".join(written)
+
+
+def test_a_clerk_reads_but_only_a_head_of_commission_changes_the_bank_details(
+    client, bank, ministry_clerk, head_of_commission
+) -> None:
+    change = reverse("admin:auctions_bankdetails_change", args=[BankDetails.SINGLETON_ID])
+    client.force_login(ministry_clerk)
+    client.post(change, {**BANK, "iban": "KZ86125KZT5004100100"})
+    assert BankDetails.load().iban == BANK["iban"]
+    client.force_login(head_of_commission)
+    assert client.post(change, {**BANK, "iban": "KZ86125KZT5004100100"}).status_code == 302
+    assert BankDetails.load().iban == "KZ86125KZT5004100100"

@@ -107,11 +107,13 @@ def test_the_auditor_reads_every_domain_model_and_writes_nothing() -> None:
     assert "licensing.view_licence" in granted
 
 
-def test_the_head_of_commission_has_the_clerks_rights_plus_events_and_errata() -> None:
+def test_the_head_of_commission_has_the_clerks_rights_plus_events_errata_and_bank_details() -> None:
     roles = setup_roles()
     assert names(roles[HEADS_OF_COMMISSION]) - names(roles[CLERKS]) == {
         "auctions.change_auctionevent",
         "auctions.publish_erratum",
+        "auctions.add_bankdetails",
+        "auctions.change_bankdetails",
     }
     assert names(roles[CLERKS]) < names(roles[HEADS_OF_COMMISSION])
 
