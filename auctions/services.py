@@ -121,7 +121,11 @@ def record_bank_payment(
     bank_reference = (bank_reference or "").strip()
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise DomainError("invalid_amount", _("The amount received must be positive."))
-    if amount != amount.quantize(CENT) or len(amount.quantize(CENT).as_tuple().digits) > MAX_DIGITS:
+    try:
+        cents = amount.quantize(CENT)
+    except ArithmeticError:  # beyond the decimal context's precision: absurdly large
+        cents = None
+    if cents is None or cents != amount or len(cents.as_tuple().digits) > MAX_DIGITS:
         raise DomainError(
             "invalid_amount", _("Write the amount received in tenge with at most two decimals.")
         )

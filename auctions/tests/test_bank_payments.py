@@ -106,6 +106,8 @@ def test_an_excess_credit_counts_and_is_flagged_for_refund(
         ({"amount": "0"}, "invalid_amount"),
         ({"amount": "-5.00"}, "invalid_amount"),
         ({"amount": "10.001"}, "invalid_amount"),
+        ({"amount": "1e40"}, "invalid_amount"),
+        ({"amount": "12345678901234567.00"}, "invalid_amount"),
         ({"value_date": "before the application"}, "value_date_before_application"),
     ],
 )
