@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, ForeignKey, OuterRef, Q, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, F, ForeignKey, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -16,6 +16,7 @@ from auctions import engine, identity, selectors, services
 from auctions.models import (
     Application,
     AuctionEvent,
+    BankDetails,
     Bid,
     Erratum,
     LiveLot,
@@ -30,7 +31,7 @@ from core.admin_actions import apply_to_each, ask_reason_then
 from core.admin_display import kzt_column
 from core.admin_guard import GuardedAdmin
 from core.errors import DomainError
-from core.money import format_kzt, format_usd
+from core.money import CENT, DECIMAL_PLACES, MAX_DIGITS, format_kzt, format_usd
 from core.uploads import SizeLimitedImportForm
 
 FROZEN_MESSAGE = _(
@@ -464,7 +465,15 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["kind", "amount", "reference", "status", "received_at", "bank_reference"]
+    fields = [
+        "kind",
+        "amount",
+        "reference",
+        "status",
+        "amount_received",
+        "value_date",
+        "bank_reference",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
@@ -636,23 +645,68 @@ def lots_needing_attention(request: HttpRequest) -> list[QueueRow]:
     return rows
 
 
+class BankPaymentForm(forms.Form):
+    """One bank credit as the statement shows it; the service checks it against what is owed."""
+
+    amount = forms.DecimalField(
+        label=_("Amount credited, KZT"),
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        min_value=CENT,
+        help_text=_("As on the bank statement; a short or excess amount is flagged."),
+    )
+    value_date = forms.DateField(
+        label=_("Value date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the bank credited the ministry's account."),
+    )
+    bank_reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=120,
+        help_text=_("The bank's reference of this credit."),
+    )
+
+
+class DiscrepancyFilter(admin.SimpleListFilter):
+    title = _("amount received")
+    parameter_name = "discrepancy"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("short", _("Short of the amount owed")), ("excess", _("Excess to refund"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Payment]) -> QuerySet[Payment]:
+        if self.value() == "short":
+            return queryset.filter(status=Payment.Status.SHORT)
+        if self.value() == "excess":
+            return queryset.filter(amount_received__gt=F("amount"))
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
     hidden_from_search = identity.running_lots("application__lot__")
-    list_display = ["reference", "kind", "application", "amount", "status", "received_at"]
-    list_filter = ["status", "kind"]
+    # Narrow enough for a 1,366-pixel screen with the sidebar: the flag must not scroll away.
+    list_display = ["reference", "kind", "application", "received_of_owed", "status_and_flag"]
+    list_filter = ["status", "kind", DiscrepancyFilter]
     list_select_related = ["application", "application__lot"]
     search_fields = ["reference", "bank_reference", "application__company__legal_name"]
+    # Nothing is edited by hand: credits arrive through the record form and its service.
     readonly_fields = [
         "application",
         "kind",
-        "amount",
         "reference",
+        "owed",
+        "received",
         "status",
+        "discrepancy",
+        "value_date",
+        "bank_reference",
         "received_at",
         "recorded_by",
+        "record_link",
     ]
-    actions = ["mark_received", "record_refund"]
+    fields = readonly_fields
+    actions = ["record_refund"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -660,17 +714,146 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
         return False
 
-    @admin.action(description=_("Mark selected payments as received"), permissions=["change"])
-    def mark_received(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        apply_to_each(
-            self,
-            request,
-            queryset,
-            lambda payment: services.record_payment_received(
-                payment_id=payment.pk, recorded_by=request.user
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:payment_id>/record/",
+                self.admin_site.admin_view(self.record_view),
+                name="auctions_payment_record",
             ),
-            str(_("Marked received")),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, object] | None = None,
+    ) -> HttpResponse:
+        # Every field is read-only: a Save button would suggest otherwise.
+        hidden = {"show_save": False, "show_save_and_continue": False}
+        return super().change_view(
+            request, object_id, form_url, {**hidden, **(extra_context or {})}
         )
+
+    @admin.display(description=_("owed"), ordering="amount")
+    def owed(self, payment: Payment) -> str:
+        return format_kzt(payment.amount)
+
+    @admin.display(description=_("received"), ordering="amount_received")
+    def received(self, payment: Payment) -> str:
+        return "—" if payment.amount_received is None else format_kzt(payment.amount_received)
+
+    @admin.display(description=_("received / owed"), ordering="amount")
+    def received_of_owed(self, payment: Payment) -> str:
+        return f"{self.received(payment)} / {self.owed(payment)}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_and_flag(self, payment: Payment) -> str:
+        return format_html(
+            "{}{}{}",
+            payment.get_status_display(),
+            format_html("<br>{}", self.discrepancy(payment)) if self.discrepancy(payment) else "",
+            format_html("<br>{}", self.record_link(payment)) if self.record_link(payment) else "",
+        )
+
+    @admin.display(description=_("flag"))
+    def discrepancy(self, payment: Payment) -> str:
+        if payment.status == Payment.Status.SHORT:
+            return format_html(
+                '<strong class="payment-flag payment-flag-short">⚠ {}</strong>',
+                _("Short by %(amount)s: not counted until paid in full")
+                % {"amount": format_kzt(payment.shortfall)},
+            )
+        if payment.excess:
+            return format_html(
+                '<strong class="payment-flag payment-flag-excess">⚠ {}</strong>',
+                _("Excess of %(amount)s to refund") % {"amount": format_kzt(payment.excess)},
+            )
+        return ""
+
+    @admin.display(description=_("record"))
+    def record_link(self, payment: Payment) -> str:
+        if payment.status not in (Payment.Status.AWAITING, Payment.Status.SHORT):
+            return ""
+        label = (
+            _("Record a further credit")
+            if payment.status == Payment.Status.SHORT
+            else _("Record a bank payment")
+        )
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:auctions_payment_record", args=[payment.pk]),
+            label,
+        )
+
+    def record_view(self, request: HttpRequest, payment_id: int) -> HttpResponse:
+        """Ask for one bank credit of a payment, record it through the service, say how it
+        compares with what is owed."""
+        payment = self.get_object(request, str(payment_id))
+        if payment is None:
+            raise Http404
+        if not self.has_change_permission(request, payment):
+            raise PermissionDenied
+        form = BankPaymentForm(
+            request.POST or None,
+            initial={"amount": payment.shortfall or payment.amount},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment = services.record_bank_payment(
+                    payment_id=payment.pk, recorded_by=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, payment, str(_("Bank credit recorded")))
+                self._report(request, payment)
+                return HttpResponseRedirect(
+                    reverse("admin:auctions_payment_change", args=[payment.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Record a bank payment"),
+            "payment": payment,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/auctions/payment/record.html", context)
+
+    def _report(self, request: HttpRequest, payment: Payment) -> None:
+        if payment.status == Payment.Status.SHORT:
+            self.message_user(
+                request,
+                _(
+                    "%(reference)s received short: %(received)s of %(owed)s. It is not "
+                    "counted for admission until the remaining %(shortfall)s arrives."
+                )
+                % {
+                    "reference": payment.reference,
+                    "received": format_kzt(payment.amount_received),
+                    "owed": format_kzt(payment.amount),
+                    "shortfall": format_kzt(payment.shortfall),
+                },
+                messages.WARNING,
+            )
+        elif payment.excess:
+            self.message_user(
+                request,
+                _(
+                    "%(reference)s received in full, with an excess of %(excess)s to refund "
+                    "to the payer."
+                )
+                % {"reference": payment.reference, "excess": format_kzt(payment.excess)},
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(reference)s received in full.") % {"reference": payment.reference},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Record selected deposits as refunded"), permissions=["change"])
     def record_refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
@@ -696,6 +879,40 @@ class LotWithBidsFilter(admin.RelatedOnlyFieldListFilter):
         ids = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
         lots = Lot.objects.filter(pk__in=ids).select_related("event", "deposit")
         return [(lot.pk, str(lot)) for lot in lots]
+
+
+@admin.register(BankDetails)
+class BankDetailsAdmin(GuardedAdmin, admin.ModelAdmin):
+    """The one set of bank details: the list opens it, or offers to set it."""
+
+    fieldsets = [
+        (None, {"fields": ["beneficiary", "bin", "bank_name", "iban", "bic", "kbe"]}),
+        (
+            _("Payment purpose codes (KNP)"),
+            {"fields": ["knp_participation_fee", "knp_guarantee_deposit", "knp_signature_bonus"]},
+        ),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not BankDetails.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: BankDetails | None = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        if BankDetails.objects.exists():
+            return HttpResponseRedirect(
+                reverse("admin:auctions_bankdetails_change", args=[BankDetails.SINGLETON_ID])
+            )
+        return HttpResponseRedirect(reverse("admin:auctions_bankdetails_add"))
+
+    def save_model(
+        self, request: HttpRequest, obj: BankDetails, form: forms.ModelForm, change: bool
+    ) -> None:
+        obj.pk = BankDetails.SINGLETON_ID
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Bid)

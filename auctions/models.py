@@ -1,8 +1,10 @@
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -16,6 +18,20 @@ from deposits.models import Deposit
 MAX_TERM_YEARS = {"exploration": 6, "production": 25}
 # The auction is held at most two months after the application deadline.
 MAX_DEADLINE_TO_AUCTION = timedelta(days=62)
+
+
+KNP_VALIDATOR = RegexValidator(r"^\d{3}$", _("A KNP code has 3 digits."))
+
+
+def validate_iban(value: str) -> None:
+    """Refuse an IBAN whose format or check digits are wrong (ISO 13616, mod 97)."""
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", value):
+        raise ValidationError(
+            _("Write the IBAN in capitals without spaces, e.g. KZ86125KZT5004100100.")
+        )
+    rearranged = value[4:] + value[:4]
+    if int("".join(str(int(char, 36)) for char in rearranged)) % 97 != 1:
+        raise ValidationError(_("This IBAN's check digits are wrong: check it for a typo."))
 
 
 class LicenceType(models.TextChoices):
@@ -342,7 +358,10 @@ class Application(models.Model):
 class Payment(models.Model):
     """A payment owed for an application: the participation fee or the guarantee deposit.
 
-    Staff record receipts by hand; a bank feed would call the same service.
+    Staff record each bank credit as the statement shows it (amount, value date, bank
+    reference); a bank feed would call the same service. A credit below what is owed leaves
+    the payment received short, which admission does not count, until further credits make
+    up the difference; a credit above it counts, and its excess is due back to the payer.
     """
 
     class Kind(models.TextChoices):
@@ -351,6 +370,7 @@ class Payment(models.Model):
 
     class Status(models.TextChoices):
         AWAITING = "awaiting", _("Awaiting")
+        SHORT = "short", _("Received short")
         RECEIVED = "received", _("Received")
         REFUNDED = "refunded", _("Refunded")
         FORFEITED = "forfeited", _("Forfeited")
@@ -369,7 +389,24 @@ class Payment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.AWAITING
     )
-    bank_reference = models.CharField(_("bank transaction reference"), max_length=120, blank=True)
+    amount_received = money_field(
+        _("amount received, KZT"),
+        null=True,
+        blank=True,
+        help_text=_("What the bank credited, all credits together."),
+    )
+    value_date = models.DateField(
+        _("value date"),
+        null=True,
+        blank=True,
+        help_text=_("The day the bank credited the ministry's account (the latest credit)."),
+    )
+    bank_reference = models.CharField(
+        _("bank transaction reference"),
+        max_length=255,
+        blank=True,
+        help_text=_("The bank's reference of each credit, in the order they were recorded."),
+    )
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -400,10 +437,146 @@ class Payment(models.Model):
                 name="payment_received_has_time",
                 violation_error_message=_("A received payment needs the time it arrived."),
             ),
+            models.CheckConstraint(
+                condition=Q(amount_received__isnull=True) | Q(amount_received__gt=0),
+                name="payment_amount_received_positive",
+                violation_error_message=_("An amount received must be positive."),
+            ),
+            # Received short means the bank credited less than is owed, and nothing else.
+            models.CheckConstraint(
+                condition=~Q(status="short")
+                | (
+                    Q(amount_received__lt=F("amount"))
+                    & Q(value_date__isnull=False)
+                    & ~Q(bank_reference="")
+                ),
+                name="payment_short_is_below_amount",
+                violation_error_message=_(
+                    "A payment received short has a credit below the amount owed."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}: {self.get_status_display()}"
+
+    @property
+    def shortfall(self) -> Decimal:
+        """What is still owed after the credits recorded (zero once paid in full)."""
+        if self.status not in (self.Status.AWAITING, self.Status.SHORT):
+            return Decimal("0.00")
+        return max(self.amount - (self.amount_received or 0), Decimal("0.00"))
+
+    @property
+    def excess(self) -> Decimal:
+        """What the bank credited beyond the amount owed: due back to the payer."""
+        if self.amount_received is None:
+            return Decimal("0.00")
+        return max(self.amount_received - self.amount, Decimal("0.00"))
+
+
+class BankDetails(models.Model):
+    """The ministry's account that bidders pay into: one row, set by staff in the admin.
+
+    Until staff fill it in, every page says the details are not set yet: a made-up account
+    on an invoice would send real money astray.
+    """
+
+    SINGLETON_ID = 1
+
+    beneficiary = models.CharField(_("beneficiary"), max_length=255, blank=True)
+    bin = models.CharField(
+        _("BIN"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{12}$", _("A BIN has 12 digits."))],
+        help_text=_("The beneficiary's business identification number (12 digits)."),
+    )
+    bank_name = models.CharField(_("bank"), max_length=255, blank=True)
+    iban = models.CharField(
+        _("IBAN"),
+        max_length=34,
+        blank=True,
+        validators=[validate_iban],
+        help_text=_("The account, e.g. KZ86 125K ZT50 0410 0100 without spaces."),
+    )
+    bic = models.CharField(
+        _("BIC"),
+        max_length=11,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$", _("A BIC has 8 or 11 capital letters.")
+            )
+        ],
+    )
+    kbe = models.CharField(
+        _("KBe"),
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2}$", _("A KBe code has 2 digits."))],
+        help_text=_("The beneficiary code (Kbe), e.g. 11 for a state body resident in Kazakhstan."),
+    )
+    knp_participation_fee = models.CharField(
+        _("KNP for participation fees"),
+        max_length=3,
+        blank=True,
+        validators=[KNP_VALIDATOR],
+        help_text=_("The payment purpose code (KNP) to quote with a participation fee."),
+    )
+    knp_guarantee_deposit = models.CharField(
+        _("KNP for guarantee deposits"),
+        max_length=3,
+        blank=True,
+        validators=[KNP_VALIDATOR],
+    )
+    knp_signature_bonus = models.CharField(
+        _("KNP for signature bonuses"),
+        max_length=3,
+        blank=True,
+        validators=[KNP_VALIDATOR],
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bank details")
+        verbose_name_plural = _("bank details")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1),
+                name="bank_details_single_row",
+                violation_error_message=_("There is one set of bank details."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("The ministry's bank details"))
+
+    @classmethod
+    def load(cls) -> "BankDetails":
+        """Return the bank details, or an empty unsaved set when staff have not set them."""
+        return cls.objects.filter(pk=cls.SINGLETON_ID).first() or cls(pk=cls.SINGLETON_ID)
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether every detail a transfer needs is set: only then are they shown."""
+        return all(getattr(self, name) for name in self.DETAIL_FIELDS)
+
+    DETAIL_FIELDS = (
+        "beneficiary",
+        "bin",
+        "bank_name",
+        "iban",
+        "bic",
+        "kbe",
+        "knp_participation_fee",
+        "knp_guarantee_deposit",
+        "knp_signature_bonus",
+    )
+
+    def knp_for(self, kind: str) -> str:
+        """Return the payment purpose code for a kind of payment or 'signature_bonus'."""
+        return getattr(self, f"knp_{kind}")
 
 
 class Bid(models.Model):

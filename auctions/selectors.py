@@ -439,7 +439,7 @@ def unsettled_lots(*, finished_before: datetime) -> QuerySet[Lot]:
     held_deposit = Payment.objects.filter(
         application__lot=OuterRef("pk"),
         kind=Payment.Kind.GUARANTEE_DEPOSIT,
-        status=Payment.Status.RECEIVED,
+        status__in=[Payment.Status.RECEIVED, Payment.Status.SHORT],
     )
     return (
         Lot.objects.filter(status__in=Lot.FINISHED_STATUSES)
@@ -727,3 +727,14 @@ def public_events_with_first_lots(limit: int) -> QuerySet[AuctionEvent]:
             )
         )
     )
+
+
+def payments_visible_to(user: AbstractBaseUser) -> QuerySet[Payment]:
+    """Return the payments whose invoice the user may open: its company's, or any for staff
+    who may view payments."""
+    payments = Payment.objects.select_related(
+        "application__company", "application__lot__event", "application__lot__deposit"
+    )
+    if user.is_staff:
+        return payments if user.has_perm("auctions.view_payment") else payments.none()
+    return payments.filter(application__company__representatives__user=user)

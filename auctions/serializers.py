@@ -1,5 +1,6 @@
 """What the applications API reads and writes: explicit shapes, never the tables themselves."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -7,6 +8,7 @@ from auctions.filters import PUBLIC_STATUS_CHOICES
 from auctions.models import (
     Application,
     AuctionEvent,
+    BankDetails,
     Erratum,
     LicenceType,
     Lot,
@@ -50,20 +52,85 @@ class LotSummarySerializer(serializers.Serializer):
     event = EventSummarySerializer()
 
 
+def _bank(serializer: serializers.Serializer) -> BankDetails:
+    """Return the ministry's bank details, read once per response (kept in its context)."""
+    context = serializer.context
+    if "bank" not in context:
+        context["bank"] = BankDetails.load()
+    return context["bank"]
+
+
+class BankDetailsSerializer(serializers.Serializer):
+    """The ministry's account that every payment goes to."""
+
+    beneficiary = serializers.CharField()
+    bin = serializers.CharField(help_text="The beneficiary's business identification number.")
+    bank_name = serializers.CharField()
+    iban = serializers.CharField()
+    bic = serializers.CharField()
+    kbe = serializers.CharField(help_text="The beneficiary code (KBe).")
+
+
 class PaymentSerializer(serializers.Serializer):
-    """A payment the application owes; pay it with its reference."""
+    """A payment the application owes; pay it with its reference and KNP code."""
 
     kind = serializers.ChoiceField(choices=Payment.Kind.choices)
     reference = serializers.CharField(help_text="Quote it in the bank transfer.")
     amount = serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     currency = serializers.SerializerMethodField(help_text="Every amount is in tenge.")
-    status = serializers.ChoiceField(choices=Payment.Status.choices)
+    status = serializers.ChoiceField(
+        choices=Payment.Status.choices,
+        help_text="'short': received below the amount; it counts once paid in full.",
+    )
+    amount_received = serializers.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        allow_null=True,
+        help_text="What the bank credited so far.",
+    )
+    amount_due = serializers.DecimalField(
+        source="shortfall",
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        help_text="What is still to pay; zero once received in full.",
+    )
+    excess = serializers.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        help_text="Credited beyond the amount: the ministry refunds it.",
+    )
+    due_by = serializers.DateTimeField(
+        source="application.lot.application_deadline",
+        help_text="Pay by the lot's application deadline.",
+    )
+    knp = serializers.SerializerMethodField(
+        help_text="The payment purpose code (KNP) to quote; null until the bank details are set."
+    )
+    invoice_url = serializers.SerializerMethodField(
+        help_text="The invoice (PDF); null until the ministry's bank details are set."
+    )
+    value_date = serializers.DateField(
+        allow_null=True, help_text="The day the bank credited the latest transfer."
+    )
     received_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field({"type": "string", "enum": [CURRENCY]})
     def get_currency(self, payment: Payment) -> str:
         """Return the currency of every amount: the tenge."""
         return CURRENCY
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_knp(self, payment: Payment) -> str | None:
+        """Return the KNP code of this kind of payment, once the bank details are set."""
+        bank = _bank(self)
+        return bank.knp_for(payment.kind) if bank.is_complete else None
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_invoice_url(self, payment: Payment) -> str | None:
+        """Return the invoice's address, once the bank details are set."""
+        if not _bank(self).is_complete:
+            return None
+        return reverse("auctions:invoice", args=[payment.reference])
 
 
 class ApplicationSerializer(serializers.Serializer):
@@ -78,6 +145,15 @@ class ApplicationSerializer(serializers.Serializer):
     rejection_reason = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     payments = PaymentSerializer(many=True)
+    bank_details = serializers.SerializerMethodField(
+        help_text="The account to pay into; null until the ministry sets it."
+    )
+
+    @extend_schema_field(BankDetailsSerializer(allow_null=True))
+    def get_bank_details(self, application: Application) -> dict[str, str] | None:
+        """Return the ministry's bank details, or null while they are not set."""
+        bank = _bank(self)
+        return BankDetailsSerializer(bank).data if bank.is_complete else None
 
 
 # --- The live auction (DESIGN.md section 4) ---------------------------------------------

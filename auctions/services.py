@@ -2,7 +2,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,7 +30,7 @@ from bidders.models import Company
 from bidders.services import refuse_staff
 from bidders.tasks import company_emails
 from core.errors import DomainError
-from core.money import DECIMAL_PLACES, MAX_DIGITS, format_kzt
+from core.money import CENT, DECIMAL_PLACES, MAX_DIGITS, format_kzt
 from deposits.models import Deposit, Reserve
 from licensing.models import Licence
 
@@ -106,35 +106,110 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
 
 
 @transaction.atomic
-def record_payment_received(
-    *, payment_id: int, recorded_by: AbstractBaseUser, bank_reference: str = ""
+def record_bank_payment(
+    *,
+    payment_id: int,
+    recorded_by: AbstractBaseUser,
+    amount: Decimal,
+    value_date: date,
+    bank_reference: str,
 ) -> Payment:
-    """Mark a payment as received now; raises DomainError unless it was awaited.
+    """Record one bank credit against a payment, as the bank statement shows it.
 
-    This is the seam a bank feed plugs into: it calls this with its own reference.
+    Credits add up: once they reach the amount owed the payment is received (admission
+    counts it), and whatever exceeds it is flagged for refund (`Payment.excess`); below it
+    the payment is received short, not counted, until a further credit makes up the rest.
+    Raises DomainError: invalid_amount, bank_reference_required, value_date_in_future,
+    value_date_before_application, application_closed, payment_not_awaited.
+
+    This is the seam a bank feed plugs into: it calls this with each credit it reads.
     """
-    # Lock so that a clerk and a bank feed recording the same payment record it once.
+    bank_reference = (bank_reference or "").strip()
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise DomainError("invalid_amount", _("The amount received must be positive."))
+    try:
+        cents = amount.quantize(CENT)
+    except ArithmeticError:  # beyond the decimal context's precision: absurdly large
+        cents = None
+    if cents is None or cents != amount or len(cents.as_tuple().digits) > MAX_DIGITS:
+        raise DomainError(
+            "invalid_amount", _("Write the amount received in tenge with at most two decimals.")
+        )
+    if not bank_reference:
+        raise DomainError(
+            "bank_reference_required",
+            _("Give the bank's reference of the credit, as the bank statement shows it."),
+        )
+    if value_date > timezone.localdate():
+        raise DomainError(
+            "value_date_in_future",
+            _("The value date %(date)s is in the future: record a credit once the bank made it.")
+            % {"date": value_date.isoformat()},
+        )
+    # Lock so that a clerk and a bank feed recording credits at once add both, each once.
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("application")
         .get(pk=payment_id)
     )
-    if payment.application.status != Application.Status.SUBMITTED:
+    application = payment.application
+    if value_date < timezone.localdate(application.submitted_at):
+        raise DomainError(
+            "value_date_before_application",
+            _(
+                "The value date %(date)s is before the application was made: this credit "
+                "cannot pay it."
+            )
+            % {"date": value_date.isoformat()},
+        )
+    if application.status != Application.Status.SUBMITTED:
         raise DomainError(
             "application_closed",
-            f"The application is {payment.application.get_status_display().lower()}; "
-            "its payments are settled by refund, not recorded.",
+            _("The application is %(status)s; its payments are settled by refund, not recorded.")
+            % {"status": application.get_status_display().lower()},
         )
-    if payment.status != Payment.Status.AWAITING:
+    if payment.status not in (Payment.Status.AWAITING, Payment.Status.SHORT):
         raise DomainError(
             "payment_not_awaited",
-            f"Payment {payment.reference} is already {payment.get_status_display().lower()}.",
+            _("Payment %(reference)s is already %(status)s.")
+            % {"reference": payment.reference, "status": payment.get_status_display().lower()},
         )
-    payment.status = Payment.Status.RECEIVED
+    references = (
+        [payment.bank_reference, bank_reference] if payment.bank_reference else [bank_reference]
+    )
+    joined = "; ".join(references)
+    if len(joined) > Payment._meta.get_field("bank_reference").max_length:
+        raise DomainError(
+            "bank_reference_too_long", _("The bank references of this payment are too long.")
+        )
+    payment.amount_received = (payment.amount_received or Decimal("0.00")) + amount
+    payment.value_date = value_date
+    payment.bank_reference = joined
+    payment.status = (
+        Payment.Status.RECEIVED
+        if payment.amount_received >= payment.amount
+        else Payment.Status.SHORT
+    )
     payment.received_at = timezone.now()
     payment.recorded_by = recorded_by
-    payment.bank_reference = bank_reference.strip()
-    payment.save(update_fields=["status", "received_at", "recorded_by", "bank_reference"])
+    payment.save(
+        update_fields=[
+            "amount_received",
+            "value_date",
+            "bank_reference",
+            "status",
+            "received_at",
+            "recorded_by",
+        ]
+    )
+    logger.info(
+        "Credit %s of %s recorded against payment %s by user %s: %s",
+        bank_reference,
+        amount,
+        payment.reference,
+        recorded_by.pk,
+        payment.status,
+    )
     return payment
 
 
@@ -166,12 +241,15 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
         )
     if not application.company.is_approved:
         raise DomainError("company_not_approved", "The company is not approved.")
+    # Only payments received in full count: one received short still owes the difference.
     received = set(
         application.payments.filter(status=Payment.Status.RECEIVED).values_list("kind", flat=True)
     )
     missing = [str(kind.label) for kind in required_payments(lot) if kind not in received]
     if missing:
-        raise DomainError("payment_missing", "Not received yet: " + "; ".join(missing) + ".")
+        raise DomainError(
+            "payment_missing", "Not received in full yet: " + "; ".join(missing) + "."
+        )
     application.status = Application.Status.ADMITTED
     application.participant_number = _draw_participant_number(lot)
     application.decided_at = timezone.now()

@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     path("lots/<int:pk>/bids.json", views.bid_log_json, name="bid_log_json"),
     path("lots/<int:pk>/protocol.pdf", views.protocol, name="protocol"),
     path("lots/", views.lot_catalogue, name="catalogue"),
+    path("payments/<str:reference>/invoice.pdf", views.payment_invoice, name="invoice"),
 ]

@@ -14,10 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
-from auctions import charts, live, selectors
+from auctions import charts, invoices, live, selectors
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
-from auctions.models import AuctionEvent, Erratum, Lot
+from auctions.models import AuctionEvent, BankDetails, Erratum, Lot
 from auctions.protocol import protocol_filename, results_protocol
 from core.errors import DomainError
 from core.exports import formula_safe
@@ -332,3 +332,19 @@ def lot_catalogue(request: HttpRequest) -> HttpResponse:
     lots = LotFilter(request.GET, queryset=selectors.catalogue_lots())
     page = page_of(lots.qs, request)
     return render(request, "auctions/catalogue.html", {"filter": lots, "page": page})
+
+
+@never_cache
+@login_required
+@require_GET
+def payment_invoice(request: HttpRequest, reference: str) -> HttpResponse:
+    """Send the invoice (PDF) of one of the user's company's payments, else 404.
+
+    404 too while the ministry's bank details are not set: an invoice without them would
+    send money nowhere.
+    """
+    payment = get_object_or_404(selectors.payments_visible_to(request.user), reference=reference)
+    bank = BankDetails.load()
+    if not bank.is_complete:
+        raise Http404(_("The ministry's bank details are not set yet."))
+    return pdf_response(invoices.payment_invoice(payment, bank), invoices.invoice_filename(payment))

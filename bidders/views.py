@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from auctions import calendars
-from auctions.models import Application, Lot
+from auctions.models import Application, BankDetails, Lot
 from auctions.selectors import (
     are_results_public,
     company_applications,
@@ -53,6 +53,7 @@ from core.money import format_kzt
 from core.roles import is_ministry_staff
 from deposits.locator import locator_map
 from deposits.selectors import reserves_of
+from licensing.invoices import bonus_due
 from licensing.selectors import company_licences
 
 # Lots in which an admitted participant may (or soon may) bid.
@@ -391,11 +392,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for application in applications
         if application.is_admitted and application.lot.status in Lot.FINISHED_STATUSES
     ]
+    licences = list(company_licences(company))
+    for licence in licences:
+        if licence.is_awaiting_payment:
+            licence.bonus_due = bonus_due(licence)
     context = {
         "company": company,
         "applications": applications,
         "bidding": bidding,
         "outcomes": outcomes,
-        "licences": list(company_licences(company)),
+        "licences": licences,
+        "bank": BankDetails.load(),
     }
     return render(request, "bidders/dashboard.html", context)

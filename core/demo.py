@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 
-from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
+from auctions.models import Application, AuctionEvent, BankDetails, LicenceType, Lot, Payment
 from auctions.services import payment_reference, publish_lot, required_payments
 from bidders.models import BeneficialOwner, Company, CompanyDocument, Representative
 from bidders.services import add_representative, approve_company, upload_document
@@ -1372,12 +1372,32 @@ def _load_live_lot(
                 amount=amount,
                 reference=payment_reference(application, kind),
                 status=Payment.Status.RECEIVED,
+                amount_received=amount,
+                value_date=timezone.localdate(started - timedelta(days=2)),
+                bank_reference=f"DEMO-{application.pk:06d}-{kind[:3].upper()}",
                 received_at=started - timedelta(days=2),
                 recorded_by=decided_by,
             )
             for kind, amount in required_payments(lot).items()
         )
     return lot
+
+
+# The account bidders are shown in the demo: plausible (a valid IBAN, the Treasury's BIC,
+# real-looking codes) so the pages and invoices read as they will, and named a demo so
+# nobody mistakes it for the ministry's real account.
+DEMO_BANK_DETAILS = {
+    "beneficiary": "Ministry of Industry and Construction of the Republic of Kazakhstan "
+    "(DEMO ACCOUNT, do not pay)",
+    "bin": "990740000001",
+    "bank_name": "Committee of the Treasury of the Ministry of Finance (demo)",
+    "iban": "KZ57070105KZT0001234",
+    "bic": "KKMFKZ2A",
+    "kbe": "11",
+    "knp_participation_fee": "859",
+    "knp_guarantee_deposit": "171",
+    "knp_signature_bonus": "911",
+}
 
 
 class DemoRefused(Exception):
@@ -1469,6 +1489,7 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
         for user in [*staff.values(), *bidders]:
             enrol_authenticator_app(user=user, secret=DEMO_TOTP_SECRET)
         live_lot = _load_live_lot(now, regions, minerals, companies, decided_by=staff["admin"])
+        _upsert(BankDetails, {"pk": BankDetails.SINGLETON_ID}, DEMO_BANK_DETAILS)
 
         lots = event.lots.all()
         return DemoSummary(

@@ -1,4 +1,4 @@
-"""PDF documents (results protocols, licence certificates) in Nedra's own fonts.
+"""PDF documents (results protocols, licence certificates, invoices) in Nedra's own fonts.
 
 The fonts ship with the code (DejaVu, free licence in core/fonts/) so Cyrillic and Kazakh
 letters print the same on every machine, with or without system fonts.
@@ -7,7 +7,9 @@ letters print the same on every machine, with or without system fonts.
 from pathlib import Path
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from fpdf import FPDF
+from fpdf.enums import Align
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
@@ -49,6 +51,45 @@ class NedraPDF(FPDF):
         """Write wrapped body text."""
         self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
+
+    def details(self, rows: list[tuple[str, str]]) -> None:
+        """Write label/value pairs as a borderless two-column table."""
+        with self.table(
+            col_widths=(70, 104),
+            text_align=Align.L,
+            borders_layout="NONE",
+            first_row_as_headings=False,
+        ) as table:
+            for label, value in rows:
+                row = table.row()
+                row.cell(label)
+                row.cell(value)
+        self.ln(2)
+
+
+def invoice(
+    *,
+    title: str,
+    payer: str,
+    beneficiary: list[tuple[str, str]],
+    payment: list[tuple[str, str]],
+    notes: list[str],
+) -> NedraPDF:
+    """Write an invoice: who pays, the account to pay into, what to pay and how.
+
+    The rows arrive written for the reader; this only lays them out, the same for every
+    kind of payment Nedra asks for.
+    """
+    pdf = NedraPDF(title=title)
+    pdf.heading(title, size=16)
+    pdf.details([(_("Payer"), payer)])
+    pdf.heading(_("Pay to"), size=12)
+    pdf.details(beneficiary)
+    pdf.heading(_("Payment"), size=12)
+    pdf.details(payment)
+    for note in notes:
+        pdf.paragraph(note)
+    return pdf
 
 
 def pdf_response(document: FPDF, filename: str) -> HttpResponse:

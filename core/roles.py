@@ -11,11 +11,13 @@ lowest layer needs none of the apps it grants rights on.
 |                    |                          | delete: publish, pause, resume, cancel);        |
 |                    |                          | events (add only); companies (change: approve,  |
 |                    |                          | reject, suspend); applications (change: admit,  |
-|                    |                          | reject); payments (change: mark received,       |
-|                    |                          | refunded); licences (change: record the bonus)  |
+|                    |                          | reject); payments (change: record a bank        |
+|                    |                          | credit, refunded); licences (change: record the |
+|                    |                          | bonus)                                          |
 | Head of commission | every domain model       | the clerk's, plus events (change: edit an event |
-|                    |                          | and publish its results) and errata to          |
-|                    |                          | published results                               |
+|                    |                          | and publish its results), errata to published   |
+|                    |                          | results, and the ministry's bank details (add,  |
+|                    |                          | change: the account every bidder pays into)     |
 
 No role writes representatives, beneficial owners, company documents or decisions (other
 than through the decision actions), bids, results, users or groups: bidders speak for
@@ -59,6 +61,10 @@ HEAD_OF_COMMISSION_WRITES = (
     "auctions.change_auctionevent",
     # Corrections of published results, each shown publicly with its reason.
     "auctions.publish_erratum",
+    # The account every bidder pays into: changing it redirects all payments, so not a
+    # clerk's everyday write; each change is in the admin's history.
+    "auctions.add_bankdetails",
+    "auctions.change_bankdetails",
 )
 
 

@@ -265,10 +265,11 @@ def _guarantee_deposits(lot: Lot) -> QuerySet[Payment]:
 
 
 def _release_deposits(lot: Lot) -> None:
-    """Make every deposit of the lot still held (received, not applied) due for refund."""
-    _guarantee_deposits(lot).filter(status=Payment.Status.RECEIVED).update(
-        status=Payment.Status.REFUND_DUE
-    )
+    """Make every deposit of the lot still held (received in full or short, not applied)
+    due for refund."""
+    _guarantee_deposits(lot).filter(
+        status__in=[Payment.Status.RECEIVED, Payment.Status.SHORT]
+    ).update(status=Payment.Status.REFUND_DUE)
 
 
 def _next_highest_bid(lot: Lot) -> tuple[int, Decimal] | None:

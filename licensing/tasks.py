@@ -6,9 +6,10 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils.translation import gettext as _
 
+from auctions.models import BankDetails
 from bidders.tasks import send_to_company
 from core.money import format_kzt
-from licensing import selectors, services
+from licensing import invoices, selectors, services
 from licensing.models import Licence
 
 
@@ -34,6 +35,7 @@ def send_licence_offer(licence_id: int) -> None:
     licence = _licence(licence_id)
     lot = licence.lot
     deposit = selectors.credited_deposit(licence)
+    bank = BankDetails.load()
     passed_on = Licence.objects.filter(lot=lot, status=Licence.Status.FORFEITED).exists()
 
     def write() -> tuple[str, str]:
@@ -67,7 +69,7 @@ def send_licence_offer(licence_id: int) -> None:
             % {
                 "bonus": format_kzt(licence.signature_bonus),
                 "deposit_paid": format_kzt(deposit),
-                "to_pay": format_kzt(licence.signature_bonus - deposit),
+                "to_pay": format_kzt(invoices.bonus_due(licence)),
             },
             _(
                 "Pay by %(deadline)s (20 working days), quoting the licence number. The "
@@ -75,6 +77,10 @@ def send_licence_offer(licence_id: int) -> None:
                 "deadline, the offer and any deposit held are forfeited."
             )
             % names,
+            _("Payment reference to quote: %(reference)s")
+            % {"reference": invoices.bonus_reference(licence)},
+            "\n".join([_("Pay into:"), *invoices.bank_lines(bank)]),
+            _("The invoice (PDF) is on your dashboard."),
         ]
         subject = _("Licence %(number)s: pay the signature bonus by %(deadline)s") % {
             **names,

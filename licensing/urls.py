@@ -7,4 +7,5 @@ app_name = "licensing"
 urlpatterns: list[URLPattern] = [
     path("licences/", views.registry, name="registry"),
     path("licences/<str:number>/certificate.pdf", views.certificate, name="certificate"),
+    path("licences/<str:number>/invoice.pdf", views.bonus_invoice, name="invoice"),
 ]

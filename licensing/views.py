@@ -1,16 +1,20 @@
 """The public licence registry and licence certificates."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from auctions.models import BankDetails
 from core.pagination import page_of
 from core.pdf import pdf_response
-from licensing import selectors
+from licensing import invoices, selectors
 from licensing.certificates import certificate_filename, licence_certificate
 from licensing.filters import LicenceFilter
 from licensing.forms import RegistryFilterForm
+from licensing.models import Licence
 
 
 @require_GET
@@ -39,3 +43,21 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
         number=number,
     )
     return pdf_response(licence_certificate(licence), certificate_filename(licence))
+
+
+@never_cache
+@login_required
+@require_GET
+def bonus_invoice(request: HttpRequest, number: str) -> HttpResponse:
+    """Send the signature bonus invoice (PDF) of a licence awaiting payment to its holder
+    (and staff), else 404; 404 too while the ministry's bank details are not set."""
+    licence = get_object_or_404(
+        selectors.licences_visible_to(request.user)
+        .filter(status=Licence.Status.AWAITING_PAYMENT)
+        .select_related("holder", "deposit"),
+        number=number,
+    )
+    bank = BankDetails.load()
+    if not bank.is_complete:
+        raise Http404(_("The ministry's bank details are not set yet."))
+    return pdf_response(invoices.bonus_invoice(licence, bank), invoices.invoice_filename(licence))

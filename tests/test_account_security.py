@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from auctions import services as auction_services
+from auctions.tests.factories import pay_in_full
 from bidders import services as bidder_services
 from bidders.tests.factories import TEST_PASSWORD, RepresentativeFactory
 
@@ -135,7 +136,7 @@ def test_admission_is_emailed_with_the_participant_number(
     submitted_application, staff_clerk, django_capture_on_commit_callbacks
 ) -> None:
     for payment in submitted_application.payments.all():
-        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+        pay_in_full(payment, staff_clerk)
     with django_capture_on_commit_callbacks(execute=True):
         auction_services.admit_application(
             application_id=submitted_application.pk, decided_by=staff_clerk

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from auctions import services as auction_services
 from auctions.models import Application, Bid, Lot, Payment
-from auctions.tests.factories import LotFactory
+from auctions.tests.factories import LotFactory, record_credit_in_admin
 from bidders.models import Company, CompanyDecision
 from deposits.tests.factories import MineralFactory, RegionFactory, ReserveFactory
 
@@ -68,12 +68,12 @@ def test_company_status_cannot_be_edited_around_the_actions(staff_client, pendin
 
 def test_admit_action_refuses_unpaid_then_admits_paid(staff_client, submitted_application) -> None:
     refused = run_action(staff_client, "auctions_application", "admit", [submitted_application.pk])
-    assert b"Not received yet" in refused.content
+    assert b"Not received in full yet" in refused.content
     submitted_application.refresh_from_db()
     assert submitted_application.status == Application.Status.SUBMITTED
 
-    payment_ids = list(submitted_application.payments.values_list("pk", flat=True))
-    run_action(staff_client, "auctions_payment", "mark_received", payment_ids)
+    for payment in submitted_application.payments.all():
+        record_credit_in_admin(staff_client, payment)
     assert not submitted_application.payments.exclude(status=Payment.Status.RECEIVED).exists()
 
     run_action(staff_client, "auctions_application", "admit", [submitted_application.pk])

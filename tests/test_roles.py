@@ -9,7 +9,12 @@ from django.test import Client
 from django.urls import reverse
 
 from auctions.models import Application, AuctionEvent, Lot, Payment
-from auctions.tests.factories import AuctionEventFactory, FinishedLotFactory, LotFactory
+from auctions.tests.factories import (
+    AuctionEventFactory,
+    FinishedLotFactory,
+    LotFactory,
+    record_credit_in_admin,
+)
 from bidders.models import Company, CompanyDecision
 from core.roles import (
     AUDITORS,
@@ -103,11 +108,13 @@ def test_the_auditor_reads_every_domain_model_and_writes_nothing() -> None:
     assert "licensing.view_licence" in granted
 
 
-def test_the_head_of_commission_has_the_clerks_rights_plus_events_and_errata() -> None:
+def test_the_head_of_commission_has_the_clerks_rights_plus_events_errata_and_bank_details() -> None:
     roles = setup_roles()
     assert names(roles[HEADS_OF_COMMISSION]) - names(roles[CLERKS]) == {
         "auctions.change_auctionevent",
         "auctions.publish_erratum",
+        "auctions.add_bankdetails",
+        "auctions.change_bankdetails",
     }
     assert names(roles[CLERKS]) < names(roles[HEADS_OF_COMMISSION])
 
@@ -140,8 +147,8 @@ def test_the_clerk_approves_and_suspends_companies(clerk_client: Client, pending
 def test_the_clerk_records_payments_and_admits_an_application(
     clerk_client: Client, submitted_application: Application
 ) -> None:
-    payments = list(submitted_application.payments.values_list("pk", flat=True))
-    run_action(clerk_client, "auctions_payment", "mark_received", payments)
+    for payment in submitted_application.payments.all():
+        record_credit_in_admin(clerk_client, payment)
     assert not submitted_application.payments.exclude(status=Payment.Status.RECEIVED).exists()
     run_action(clerk_client, "auctions_application", "admit", [submitted_application.pk])
     submitted_application.refresh_from_db()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from auctions import services as auction_services
 from auctions.models import Application, Lot, Payment
-from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory
+from auctions.tests.factories import ApplicationFactory, LotFactory, PaymentFactory, pay_in_full
 from bidders import services as bidder_services
 from bidders.models import Company, CompanyDecision, CompanyDocument
 from bidders.services import CompanyDetails, OwnerDetails, register_company
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def receive_all(application: Application, clerk: object) -> None:
     for payment in application.payments.all():
-        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=clerk)
+        pay_in_full(payment, clerk)
 
 
 def test_approving_a_company_records_who_decided(pending_company, staff_clerk) -> None:
@@ -58,15 +58,15 @@ def test_only_an_approved_company_can_be_suspended(pending_company, staff_clerk)
 
 def test_recording_a_payment_twice_is_refused(submitted_application, staff_clerk) -> None:
     payment = submitted_application.payments.first()
-    auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+    pay_in_full(payment, staff_clerk)
     with pytest.raises(DomainError) as error:
-        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+        pay_in_full(payment, staff_clerk)
     assert error.value.code == "payment_not_awaited"
 
 
 def test_admission_needs_both_payments(submitted_application, staff_clerk) -> None:
     fee = submitted_application.payments.get(kind=Payment.Kind.PARTICIPATION_FEE)
-    auction_services.record_payment_received(payment_id=fee.pk, recorded_by=staff_clerk)
+    pay_in_full(fee, staff_clerk)
     with pytest.raises(DomainError) as error:
         auction_services.admit_application(
             application_id=submitted_application.pk, decided_by=staff_clerk
@@ -244,7 +244,7 @@ def test_payments_of_a_rejected_application_are_not_recorded(
     )
     payment = submitted_application.payments.first()
     with pytest.raises(DomainError) as error:
-        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+        pay_in_full(payment, staff_clerk)
     assert error.value.code == "application_closed"
     payment.refresh_from_db()
     assert payment.status == Payment.Status.AWAITING

@@ -4,8 +4,11 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from auctions import services
 from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import Application, AuctionEvent, Bid, LicenceType, Lot, Payment, Result
 from bidders.models import Company
@@ -200,4 +203,28 @@ def finish(lot: Lot) -> Result:
         winning_bonus=lot.current_price,
         bid_count=lot.bid_count,
         closed_at=closed_at,
+    )
+
+
+def pay_in_full(payment: Payment, recorded_by: AbstractBaseUser) -> Payment:
+    """Record the bank crediting exactly what the payment owes, today."""
+    return services.record_bank_payment(
+        payment_id=payment.pk,
+        recorded_by=recorded_by,
+        amount=payment.amount,
+        value_date=timezone.localdate(),
+        bank_reference=f"BANK-{payment.reference}",
+    )
+
+
+def record_credit_in_admin(client: Client, payment: Payment, amount: Decimal | None = None):
+    """Post one bank credit through the admin's record form, following the redirect."""
+    return client.post(
+        reverse("admin:auctions_payment_record", args=[payment.pk]),
+        {
+            "amount": str(payment.amount if amount is None else amount),
+            "value_date": timezone.localdate().isoformat(),
+            "bank_reference": f"BANK-{payment.reference}",
+        },
+        follow=True,
     )

@@ -10,6 +10,7 @@ from auctions.tests.factories import LotFactory
 from bidders.models import Company
 from bidders.tests.factories import PDF_BYTES, TEST_PASSWORD, with_second_factor
 from tests.browser.logins import log_in_as_staff
+from tests.browser.test_payments_browser import record_credit
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -109,8 +110,10 @@ def test_new_company_registers_is_approved_applies_and_is_admitted(
         expect(page.get_by_text(reference).first).to_be_visible()
     screenshot("7-dashboard-applied")
 
-    # 5. Staff record both payments and admit the application.
-    run_admin_action(staff, f"{live_server_url}/admin/auctions/payment/", None, "mark_received")
+    # 5. Staff record both bank credits, as the statement shows them, and admit.
+    for payment in application.payments.all():
+        record_credit(staff, live_server_url, payment, payment.amount)
+        expect(staff.locator(".messagelist .success")).to_contain_text("received in full")
     run_admin_action(
         staff,
         f"{live_server_url}/admin/auctions/application/",
