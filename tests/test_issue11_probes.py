@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from auctions import services as auction_services
 from auctions.models import Bid, Erratum, Lot
 from auctions.tests.contract import START
-from auctions.tests.factories import FinishedLotFactory, admit, place_bids
+from auctions.tests.factories import FinishedLotFactory, admit, pay_in_full, place_bids
 from bidders.tests.factories import (
     CompanyDocumentFactory,
     CompanyFactory,
@@ -74,7 +74,7 @@ def test_the_first_applicant_admitted_alone_gets_no_number_its_clerk_can_predict
 
     monkeypatch.setattr(auction_services.secrets, "choice", record)
     for payment in submitted_application.payments.all():
-        auction_services.record_payment_received(payment_id=payment.pk, recorded_by=staff_clerk)
+        pay_in_full(payment, staff_clerk)
     auction_services.admit_application(
         application_id=submitted_application.pk, decided_by=staff_clerk
     )
