@@ -122,8 +122,11 @@ def test_new_company_registers_is_approved_applies_and_is_admitted(
     )
     screenshot("9-admin-admitted", of=staff)
 
-    # 6. The dashboard shows the participant number: the company's only name in the room.
+    # 6. The dashboard shows the participant number, drawn at random at admission: the
+    # company's only name in the room.
+    admitted = Application.objects.get(company__legal_name="Ridgeline Critical Minerals Inc.")
+    assert admitted.participant_number is not None
     page.goto(f"{live_server_url}/dashboard/")
-    expect(page.get_by_text("Participant 1").first).to_be_visible()
+    expect(page.get_by_text(f"Participant {admitted.participant_number}").first).to_be_visible()
     screenshot("10-dashboard-admitted")
     staff.context.close()
