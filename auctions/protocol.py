@@ -160,10 +160,11 @@ def _details(pdf: NedraPDF, rows: list[tuple[str, str]]) -> None:
 
 
 def _astana(moment: datetime | None, *, seconds: bool = False) -> str:
-    """Write a moment in Astana time: '2025-06-12 14:03 AST', or '2025-06-12 14:03:07'
-    to the second where a column heading already says Astana."""
+    """Write a moment in Astana time: '2025-06-12 14:03 Astana time (UTC+5)' (never "AST",
+    read as Atlantic or Arabia time), or '2025-06-12 14:03:07' to the second where a
+    column heading already says Astana."""
     if moment is None:
         return "—"
     if seconds:
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") + " AST"
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M} " + _("Astana time (UTC+5)")

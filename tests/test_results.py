@@ -403,6 +403,9 @@ def test_the_protocol_before_publication_shows_participants_by_number_only(
     assert "Participant 1" in everything
     assert "KZT\u00a01,250,000,000" in everything
     assert june.gold.bids.get(sequence=3).hash in everything
+    # Times are named in words: "AST" reads as Atlantic or Arabia time.
+    assert "Astana time (UTC+5)" in everything
+    assert " AST" not in everything
 
 
 def test_the_published_protocol_names_the_participants(june: June, written: list[str]) -> None:
