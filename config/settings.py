@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "bidders",
     "auctions",
     "licensing",
+    "pages",
+    "demo",
 ]
 
 MIDDLEWARE = [

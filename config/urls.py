@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("", include("auctions.urls")),
     path("", include("deposits.urls")),
     path("", include("licensing.urls")),
+    path("", include("pages.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
