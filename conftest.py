@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.test import Client
 from django.utils import translation
+from pytest_django import DjangoDbBlocker
 
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import (
@@ -28,6 +29,28 @@ from bidders.tests.factories import (
     with_all_documents,
 )
 from core.roles import AUDITORS, CLERKS, HEADS_OF_COMMISSION, setup_roles
+from deposits.models import Mineral, Region
+from deposits.tests.reference import install_reference_data
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
+    """Migrate the test database, then take out the regions and minerals migrate added.
+
+    Each test builds the regions and minerals it reads, with names it can assert, and a
+    transactional test's flush would remove the migrated ones halfway through a run
+    anyway. A test that needs the real ones asks for `reference_data`; that `migrate`
+    writes them is tested on a fresh database (tests/test_demo_removable.py).
+    """
+    with django_db_blocker.unblock():
+        Region.objects.all().delete()
+        Mineral.objects.all().delete()
+
+
+@pytest.fixture
+def reference_data(db: None) -> None:
+    """Kazakhstan's 20 regions and 19 minerals, as every migrated database holds them."""
+    install_reference_data()
 
 
 @pytest.fixture(autouse=True)

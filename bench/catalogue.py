@@ -187,8 +187,8 @@ def generate(arguments: argparse.Namespace) -> str:
     """Generate the catalogue unless this seed's is there already; describe what was done."""
     from django.db import connection
 
+    from demo.synthetic import generate_catalogue, generated_prefix
     from deposits.models import Deposit, Reserve
-    from deposits.synthetic import generate_catalogue, generated_prefix
 
     prefix = generated_prefix(arguments.seed)
     if Deposit.objects.filter(code__startswith=prefix).exists():

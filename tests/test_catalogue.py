@@ -15,8 +15,8 @@ from django.utils import timezone
 import core.views
 from auctions.models import LicenceType, Lot
 from auctions.tests.factories import AuctionEventFactory, LotFactory
-from core.demo import LOTS as DEMO_LOTS
 from core.money import format_kzt
+from demo.catalogue import LOTS as DEMO_LOTS
 from deposits import locator
 from deposits.models import Deposit, Mineral, Reserve
 from deposits.tests.factories import DepositFactory, MineralFactory, RegionFactory, ReserveFactory

@@ -17,10 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from auctions.models import AuctionEvent, Lot
+from demo.synthetic import generate_catalogue, generated_prefix, remove_catalogue
 from deposits.models import Deposit, Mineral, Region, Reserve
-from deposits.synthetic import generate_catalogue, generated_prefix, remove_catalogue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -67,7 +67,7 @@ def snapshot(seed: int) -> list[tuple[object, ...]]:
 # --- The generator ------------------------------------------------------------------------
 
 
-def test_generator_writes_the_counts_asked_for_and_the_standard_regions_and_minerals() -> None:
+def test_generator_writes_the_counts_asked_for_into_the_reference_regions_and_minerals() -> None:
     summary = generate_catalogue(deposits=30, reserves_per_deposit=5, lots=12, seed=3, now=NOW)
 
     prefix = generated_prefix(3)
@@ -75,10 +75,18 @@ def test_generator_writes_the_counts_asked_for_and_the_standard_regions_and_mine
     assert Reserve.objects.filter(deposit__code__startswith=prefix).count() == 150
     assert Lot.objects.filter(event__code__startswith=prefix, status="published").count() == 12
     assert Deposit.objects.filter(code__startswith=prefix, status="offered").count() == 12
-    # Kazakhstan's 17 oblasts and 3 cities, and the demo's minerals, created as none existed.
-    assert Region.objects.count() == summary.regions_created == 20
-    assert Mineral.objects.count() == summary.minerals_created == 19
+    # Kazakhstan's 17 oblasts and 3 cities and the 19 minerals come from migrate; the
+    # generator only uses them.
+    assert Region.objects.count() == 20
+    assert Mineral.objects.count() == 19
     assert (summary.deposits, summary.reserves, summary.lots) == (30, 150, 12)
+
+
+def test_generator_refuses_a_database_without_regions_and_writes_nothing() -> None:
+    Region.objects.all().delete()
+    with pytest.raises(ValueError, match="run migrate"):
+        generate_catalogue(deposits=5, seed=9, now=NOW)
+    assert not Deposit.objects.exists()
 
 
 def test_generated_rows_pass_every_model_and_database_check() -> None:

@@ -25,7 +25,7 @@ from auctions.tests.factories import (
 from bidders.models import Company
 from bidders.tasks import recipients_by_language
 from bidders.tests.factories import CompanyFactory, RepresentativeFactory
-from core.demo import load_demo
+from demo.loader import load_demo
 from deposits.models import Deposit, Mineral, Region
 
 LANGUAGES = ["en", "ru", "kk", "zh-hans"]
@@ -179,7 +179,7 @@ def blank_field(name: str) -> Q:
     return Q(**{f"{name}__isnull": True}) | Q(**{name: ""})
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("reference_data")
 def test_the_demo_names_places_minerals_deposits_and_events_in_every_language() -> None:
     load_demo()
     for model, languages in [

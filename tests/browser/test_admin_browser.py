@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from auctions.models import Lot
 from bidders.tests.factories import with_second_factor
-from core.demo import DEMO_PASSWORD, EVENT_CODE, LIVE_EVENT_CODE
+from demo.catalogue import EVENT_CODE, LIVE_EVENT_CODE
+from demo.people import DEMO_PASSWORD
 from tests.browser.logins import log_in_as_staff
 
 

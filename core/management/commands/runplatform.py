@@ -2,10 +2,10 @@ import logging
 from typing import Any
 
 import uvicorn
+from celery import current_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from config.celery import app as celery_app
 from core.embedded_beat import EmbeddedBeat
 
 
@@ -27,6 +27,12 @@ def server_options(*, host: str, port: int) -> dict[str, Any]:
     }
 
 
+def asgi_target() -> str:
+    """Return settings.ASGI_APPLICATION as uvicorn's "module:attribute" import string."""
+    module, _, attribute = settings.ASGI_APPLICATION.rpartition(".")
+    return f"{module}:{attribute}"
+
+
 class Command(BaseCommand):
     help = "Run the whole platform in one process: the ASGI server and, in embedded mode, beat."
 
@@ -40,13 +46,15 @@ class Command(BaseCommand):
             # The sweep runs every five seconds: one line per run would drown the console.
             # Failures still print, as warnings and errors.
             logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
-            beat = EmbeddedBeat(celery_app)
+            # The project's Celery app, made current when the settings package loaded it:
+            # core names neither config nor its app, as it stands below both.
+            beat = EmbeddedBeat(current_app)
             beat.start()
             self.stdout.write("Scheduled jobs run in this process (embedded mode).")
         self.stdout.write(self.style.SUCCESS(f"Nedra is running at http://{host}:{port}/"))
         self.stdout.write(f"Ministry admin: http://{host}:{port}/admin/  (Ctrl+C stops)")
         try:
-            uvicorn.run("config.asgi:application", **server_options(host=host, port=port))
+            uvicorn.run(asgi_target(), **server_options(host=host, port=port))
         finally:
             if beat:
                 beat.stop()

@@ -18,22 +18,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from auctions.models import MAX_DEADLINE_TO_AUCTION, AuctionEvent, LicenceType, Lot
-from core.demo import (
+from core.money import CENT
+from demo.catalogue import (
     BID_STEP_SHARE,
     DIRECTIONS,
     GEOLOGY,
     GUARANTEE_SHARE,
     HISTORY,
     KAZGEOLOGY,
-    MINERALS,
     NATIONAL_GEOLOGICAL_SERVICE,
     NATIONAL_GEOLOGICAL_SERVICE_FROM,
     PARTICIPATION_FEE_SHARE,
-    REGIONS,
     SURVEYS,
     TOWNS,
 )
-from core.money import CENT
 from deposits.models import LATITUDE_RANGE, LONGITUDE_RANGE, Deposit, Mineral, Region, Reserve
 
 CODE_PREFIX = "gen-"
@@ -174,8 +172,6 @@ class CatalogueSummary:
     """What one generation wrote."""
 
     seed: int
-    regions_created: int
-    minerals_created: int
     deposits: int
     reserves: int
     events: int
@@ -198,7 +194,9 @@ def generate_catalogue(
     """Create `deposits` synthetic deposits with their reserves and published lots, in bulk.
 
     The same seed gives the same rows (schedules move with `now`). `lots` defaults to 30% of
-    the deposits. Raises ValueError for impossible sizes or a seed already generated.
+    the deposits. The deposits lie in the database's regions and hold its minerals (the
+    reference rows migrate adds, and any staff added). Raises ValueError for impossible
+    sizes, a seed already generated, or a database without regions or minerals.
     """
     lots = deposits * 3 // 10 if lots is None else lots
     if deposits < 0 or reserves_per_deposit < 0 or not 0 <= lots <= deposits:
@@ -209,8 +207,10 @@ def generate_catalogue(
     rng = random.Random(seed)  # noqa: S311 -- reproducible test data, not secrets
     now = now or timezone.now()
     with transaction.atomic():
-        regions, regions_created = _standard_regions()
-        minerals, minerals_created = _standard_minerals()
+        regions = list(Region.objects.order_by("code"))
+        minerals = list(Mineral.objects.order_by("code"))
+        if not (regions and minerals):
+            raise ValueError("There are no regions or no minerals: run migrate first.")
         if reserves_per_deposit > len(minerals) * len(ALL_CATEGORIES):
             raise ValueError("More reserves per deposit than (mineral, category) pairs.")
         histories = [
@@ -252,8 +252,6 @@ def generate_catalogue(
         )
     return CatalogueSummary(
         seed=seed,
-        regions_created=regions_created,
-        minerals_created=minerals_created,
         deposits=len(created),
         reserves=reserve_count,
         events=len(events),
@@ -281,47 +279,6 @@ def _batches(rows: Iterator[list[Reserve]]) -> Iterator[list[Reserve]]:
             batch = []
     if batch:
         yield batch
-
-
-def _standard_regions() -> tuple[list[Region], int]:
-    """Return every region, ordered by code; create Kazakhstan's 20 when there are none."""
-    created = 0
-    if not Region.objects.exists():
-        Region.objects.bulk_create(
-            Region(
-                code=row.code,
-                kind=row.kind,
-                name=row.en,
-                name_en=row.en,
-                name_ru=row.ru,
-                name_kk=row.kk,
-            )
-            for row in REGIONS
-        )
-        created = len(REGIONS)
-    return list(Region.objects.order_by("code")), created
-
-
-def _standard_minerals() -> tuple[list[Mineral], int]:
-    """Return every mineral, ordered by code; create the standard list when there are none."""
-    created = 0
-    if not Mineral.objects.exists():
-        Mineral.objects.bulk_create(
-            Mineral(
-                code=row.code,
-                symbol=row.symbol,
-                group=row.group,
-                is_critical=row.is_critical,
-                name=row.en,
-                name_en=row.en,
-                name_ru=row.ru,
-                name_kk=row.kk,
-                name_zh_hans=row.zh_hans,
-            )
-            for row in MINERALS
-        )
-        created = len(MINERALS)
-    return list(Mineral.objects.order_by("code")), created
 
 
 def _coordinate(value: float, bounds: tuple[Decimal, Decimal]) -> Decimal:

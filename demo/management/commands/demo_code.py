@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from core.demo import DEMO_TOTP_SECRET
 from core.second_factor import current_code
+from demo.people import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

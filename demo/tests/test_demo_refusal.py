@@ -10,9 +10,11 @@ from django.core.management import CommandError, call_command
 
 from auctions.models import AuctionEvent
 from bidders.tests.factories import CompanyFactory, UserFactory
-from core.demo import DEMO_PASSWORD, LIVE_EVENT_CODE, DemoRefused, load_demo
+from demo.catalogue import LIVE_EVENT_CODE
+from demo.loader import DemoRefused, load_demo
+from demo.people import DEMO_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 User = get_user_model()
 

@@ -21,20 +21,16 @@ from auctions.engine import place_bid
 from auctions.models import MAX_DEADLINE_TO_AUCTION, Application, AuctionEvent, LicenceType, Lot
 from bidders import services as bidder_services
 from bidders.models import BeneficialOwner, Company, CompanyDecision, Representative
-from core.demo import (
-    COMPANIES,
-    DEMO_PASSWORD,
-    DEMO_TOTP_SECRET,
-    EVENT_CODE,
-    LIVE_EVENT_CODE,
-    load_demo,
-)
 from core.errors import DomainError
 from core.roles import CLERKS
 from core.second_factor import current_code, has_second_factor
+from demo.catalogue import EVENT_CODE, LIVE_EVENT_CODE
+from demo.loader import load_demo
+from demo.people import COMPANIES, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from deposits.models import Deposit, Mineral, Region, Reserve
+from deposits.tests.reference import install_reference_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 User = get_user_model()
 MODELS: tuple[type[Model], ...] = (
@@ -65,6 +61,7 @@ def demo_output(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> It
     the module: each test runs in a savepoint inside it, and nothing leaks to other modules.
     """
     with django_db_blocker.unblock(), transaction.atomic():
+        install_reference_data()
         out = StringIO()
         call_command("load_demo", stdout=out)
         yield out.getvalue()

@@ -4,7 +4,7 @@ from argparse import ArgumentParser
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from deposits.synthetic import generate_catalogue, remove_catalogue
+from demo.synthetic import generate_catalogue, remove_catalogue
 
 
 class Command(BaseCommand):
@@ -71,8 +71,3 @@ class Command(BaseCommand):
                 f"{summary.lots} published lots in {summary.events} events"
             )
         )
-        if summary.regions_created or summary.minerals_created:
-            self.stdout.write(
-                f"  created the standard {summary.regions_created} regions and "
-                f"{summary.minerals_created} minerals (there were none)"
-            )

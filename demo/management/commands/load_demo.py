@@ -1,14 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.demo import DemoRefused, load_demo
+from demo.loader import DemoRefused, ReferenceDataMissing, load_demo
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: Kazakhstan's regions and minerals, a 50-lot solid-minerals auction, "
-        "approved bidders and staff logins with a published password. Safe to run again; "
-        "refuses a database that holds data of its own unless --force."
+        "Load the demo: a 50-lot solid-minerals auction in Kazakhstan's regions (which "
+        "migrate adds), approved bidders and staff logins with a published password. Safe to "
+        "run again; refuses a database that holds data of its own unless --force."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, force: bool, **options: object) -> None:
         try:
             summary = load_demo(force=force)
-        except DemoRefused as refusal:
+        except (DemoRefused, ReferenceDataMissing) as refusal:
             raise CommandError(str(refusal)) from None
         counts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
         deadline = timezone.localtime(summary.first_deadline)
