@@ -60,8 +60,11 @@ INSTALLED_APPS = [
     "auctions",
     "licensing",
     "pages",
-    "demo",
 ]
+# The demo (load_demo, demo_code, generate_catalogue) is an app nothing imports: NEDRA_DEMO=off
+# leaves it out, and the platform runs, migrates and serves the same without it.
+if env.bool("NEDRA_DEMO", default=True):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -24,11 +24,12 @@ from bidders.models import BeneficialOwner, Company, CompanyDecision, Representa
 from core.errors import DomainError
 from core.roles import CLERKS
 from core.second_factor import current_code, has_second_factor
-from demo.catalogue import EVENT_CODE, LIVE_EVENT_CODE
+from demo.catalogue import EVENT_CODE, LIVE_EVENT_CODE, LOTS, lot_schedule
 from demo.loader import load_demo
 from demo.people import COMPANIES, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from deposits.models import Deposit, Mineral, Region, Reserve
 from deposits.tests.reference import install_reference_data
+from licensing.workdays import is_working_day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -272,3 +273,32 @@ def test_running_it_again_refreshes_descriptions_but_respects_staff_decisions() 
     steppe.refresh_from_db()
     assert steppe.status == Company.Status.SUSPENDED
     assert steppe.decisions.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("today", "holidays"),
+    [
+        # Independence Day, Wednesday 16 December, three days on: the deadline moves on.
+        (date(2026, 12, 13), [date(2026, 12, 16)]),
+        # New Year and Orthodox Christmas fall among the auction days.
+        (date(2026, 12, 20), [date(2027, 1, 1), date(2027, 1, 7)]),
+        # Nauryz, 21-23 March, and the Monday and Wednesday given for its weekend days.
+        (date(2027, 3, 15), [date(2027, 3, 22), date(2027, 3, 23), date(2027, 3, 24)]),
+    ],
+)
+def test_demo_deadlines_and_auctions_fall_on_kazakhstans_working_days_not_holidays(
+    today: date, holidays: list[date]
+) -> None:
+    astana = timezone.get_default_timezone()
+    now = datetime.combine(today, time(9, 0), tzinfo=astana)
+    days = set()
+    for number in range(1, len(LOTS) + 1):
+        schedule = lot_schedule(number, now)
+        days |= {
+            timezone.localdate(schedule.application_deadline, astana),
+            timezone.localdate(schedule.starts_at, astana),
+        }
+    assert all(is_working_day(day) for day in days), sorted(days)
+    assert not days & set(holidays)
+    # The holidays lie inside the schedule's span, so it did step over them.
+    assert today < min(holidays) and max(holidays) < max(days)

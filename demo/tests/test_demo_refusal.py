@@ -13,6 +13,7 @@ from bidders.tests.factories import CompanyFactory, UserFactory
 from demo.catalogue import LIVE_EVENT_CODE
 from demo.loader import DemoRefused, load_demo
 from demo.people import DEMO_PASSWORD
+from deposits.models import Region
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -64,3 +65,16 @@ def test_reloading_never_makes_a_visitor_holding_a_demo_username_staff() -> None
     visitor = User.objects.get(username="auditor")
     assert not visitor.is_staff
     assert not visitor.groups.exists()
+
+
+def test_the_command_refuses_a_database_without_the_reference_regions_and_adds_nothing() -> None:
+    # The regions come from migrate; the demo never writes one of its own.
+    Region.objects.filter(code="ulytau").delete()
+    with pytest.raises(CommandError) as refusal:
+        call_command("load_demo", stdout=StringIO())
+    message = str(refusal.value)
+    assert "missing here: ulytau" in message
+    assert "migrate" in message
+    assert not Region.objects.filter(code="ulytau").exists()
+    assert not User.objects.exists()
+    assert not AuctionEvent.objects.exists()

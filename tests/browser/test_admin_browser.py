@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -32,6 +33,7 @@ def test_admin_login_page_renders(page: Page, live_server_url: str, screenshot) 
     screenshot("login")
 
 
+@pytest.mark.usefixtures("reference_data")  # the regions and minerals the demo names
 def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, screenshot) -> None:
     load_demo_with_enrolled_clerk()
     # The 50-lot event, and the demonstration lot that is live now.
@@ -59,6 +61,7 @@ def test_staff_logs_in_and_sees_the_demo_lots(page: Page, live_server_url: str, 
     screenshot("lot")
 
 
+@pytest.mark.usefixtures("reference_data")  # the regions and minerals the demo names
 def test_public_front_page_shows_the_demo_event(
     page: Page, live_server_url: str, screenshot
 ) -> None:
@@ -74,6 +77,7 @@ def test_public_front_page_shows_the_demo_event(
     screenshot("home-ru")
 
 
+@pytest.mark.usefixtures("reference_data")  # the regions and minerals the demo names
 def test_staff_watch_the_live_monitor(page: Page, live_server_url: str, screenshot) -> None:
     load_demo_with_enrolled_clerk()
     log_in_as_staff(page, live_server_url, "clerk", DEMO_PASSWORD)
