@@ -61,7 +61,9 @@ def up(argv: list[str]) -> None:
     (ROOT / "var").mkdir(exist_ok=True)
     run(PYTHON, "manage.py", "migrate", "--noinput", env=env)
     run(PYTHON, "manage.py", "setup_roles", env=env)
-    run(PYTHON, "manage.py", "load_demo", env=env)
+    # NEDRA_DEMO=false leaves the demo app out (config/settings.py): no demo to load then.
+    if env.get("NEDRA_DEMO", "true").lower() in {"true", "on", "ok", "y", "yes", "1"}:
+        run(PYTHON, "manage.py", "load_demo", env=env)
     os.execve(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runplatform", *argv], env)
 
 
