@@ -221,7 +221,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "bidders:dashboard"
+LOGIN_REDIRECT_URL = "dashboard"
 
 # Bidders sign up with an email address that they must confirm before they can log in.
 # Staff log in on the same page (the admin's login sends them there) with their username.

@@ -21,7 +21,6 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
 ]
 urlpatterns += i18n_patterns(
-    path("", core_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("", include("bidders.urls")),
     path("", include("auctions.urls")),

@@ -6,5 +6,4 @@ app_name = "deposits"
 
 urlpatterns: list[URLPattern] = [
     path("deposits/", views.catalogue, name="catalogue"),
-    path("deposits/<slug:code>/", views.deposit_detail, name="detail"),
 ]

@@ -1,3 +1,14 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from pages import dashboard, deposit, home, lot
+
+# Paths as they were when these pages lived in core, deposits and bidders; the names carry
+# no namespace, as the front page's never did.
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", home.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("deposits/<slug:code>/", deposit.deposit_detail, name="deposit"),
+    path("lots/<int:pk>/", lot.lot_detail, name="lot"),
+    path("lots/<int:pk>/calendar.ics", lot.lot_calendar, name="lot_calendar"),
+    path("lots/<int:pk>/apply/", lot.lot_apply, name="lot_apply"),
+]

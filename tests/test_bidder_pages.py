@@ -165,7 +165,7 @@ def test_nav_offers_login_and_registration_to_anonymous_visitors(client: Client)
 
 def test_nav_offers_dashboard_company_and_post_logout_to_bidders(bidder_client: Client) -> None:
     page = bidder_client.get("/").content.decode()
-    assert reverse("bidders:dashboard") in page
+    assert reverse("dashboard") in page
     assert reverse("bidders:company") in page
     assert f'action="{reverse("account_logout")}" method="post"' in page
     assert "Ministry admin" not in page
@@ -631,7 +631,7 @@ def gold_lot() -> Lot:
 
 
 def test_lot_page_shows_the_deposit_reserves_terms_and_schedule(client: Client, gold_lot) -> None:
-    response = client.get(reverse("bidders:lot", args=[gold_lot.pk]))
+    response = client.get(reverse("lot", args=[gold_lot.pk]))
     assert response.status_code == 200
     page = text(response)
     for expected in [
@@ -664,17 +664,17 @@ def test_lot_page_shows_the_deposit_reserves_terms_and_schedule(client: Client, 
 
 
 def test_home_links_each_lot_to_its_page(client: Client, gold_lot) -> None:
-    assert reverse("bidders:lot", args=[gold_lot.pk]) in client.get("/").content.decode()
+    assert reverse("lot", args=[gold_lot.pk]) in client.get("/").content.decode()
 
 
 def test_a_draft_lot_has_no_page(client: Client) -> None:
     draft = LotFactory(status=Lot.Status.DRAFT)
-    assert client.get(reverse("bidders:lot", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("lot", args=[draft.pk])).status_code == 404
 
 
 def test_an_approved_bidder_sees_the_apply_form(bidder_client: Client, published_lot) -> None:
-    page = text(bidder_client.get(reverse("bidders:lot", args=[published_lot.pk])))
-    assert reverse("bidders:apply", args=[published_lot.pk]) in page
+    page = text(bidder_client.get(reverse("lot", args=[published_lot.pk])))
+    assert reverse("lot_apply", args=[published_lot.pk]) in page
     assert "I accept the lot's terms" in page
     assert "After applying, your company pays:" in page
     assert "Participation fee (non-refundable)" in page
@@ -685,26 +685,26 @@ def test_a_bidder_who_applied_sees_the_application_not_the_form(
     bidder_client: Client, submitted_application
 ) -> None:
     lot = submitted_application.lot
-    page = text(bidder_client.get(reverse("bidders:lot", args=[lot.pk])))
+    page = text(bidder_client.get(reverse("lot", args=[lot.pk])))
     assert "Submitted" in page
-    assert reverse("bidders:dashboard") in page
-    assert reverse("bidders:apply", args=[lot.pk]) not in page
+    assert reverse("dashboard") in page
+    assert reverse("lot_apply", args=[lot.pk]) not in page
 
 
 def test_a_pending_company_is_told_it_cannot_apply_yet(
     client: Client, pending_company, published_lot
 ) -> None:
     bidder_of(pending_company, client)
-    page = text(client.get(reverse("bidders:lot", args=[published_lot.pk])))
+    page = text(client.get(reverse("lot", args=[published_lot.pk])))
     assert "only approved companies may apply" in page
-    assert reverse("bidders:apply", args=[published_lot.pk]) not in page
+    assert reverse("lot_apply", args=[published_lot.pk]) not in page
 
 
 def test_a_lot_past_its_deadline_offers_no_form(bidder_client: Client) -> None:
     lot = LotFactory(application_deadline=timezone.now() - timedelta(hours=1))
-    page = text(bidder_client.get(reverse("bidders:lot", args=[lot.pk])))
+    page = text(bidder_client.get(reverse("lot", args=[lot.pk])))
     assert "Applications closed on" in page
-    assert reverse("bidders:apply", args=[lot.pk]) not in page
+    assert reverse("lot_apply", args=[lot.pk]) not in page
 
 
 # --- Applying ----------------------------------------------------------------------------
@@ -714,10 +714,10 @@ def test_applying_creates_the_application_with_two_awaited_payments(
     bidder_client: Client, approved_company, published_lot
 ) -> None:
     response = bidder_client.post(
-        reverse("bidders:apply", args=[published_lot.pk]), {"accept_terms": "on"}
+        reverse("lot_apply", args=[published_lot.pk]), {"accept_terms": "on"}
     )
     assert response.status_code == 302
-    assert response.url == reverse("bidders:dashboard")
+    assert response.url == reverse("dashboard")
     application = Application.objects.get(company=approved_company, lot=published_lot)
     payments = list(application.payments.order_by("kind"))
     assert [(p.kind, p.amount, p.status) for p in payments] == [
@@ -734,7 +734,7 @@ def test_applying_creates_the_application_with_two_awaited_payments(
 
 def assert_application_refused(client: Client, lot: Lot, message: str, **data: str) -> None:
     before = counts()
-    response = client.post(reverse("bidders:apply", args=[lot.pk]), data)
+    response = client.post(reverse("lot_apply", args=[lot.pk]), data)
     assert response.status_code == 400
     assert message in text(response)
     assert counts() == before
@@ -780,7 +780,7 @@ def test_applying_without_accepting_the_terms_is_refused(
     bidder_client: Client, published_lot
 ) -> None:
     assert_application_refused(bidder_client, published_lot, "Accept the lot's terms to apply.")
-    response = bidder_client.post(reverse("bidders:apply", args=[published_lot.pk]), {})
+    response = bidder_client.post(reverse("lot_apply", args=[published_lot.pk]), {})
     assert 'aria-describedby="id_accept_terms_error"' in response.content.decode()
     assert "Your application was not submitted." in text(response)
 
@@ -795,20 +795,20 @@ def test_applying_for_a_closed_lot_is_refused(bidder_client: Client) -> None:
 def test_applying_for_a_draft_lot_finds_no_lot(bidder_client: Client) -> None:
     draft = LotFactory(status=Lot.Status.DRAFT)
     before = counts()
-    response = bidder_client.post(reverse("bidders:apply", args=[draft.pk]), {"accept_terms": "on"})
+    response = bidder_client.post(reverse("lot_apply", args=[draft.pk]), {"accept_terms": "on"})
     assert response.status_code == 404
     assert counts() == before
 
 
 def test_apply_accepts_only_post(bidder_client: Client, published_lot) -> None:
-    assert bidder_client.get(reverse("bidders:apply", args=[published_lot.pk])).status_code == 405
+    assert bidder_client.get(reverse("lot_apply", args=[published_lot.pk])).status_code == 405
 
 
 # --- Dashboard ---------------------------------------------------------------------------
 
 
 def test_dashboard_asks_a_user_without_a_company_to_register(client: Client, newcomer) -> None:
-    response = client.get(reverse("bidders:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert reverse("bidders:register") in response.content.decode()
     assert "Register your company" in text(response)
@@ -819,7 +819,7 @@ def test_dashboard_shows_the_company_status_with_reason(client: Client, pending_
         status=Company.Status.REJECTED, status_reason="Missing apostille"
     )
     bidder_of(pending_company, client)
-    page = text(client.get(reverse("bidders:dashboard")))
+    page = text(client.get(reverse("dashboard")))
     assert "Rejected" in page
     assert "Missing apostille" in page
     assert "Edit and resubmit" in page
@@ -837,7 +837,7 @@ def test_dashboard_shows_an_admitted_application_as_participant_n(
     bidder_client: Client, submitted_application
 ) -> None:
     admitted(submitted_application, 3)
-    response = bidder_client.get(reverse("bidders:dashboard"))
+    response = bidder_client.get(reverse("dashboard"))
     page = text(response)
     assert "Participant 3" in page
     assert "Lots you may bid in" in page
@@ -864,7 +864,7 @@ def test_dashboard_shows_won_lost_and_failed_lots(bidder_client: Client, approve
             closed_at=timezone.now(),
         )
         outcomes[name] = lot
-    page = text(bidder_client.get(reverse("bidders:dashboard")))
+    page = text(bidder_client.get(reverse("dashboard")))
     assert "Your signature bonus of KZT\u00a03,100,000,000 won." in page
     assert "Another participant won this lot." in page
     assert "The auction failed" in page
@@ -893,6 +893,6 @@ def test_dashboard_queries_stay_bounded_with_many_applications(
     # Eight: one asks whether the representative has a second factor yet, one reads the
     # ministry's bank details (once, whatever the number of payments).
     with django_assert_max_num_queries(8):
-        response = bidder_client.get(reverse("bidders:dashboard"))
+        response = bidder_client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert text(response).count("Participant 1") >= 5

@@ -82,7 +82,7 @@ def test_a_missing_document_id_looks_the_same_as_another_companys(
 def test_own_pages_show_only_the_users_company(
     client_a: Client, company_b: Company, document_b: CompanyDocument, application_b: Application
 ) -> None:
-    for name in ["bidders:company", "bidders:dashboard", "bidders:company_edit"]:
+    for name in ["bidders:company", "dashboard", "bidders:company_edit"]:
         page = client_a.get(reverse(name)).content.decode()
         assert "Alpha Lithium LLP" in page, name
         for secret in [
@@ -103,10 +103,10 @@ def test_the_lot_page_does_not_reveal_another_companys_application(
 ) -> None:
     approved = CompanyFactory(legal_name="Approved Alpha")
     client.force_login(RepresentativeFactory(company=approved).user)
-    page = client.get(reverse("bidders:lot", args=[application_b.lot.pk])).content.decode()
+    page = client.get(reverse("lot", args=[application_b.lot.pk])).content.decode()
     assert "Bravo Tungsten Ltd" not in page
     assert "NDR-BRAVO-SECRET" not in page
-    assert reverse("bidders:apply", args=[application_b.lot.pk]) in page
+    assert reverse("lot_apply", args=[application_b.lot.pk]) in page
 
 
 def test_editing_changes_only_the_users_own_company(
@@ -162,7 +162,7 @@ def test_an_upload_lands_on_the_users_own_company(
 @pytest.mark.parametrize(
     ("method", "name", "needs_id"),
     [
-        ("get", "bidders:dashboard", False),
+        ("get", "dashboard", False),
         ("get", "bidders:company", False),
         ("get", "bidders:register", False),
         ("post", "bidders:register", False),
@@ -170,13 +170,13 @@ def test_an_upload_lands_on_the_users_own_company(
         ("post", "bidders:company_edit", False),
         ("post", "bidders:upload_document", False),
         ("get", "bidders:document", True),
-        ("post", "bidders:apply", True),
+        ("post", "lot_apply", True),
     ],
 )
 def test_anonymous_visitors_are_sent_to_log_in(
     client: Client, document_b: CompanyDocument, method: str, name: str, needs_id: bool
 ) -> None:
-    if name == "bidders:apply":
+    if name == "lot_apply":
         url = reverse(name, args=[LotFactory().pk])
     else:
         url = reverse(name, args=[document_b.pk]) if needs_id else reverse(name)
@@ -188,10 +188,8 @@ def test_anonymous_visitors_are_sent_to_log_in(
 
 def test_anonymous_applicants_return_to_the_lot_page_after_login(client: Client) -> None:
     lot = LotFactory()
-    response = client.post(reverse("bidders:apply", args=[lot.pk]), {"accept_terms": "on"})
-    assert response.url == (
-        f"{reverse('account_login')}?next={reverse('bidders:lot', args=[lot.pk])}"
-    )
+    response = client.post(reverse("lot_apply", args=[lot.pk]), {"accept_terms": "on"})
+    assert response.url == f"{reverse('account_login')}?next={reverse('lot', args=[lot.pk])}"
 
 
 def test_staff_can_download_any_companys_document(
@@ -214,7 +212,7 @@ def test_a_user_without_a_company_gets_the_register_prompt_and_no_documents(
     client: Client, document_b: CompanyDocument
 ) -> None:
     client.force_login(UserFactory())
-    dashboard = client.get(reverse("bidders:dashboard"))
+    dashboard = client.get(reverse("dashboard"))
     assert dashboard.status_code == 200
     assert reverse("bidders:register") in dashboard.content.decode()
     assert "Bravo" not in dashboard.content.decode()

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-import core.views
+import pages.home
 from auctions.models import LicenceType, Lot
 from auctions.tests.factories import AuctionEventFactory, LotFactory
 from core.money import format_kzt
@@ -583,7 +583,7 @@ def test_catalogues_render_in_each_language(client: Client, url: str, language: 
 def test_home_shows_each_events_first_lots_and_links_the_rest(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(core.views, "HOME_LOTS_PER_EVENT", 10)
+    monkeypatch.setattr(pages.home, "HOME_LOTS_PER_EVENT", 10)
     event = AuctionEventFactory(code="june-2025", name="June auction")
     for number in range(1, 13):
         lot_of(event=event, number=number, deposit__name=f"Deposit {number:02d}")

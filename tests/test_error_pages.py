@@ -47,7 +47,7 @@ def test_an_unknown_address_gets_the_sites_404_page(client: Client, settings, de
 def test_a_lot_that_is_not_public_gets_the_sites_404_page(client: Client, settings, debug) -> None:
     settings.DEBUG = debug
     draft = LotFactory(status=Lot.Status.DRAFT)
-    response = client.get(reverse("bidders:lot", args=[draft.pk]))
+    response = client.get(reverse("lot", args=[draft.pk]))
     assert response.status_code == 404
     page = response.content.decode()
     assert "There is no such page" in page

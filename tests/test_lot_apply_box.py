@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def apply_box(client: Client, lot: Lot) -> str:
-    page = html.unescape(client.get(reverse("bidders:lot", args=[lot.pk])).content.decode())
+    page = html.unescape(client.get(reverse("lot", args=[lot.pk])).content.decode())
     return page.split('id="apply-heading"', 1)[1].split("</section>", 1)[0]
 
 

@@ -79,7 +79,7 @@ def deposit_of(application: Application) -> Payment:
 def test_the_dashboard_says_the_bank_details_are_not_set_rather_than_invent_them(
     bidder_client, submitted_application
 ) -> None:
-    page = text(bidder_client.get(reverse("bidders:dashboard")))
+    page = text(bidder_client.get(reverse("dashboard")))
     assert "bank details are not set yet" in page
     assert "IBAN" not in page
     assert "invoice.pdf" not in page
@@ -90,7 +90,7 @@ def test_the_dashboard_says_the_bank_details_are_not_set_rather_than_invent_them
 def test_the_dashboard_shows_how_to_pay_each_payment(
     bidder_client, submitted_application, bank
 ) -> None:
-    page = text(bidder_client.get(reverse("bidders:dashboard")))
+    page = text(bidder_client.get(reverse("dashboard")))
     for value in (BANK["beneficiary"], BANK["bin"], BANK["iban"], BANK["bic"], BANK["kbe"]):
         assert value in page
     assert BANK["knp_participation_fee"] in page and BANK["knp_guarantee_deposit"] in page
@@ -109,7 +109,7 @@ def test_a_short_payment_tells_the_bidder_what_is_left(
     staff = Client()
     staff.force_login(staff_clerk)
     record_credit_in_admin(staff, deposit, deposit.amount - Decimal("2000000.00"))
-    page = text(bidder_client.get(reverse("bidders:dashboard")))
+    page = text(bidder_client.get(reverse("dashboard")))
     assert "Received short" in page
     assert "KZT\u00a02,000,000 still to pay" in page
 
@@ -219,7 +219,7 @@ def test_the_licence_offer_email_says_the_bank_details_are_not_set(offered_licen
 def test_the_dashboard_shows_how_to_pay_the_bonus_and_its_invoice(
     bidder_client, offered_licence, bank, written
 ) -> None:
-    page = text(bidder_client.get(reverse("bidders:dashboard")))
+    page = text(bidder_client.get(reverse("dashboard")))
     assert f"How to pay the signature bonus of licence {offered_licence.number}" in page
     assert "KZT\u00a0120,000,000" in page
     assert BANK["knp_signature_bonus"] in page

@@ -96,7 +96,7 @@ def public_surfaces(client: Client, published: Published) -> dict[str, str]:
         "csv": text(client.get(reverse("auctions:event_results_csv", args=[code]))),
         "all_csv": text(client.get(reverse("auctions:results_csv"))),
         "index": text(client.get(reverse("auctions:results"))),
-        "lot_page": text(client.get(reverse("bidders:lot", args=[published.gold.pk]))),
+        "lot_page": text(client.get(reverse("lot", args=[published.gold.pk]))),
         "api_results": text(client.get("/api/results/")),
         "api_event": text(client.get(f"/api/events/{code}/")),
     }
@@ -209,7 +209,7 @@ def test_a_lot_finishing_after_an_early_publication_is_published_by_the_job_as_i
     assert "Late Winner LLP" not in page
     assert "Late Ridge" in page
     assert "Not finished yet" in page
-    assert "Late Winner LLP" not in text(client.get(reverse("bidders:lot", args=[late.pk])))
+    assert "Late Winner LLP" not in text(client.get(reverse("lot", args=[late.pk])))
 
     assert services.publish_finished_events() == []
     snapshot = PublishedResult.objects.get(lot=late)

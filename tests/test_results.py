@@ -300,7 +300,7 @@ def test_the_public_sees_nothing_of_unpublished_results(june: June, client: Clie
     assert "Solid minerals, June 2025" not in text(client.get(reverse("auctions:results")))
     response = client.get(reverse("auctions:event_results", args=[june.event.code]))
     assert response.status_code == 404
-    lot_page = text(client.get(reverse("bidders:lot", args=[june.gold.pk])))
+    lot_page = text(client.get(reverse("lot", args=[june.gold.pk])))
     assert "Ridgeline" not in lot_page
     assert "Winning signature bonus" not in lot_page
     assert client.get(reverse("auctions:protocol", args=[june.gold.pk])).status_code == 404
@@ -345,11 +345,11 @@ def test_published_results_show_totals_and_each_lots_outcome(june: June, client:
 
 def test_the_lot_page_shows_its_result_once_published(june: June, client: Client) -> None:
     services.publish_results(event_id=june.event.pk)
-    page = text(client.get(reverse("bidders:lot", args=[june.gold.pk])))
+    page = text(client.get(reverse("lot", args=[june.gold.pk])))
     assert "Ridgeline Critical Minerals Inc." in page
     assert "Winning signature bonus" in page
     assert reverse("auctions:bid_log_json", args=[june.gold.pk]) in page
-    failed = text(client.get(reverse("bidders:lot", args=[june.tungsten.pk])))
+    failed = text(client.get(reverse("lot", args=[june.tungsten.pk])))
     assert "Winning signature bonus" not in failed
     assert reverse("auctions:bid_log", args=[june.tungsten.pk]) in failed
 

@@ -228,7 +228,7 @@ def test_a_representative_with_a_second_factor_sees_no_enrolment_notice(
     client: Client, live_lot: Lot, admitted_bidder
 ) -> None:
     client.force_login(admitted_bidder)
-    for url in (reverse("auctions:room", args=[live_lot.pk]), reverse("bidders:dashboard")):
+    for url in (reverse("auctions:room", args=[live_lot.pk]), reverse("dashboard")):
         html = client.get(url).content.decode()
         assert 'id="second-factor-required"' not in html, url
 
@@ -237,7 +237,7 @@ def test_the_dashboard_points_a_representative_without_a_second_factor_to_enrolm
     client: Client,
 ) -> None:
     client.force_login(RepresentativeFactory(second_factor=False).user)
-    html = client.get(reverse("bidders:dashboard")).content.decode()
+    html = client.get(reverse("dashboard")).content.decode()
     assert 'id="second-factor-required"' in html
     assert "Two-factor authentication is required before your first bid." in html
     assert f'href="{reverse("mfa_activate_totp")}"' in html

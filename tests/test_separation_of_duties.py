@@ -77,7 +77,7 @@ def test_the_clerk_sees_no_participant_on_the_dashboard_and_cannot_bid(
     client: Client, ministry_clerk, admitted_bidder, live_lot: Lot
 ) -> None:
     client = logged_in(client, ministry_clerk)
-    dashboard = client.get(reverse("bidders:dashboard"), follow=True)
+    dashboard = client.get(reverse("dashboard"), follow=True)
     assert "Participant 1" not in dashboard.content.decode()
     assert "ministry staff account" in dashboard.content.decode()
     response = client.post(

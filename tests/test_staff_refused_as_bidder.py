@@ -29,7 +29,7 @@ def official_client(client: Client, official: AbstractBaseUser) -> Client:
 
 @pytest.mark.parametrize(
     "page",
-    ["bidders:dashboard", "bidders:register", "bidders:company", "bidders:company_edit"],
+    ["dashboard", "bidders:register", "bidders:company", "bidders:company_edit"],
 )
 def test_bidder_pages_send_staff_to_the_admin_with_the_reason(
     official_client: Client, page: str
@@ -49,7 +49,7 @@ def test_staff_cannot_apply_for_a_lot_on_its_page(
     official_client: Client, published_lot: Lot
 ) -> None:
     response = official_client.post(
-        reverse("bidders:apply", args=[published_lot.pk]), {"accept_terms": "on"}, follow=True
+        reverse("lot_apply", args=[published_lot.pk]), {"accept_terms": "on"}, follow=True
     )
     assert REFUSAL in response.content.decode()
     assert not Application.objects.exists()
@@ -58,9 +58,9 @@ def test_staff_cannot_apply_for_a_lot_on_its_page(
 def test_the_lot_page_tells_staff_they_do_not_apply(
     official_client: Client, published_lot: Lot
 ) -> None:
-    page = official_client.get(reverse("bidders:lot", args=[published_lot.pk])).content.decode()
+    page = official_client.get(reverse("lot", args=[published_lot.pk])).content.decode()
     assert "Ministry staff do not apply for lots." in page
-    assert reverse("bidders:apply", args=[published_lot.pk]) not in page
+    assert reverse("lot_apply", args=[published_lot.pk]) not in page
 
 
 @pytest.mark.parametrize(
@@ -109,5 +109,5 @@ def test_a_representative_still_uses_the_bidder_pages(
     client: Client, bidder_user: AbstractBaseUser
 ) -> None:
     client.force_login(bidder_user)
-    assert client.get(reverse("bidders:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
     assert client.get("/api/company/").status_code == 200

@@ -217,7 +217,7 @@ def test_the_dashboard_lists_the_companys_licences_with_their_certificate(
 ) -> None:
     other = LicenceFactory(number="KZ-E-2026-0099")
     client.force_login(bidder_user)
-    html = client.get(reverse("bidders:dashboard")).content.decode()
+    html = client.get(reverse("dashboard")).content.decode()
     assert awaiting.number in html
     assert certificate_url(awaiting) in html
     assert "Pay by" in html

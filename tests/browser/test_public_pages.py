@@ -191,9 +191,9 @@ def public_pages(catalogue: Catalogue, language: str) -> list[PublicPage]:
         return [
             PublicPage("home", prefix),
             PublicPage("lots", reverse("auctions:catalogue")),
-            PublicPage("lot", reverse("bidders:lot", args=[catalogue.open_lot.pk])),
+            PublicPage("lot", reverse("lot", args=[catalogue.open_lot.pk])),
             PublicPage("deposits", reverse("deposits:catalogue")),
-            PublicPage("deposit", reverse("deposits:detail", args=[catalogue.deposit.code])),
+            PublicPage("deposit", reverse("deposit", args=[catalogue.deposit.code])),
             PublicPage("results", reverse("auctions:results")),
             PublicPage(
                 "event-results",
