@@ -857,15 +857,11 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
 
     @admin.action(description=_("Record selected deposits as refunded"), permissions=["change"])
     def record_refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        # Licensing builds on auctions, so it is imported when used, never when auctions
-        # is loaded.
-        from licensing.services import record_refund
-
         apply_to_each(
             self,
             request,
             queryset,
-            lambda payment: record_refund(payment_id=payment.pk, recorded_by=request.user),
+            lambda payment: services.record_refund(payment_id=payment.pk, recorded_by=request.user),
             str(_("Refunded")),
         )
 

@@ -432,28 +432,7 @@ def outcome_for(application: Application) -> str:
     return "won" if result.winner_id == application.pk else "lost"
 
 
-def unsettled_lots(*, finished_before: datetime) -> QuerySet[Lot]:
-    """Return ids of finished lots not yet settled: deposits still held as received, or a
-    won lot without its licence. Lots that finished after `finished_before` are left to
-    the task queued when they finished."""
-    held_deposit = Payment.objects.filter(
-        application__lot=OuterRef("pk"),
-        kind=Payment.Kind.GUARANTEE_DEPOSIT,
-        status__in=[Payment.Status.RECEIVED, Payment.Status.SHORT],
-    )
-    return (
-        Lot.objects.filter(status__in=Lot.FINISHED_STATUSES)
-        .filter(Q(result__isnull=True) | Q(result__closed_at__lt=finished_before))
-        .filter(
-            Exists(held_deposit)
-            | Q(result__outcome=Result.Outcome.AWARDED, status=Lot.Status.CLOSED, licences=None)
-        )
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
-def events_with_results_unsent(*, published_before: datetime) -> QuerySet[AuctionEvent]:
+def events_with_results_unsent(*, published_before: datetime) -> QuerySet[AuctionEvent, int]:
     """Return ids of events published before `published_before` whose emails are not sent."""
     return AuctionEvent.objects.filter(
         results_published_at__lt=published_before, results_notified_at__isnull=True

@@ -6,16 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import mail
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from auctions import selectors, tasks
+from auctions import notices, selectors, signals
 from auctions.models import (
     Application,
     AuctionEvent,
@@ -28,11 +26,9 @@ from auctions.models import (
 )
 from bidders.models import Company
 from bidders.services import refuse_staff
-from bidders.tasks import company_emails
 from core.errors import DomainError
-from core.money import CENT, DECIMAL_PLACES, MAX_DIGITS, format_kzt
+from core.money import CENT, DECIMAL_PLACES, MAX_DIGITS
 from deposits.models import Deposit, Reserve
-from licensing.models import Licence
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +210,26 @@ def record_bank_payment(
 
 
 @transaction.atomic
+def record_refund(*, payment_id: int, recorded_by: AbstractBaseUser) -> Payment:
+    """Record a guarantee deposit refunded to its payer.
+
+    Raises DomainError payment_not_refund_due unless the deposit was due for refund.
+    """
+    # Lock the payment: two clerks recording the same refund record it once.
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.REFUND_DUE:
+        raise DomainError(
+            "payment_not_refund_due",
+            _("Payment %(reference)s is %(status)s, not due for refund.")
+            % {"reference": payment.reference, "status": payment.get_status_display().lower()},
+        )
+    payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["status"])
+    logger.info("Refund of payment %s recorded by user %s", payment.reference, recorded_by.pk)
+    return payment
+
+
+@transaction.atomic
 def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> Application:
     """Admit an application and give it the lot's next participant number.
 
@@ -256,7 +272,7 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     application.decided_by = decided_by
     application.save(update_fields=["status", "participant_number", "decided_at", "decided_by"])
     transaction.on_commit(
-        lambda: tasks.send_application_decision.delay(application.pk), robust=True
+        lambda: notices.send_application_decision.delay(application.pk), robust=True
     )
     return application
 
@@ -303,7 +319,7 @@ def reject_application(
     application.decided_by = decided_by
     application.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
     transaction.on_commit(
-        lambda: tasks.send_application_decision.delay(application.pk), robust=True
+        lambda: notices.send_application_decision.delay(application.pk), robust=True
     )
     return application
 
@@ -336,13 +352,9 @@ def publish_lot(*, lot_id: int) -> Lot:
         )
     if deposit.status == Deposit.Status.LICENSED:
         raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
-    # A winner still has time to pay: until its licence is forfeited down the whole
-    # ladder, the deposit is promised.
-    if deposit.licences.filter(status=Licence.Status.AWAITING_PAYMENT).exists():
-        raise DomainError(
-            "deposit_licence_pending",
-            f"{deposit.name} was won at auction and its licence awaits payment.",
-        )
+    # Licensing may still promise the deposit to a winner that has time to pay: it refuses
+    # here, through the signal, as auctions never asks the layer above it.
+    signals.lot_publishing.send(sender=Lot, lot=lot, deposit=deposit)
     if deposit.lots.exclude(pk=lot.pk).filter(status__in=Lot.OPEN_STATUSES).exists():
         raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
     # Bidders price a lot on its reserves: a deposit without any is nothing to bid on,
@@ -422,7 +434,7 @@ def publish_results(
         published_by or "the scheduled job",
         f" with lots {unfinished} unfinished" if unfinished else "",
     )
-    transaction.on_commit(lambda: tasks.send_results_notices.delay(event_id), robust=True)
+    transaction.on_commit(lambda: notices.send_results_notices.delay(event_id), robust=True)
     return event
 
 
@@ -646,88 +658,3 @@ def _erratum_in_force(erratum: Erratum) -> Iterator[None]:
         cursor.execute("SELECT set_config('nedra.erratum', %s, true)", [str(erratum.pk)])
         yield
         cursor.execute("SELECT set_config('nedra.erratum', '', true)")
-
-
-def notify_results(*, event_id: int) -> int:
-    """Email each admitted participant of the event's lots its outcome, once per event.
-
-    Returns how many emails were sent: none when the results are unpublished or already
-    emailed. A sending error propagates, and the emails stay due, for a retry.
-    """
-    # The conditional update is the claim: of two runs at once (the admin's publication and
-    # a redelivered task, say) exactly one sends. Sending happens outside any transaction.
-    claimed = AuctionEvent.objects.filter(
-        pk=event_id, results_published_at__isnull=False, results_notified_at__isnull=True
-    ).update(results_notified_at=timezone.now())
-    if not claimed:
-        return 0
-    try:
-        recipients = selectors.results_recipients(event_id)
-        messages = [
-            message for application in recipients for message in _results_notice(application)
-        ]
-        with mail.get_connection() as connection:
-            connection.send_messages(messages)
-    except Exception:
-        AuctionEvent.objects.filter(pk=event_id).update(results_notified_at=None)
-        raise
-    return len(messages)
-
-
-def _results_notice(application: Application) -> list[mail.EmailMessage]:
-    """Write one participant's results email, in the language each of its people uses."""
-    lot = application.lot
-    event = lot.event
-    outcome = selectors.outcome_for(application)
-
-    def write() -> tuple[str, str]:
-        lot_name = _("Lot %(number)s (%(deposit)s)") % {
-            "number": lot.number,
-            "deposit": lot.deposit.name,
-        }
-        names = {"lot": lot_name, "participant": application.participant_number}
-        if outcome == "won":
-            subject = _("You won %(lot)s") % names
-            body = _(
-                "Your company, Participant %(participant)s, won %(lot)s with a signature bonus "
-                "of %(bonus)s. The guarantee deposit counts toward the bonus; the ministry "
-                "sends the licence terms and the payment deadline (20 working days from the "
-                "results protocol)."
-            ) % {**names, "bonus": format_kzt(lot.result.winning_bonus)}
-        elif outcome == "lost":
-            subject = _("Results of %(lot)s") % names
-            body = _(
-                "Participant %(winner)s won %(lot)s with a signature bonus of %(bonus)s. Your "
-                "company took part as Participant %(participant)s; its guarantee deposit is "
-                "refunded."
-            ) % {
-                **names,
-                "winner": lot.result.winner.participant_number,
-                "bonus": format_kzt(lot.result.winning_bonus),
-            }
-        elif outcome == "failed":
-            subject = f"{lot_name}: {lot.get_status_display().lower()}"
-            reason = lot.status_reason or _("no valid bids or too few participants.")
-            body = _(
-                "The auction of %(lot)s did not award a licence: %(reason)s Your company's "
-                "guarantee deposit is refunded."
-            ) % {**names, "reason": reason}
-        else:
-            subject = _("Results of %(event)s: %(lot)s not finished yet") % {
-                **names,
-                "event": event.name,
-            }
-            body = (
-                _(
-                    "%(lot)s has not finished yet; its result appears on the results page when "
-                    "it does."
-                )
-                % names
-            )
-        footer = _(
-            "The results of %(event)s, each lot's bid log and its results protocol are on "
-            "Nedra's results page: %(url)s"
-        ) % {"event": event.name, "url": reverse("auctions:event_results", args=[event.code])}
-        return subject, f"{body}\n\n{footer}"
-
-    return company_emails(application.company, write)
