@@ -27,8 +27,10 @@ from deposits.models import Deposit
 
 # Up to 10^13 tenge (a thousand times any signature bonus ever paid) with at most two
 # decimals: 15 significant digits, which SQLite too stores exactly, so the amount stored
-# is always the amount hashed. ASCII digits only.
-AMOUNT_PATTERN = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
+# is always the amount hashed. ASCII digits only. The room's amount box is given this
+# limit (views.room), so it refuses what the engine would.
+MAX_WHOLE_DIGITS = 13
+AMOUNT_PATTERN = re.compile(rf"[0-9]{{1,{MAX_WHOLE_DIGITS}}}(\.[0-9]{{1,2}})?")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def parse_amount(raw: object) -> Decimal:
     """Return a bid amount in KZT from a decimal string or an integer; raise invalid_amount."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    elif isinstance(raw, Decimal) and raw.is_finite() and -2 <= raw.adjusted() < 13:
+    elif isinstance(raw, Decimal) and raw.is_finite() and -2 <= raw.adjusted() < MAX_WHOLE_DIGITS:
         # Bounded before formatting: 1e999999999 would otherwise be written out in full.
         raw = f"{raw:f}"
     if not isinstance(raw, str) or not AMOUNT_PATTERN.fullmatch(raw.strip()):
@@ -99,7 +101,7 @@ def place_bid(*, user: AbstractBaseUser, lot_id: int, amount: object, key: objec
 def _bid_budget_holder(user: AbstractBaseUser) -> str:
     """Name whose bid budget a user spends: its company's, which every account of the
     company shares (a participant is a company, not a login); its own otherwise."""
-    company_id = selectors.represented_company_id(user)
+    company_id = selectors.participants.represented_company_id(user)
     return f"company-{company_id}" if company_id is not None else f"user-{user.pk}"
 
 
@@ -184,10 +186,10 @@ def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
     """
     if user.is_staff or user.is_superuser:
         raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
-    participant = selectors.bidding_participant(user=user, lot=lot)
+    participant = selectors.participants.bidding_participant(user=user, lot=lot)
     if participant is None:
         # Only on the way to a refusal: say what would let an admitted bidder bid.
-        if selectors.admitted_number(user=user, lot_id=lot.pk) is not None:
+        if selectors.participants.admitted_number(user=user, lot_id=lot.pk) is not None:
             refuse_without_second_factor(user)
         raise DomainError(
             "not_admitted", _("Your company is not an admitted participant of this lot.")

@@ -81,7 +81,7 @@ def notify_results(*, event_id: int) -> int:
     if not claimed:
         return 0
     try:
-        recipients = selectors.results_recipients(event_id)
+        recipients = selectors.participants.results_recipients(event_id)
         messages = [
             message for application in recipients for message in _results_notice(application)
         ]
@@ -97,7 +97,7 @@ def _results_notice(application: Application) -> list[mail.EmailMessage]:
     """Write one participant's results email, in the language each of its people uses."""
     lot = application.lot
     event = lot.event
-    outcome = selectors.outcome_for(application)
+    outcome = selectors.participants.outcome_for(application)
 
     def write() -> tuple[str, str]:
         lot_name = _("Lot %(number)s (%(deposit)s)") % {

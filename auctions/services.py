@@ -66,28 +66,31 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
     """
     refuse_staff(user)
     if not accept_terms:
-        raise DomainError("terms_not_accepted", "Accept the lot's terms to apply.")
+        raise DomainError("terms_not_accepted", _("Accept the lot's terms to apply."))
     # Lock the company: a suspension at the same moment must not let this application in.
     company = Company.objects.select_for_update().filter(representatives__user=user).first()
     if company is None:
-        raise DomainError("not_a_representative", "Register your company first.")
+        raise DomainError("not_a_representative", _("Register your company first."))
     if not company.is_approved:
         raise DomainError(
             "company_not_approved",
-            f"Your company is {company.get_status_display().lower()}; only approved "
-            "companies may apply.",
+            _("Your company is %(status)s; only approved companies may apply.")
+            % {"status": company.get_status_display().lower()},
         )
     # Share-lock the lot: a clerk cancelling it must not interleave with this application.
     lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
     if lot is None or lot.status == Lot.Status.DRAFT:
-        raise DomainError("lot_not_found", "There is no such lot open to the public.")
+        raise DomainError("lot_not_found", _("There is no such lot open to the public."))
     if lot.status != Lot.Status.PUBLISHED:
-        raise DomainError("lot_not_open", f"Lot {lot.number} is not open for applications.")
+        raise DomainError(
+            "lot_not_open",
+            _("Lot %(number)s is not open for applications.") % {"number": lot.number},
+        )
     now = timezone.now()
     if now >= lot.application_deadline:
-        raise DomainError("deadline_passed", "The application deadline for this lot has passed.")
+        raise DomainError("deadline_passed", _("The application deadline for this lot has passed."))
     if Application.objects.filter(lot=lot, company=company).exists():
-        raise DomainError("already_applied", "Your company has already applied for this lot.")
+        raise DomainError("already_applied", _("Your company has already applied for this lot."))
     application = Application.objects.create(lot=lot, company=company, terms_accepted_at=now)
     Payment.objects.bulk_create(
         Payment(
@@ -249,14 +252,17 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     if application.status != Application.Status.SUBMITTED:
         raise DomainError(
             "already_decided",
-            f"The application is already {application.get_status_display().lower()}.",
+            _("The application is already %(status)s.")
+            % {"status": application.get_status_display().lower()},
         )
     if lot.status not in ADMISSION_LOT_STATUSES:
         raise DomainError(
-            "lot_not_open", f"Lot {lot.number} is {lot.get_status_display().lower()}."
+            "lot_not_open",
+            _("Lot %(number)s is %(status)s.")
+            % {"number": lot.number, "status": lot.get_status_display().lower()},
         )
     if not application.company.is_approved:
-        raise DomainError("company_not_approved", "The company is not approved.")
+        raise DomainError("company_not_approved", _("The company is not approved."))
     # Only payments received in full count: one received short still owes the difference.
     received = set(
         application.payments.filter(status=Payment.Status.RECEIVED).values_list("kind", flat=True)
@@ -264,7 +270,8 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     missing = [str(kind.label) for kind in required_payments(lot) if kind not in received]
     if missing:
         raise DomainError(
-            "payment_missing", "Not received in full yet: " + "; ".join(missing) + "."
+            "payment_missing",
+            _("Not received in full yet: %(payments)s.") % {"payments": "; ".join(missing)},
         )
     application.status = Application.Status.ADMITTED
     application.participant_number = _draw_participant_number(lot)
@@ -305,13 +312,14 @@ def reject_application(
     """Reject a submitted application with a reason; raises DomainError otherwise."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("reason_required", "A rejection needs a reason.")
+        raise DomainError("reason_required", _("A rejection needs a reason."))
     # Lock so a rejection cannot interleave with an admission of the same application.
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != Application.Status.SUBMITTED:
         raise DomainError(
             "already_decided",
-            f"The application is already {application.get_status_display().lower()}.",
+            _("The application is already %(status)s.")
+            % {"status": application.get_status_display().lower()},
         )
     application.status = Application.Status.REJECTED
     application.rejection_reason = reason
@@ -337,26 +345,36 @@ def publish_lot(*, lot_id: int) -> Lot:
     lot = Lot.objects.select_for_update().get(pk=lot_id)
     deposit = Deposit.objects.select_for_update().get(pk=lot.deposit_id)
     if lot.status != Lot.Status.DRAFT:
-        raise DomainError("not_draft", f"Lot {lot.number} is already {lot.get_status_display()}.")
+        raise DomainError(
+            "not_draft",
+            _("Lot %(number)s is already %(status)s.")
+            % {"number": lot.number, "status": lot.get_status_display()},
+        )
     if AuctionEvent.objects.filter(pk=lot.event_id, results_published_at__isnull=False).exists():
         raise DomainError(
             "results_published",
             _("The results of this lot's event are published: offer it in another event."),
         )
     if lot.application_deadline <= timezone.now():
-        raise DomainError("deadline_passed", "The application deadline has already passed.")
+        raise DomainError("deadline_passed", _("The application deadline has already passed."))
     if lot.is_auction_too_late:
         raise DomainError(
             "auction_too_late",
-            "The auction must be held at most two months after the application deadline.",
+            _("The auction must be held at most two months after the application deadline."),
         )
     if deposit.status == Deposit.Status.LICENSED:
-        raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
+        raise DomainError(
+            "deposit_licensed",
+            _("%(deposit)s is already licensed.") % {"deposit": deposit.name},
+        )
     # Licensing may still promise the deposit to a winner that has time to pay: it refuses
     # here, through the signal, as auctions never asks the layer above it.
     signals.lot_publishing.send(sender=Lot, lot=lot, deposit=deposit)
     if deposit.lots.exclude(pk=lot.pk).filter(status__in=Lot.OPEN_STATUSES).exists():
-        raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
+        raise DomainError(
+            "deposit_offered",
+            _("%(deposit)s is already offered in another lot.") % {"deposit": deposit.name},
+        )
     # Bidders price a lot on its reserves: a deposit without any is nothing to bid on,
     # whatever the licence type.
     if not deposit.reserves.exists():
@@ -374,7 +392,7 @@ def publish_lot(*, lot_id: int) -> Lot:
     ):
         raise DomainError(
             "no_balance_reserves",
-            "A production licence needs confirmed balance reserves (A, B, C1 or C2).",
+            _("A production licence needs confirmed balance reserves (A, B, C1 or C2)."),
         )
     lot.status = Lot.Status.PUBLISHED
     lot.save(update_fields=["status"])
@@ -473,7 +491,9 @@ def snapshot_finished_lots(event: AuctionEvent, *, published_at: datetime) -> li
         ).select_related("result", "result__winner", "result__winner__company")
     )
     participants: dict[int, list[dict[str, object]]] = {lot.pk: [] for lot in lots}
-    for application in selectors.admitted_participants_of_lots([lot.pk for lot in lots]):
+    for application in selectors.participants.admitted_participants_of_lots(
+        [lot.pk for lot in lots]
+    ):
         participants[application.lot_id].append(
             {
                 "number": application.participant_number,

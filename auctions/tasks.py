@@ -49,7 +49,7 @@ def publish_finished_events() -> list[int]:
     """Publish the results of every event whose lots have all finished; the beat runs this."""
     published = services.publish_finished_events()
     # Emails whose task was lost go out now; notify_results claims them, so never twice.
-    for event_id in selectors.events_with_results_unsent(
+    for event_id in selectors.results.events_with_results_unsent(
         published_before=timezone.now() - LOST_TASK_GRACE
     ):
         notices.send_results_notices.delay(event_id)

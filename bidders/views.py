@@ -18,14 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from auctions import calendars
 from auctions.models import Application, BankDetails, Lot
-from auctions.selectors import (
-    are_results_public,
-    company_applications,
-    is_awarded,
-    outcome_for,
-    public_lots,
-    public_result,
-)
+from auctions.selectors.catalogue import offered_lots
+from auctions.selectors.participants import company_applications, outcome_for
+from auctions.selectors.results import is_awarded
+from auctions.selectors.visibility import are_results_public, public_result
 from auctions.services import apply_for_lot, required_payments
 from bidders import services
 from bidders.documents import document_response
@@ -283,7 +279,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a public lot with its deposit, reserves, terms and schedule, and how to apply."""
-    lot = get_object_or_404(public_lots(), pk=pk)
+    lot = get_object_or_404(offered_lots(), pk=pk)
     if request.user.is_authenticated:
         services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
     return _render_lot(request, lot, ApplicationForm())
@@ -292,7 +288,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def lot_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve a public lot's deadline and auction as an iCalendar file in the page's language."""
-    lot = get_object_or_404(public_lots(), pk=pk)
+    lot = get_object_or_404(offered_lots(), pk=pk)
     domain, _port = split_domain_port(request.get_host())
     response = HttpResponse(
         calendars.lot_calendar(
@@ -312,7 +308,7 @@ def lot_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply for a lot for the user's company; a refusal is shown on the lot's page."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("bidders:lot", args=[pk]))
-    lot = get_object_or_404(public_lots(), pk=pk)
+    lot = get_object_or_404(offered_lots(), pk=pk)
     form = ApplicationForm(request.POST)
     if form.is_valid():
         try:

@@ -267,7 +267,7 @@ def test_totals_count_lots_and_bonuses_in_kzt_and_usd(
     )
 
     with django_assert_num_queries(1):
-        totals = selectors.event_totals(june.event.pk)
+        totals = selectors.results.event_totals(june.event.pk)
 
     assert (totals.lots_offered, totals.lots_awarded, totals.lots_failed) == (5, 2, 3)
     assert totals.lots_unfinished == 0
@@ -279,7 +279,7 @@ def test_totals_count_lots_and_bonuses_in_kzt_and_usd(
 def test_totals_without_a_rate_have_no_dollar_figure(june: June, client: Client) -> None:
     june.event.kzt_per_usd = None
     june.event.save()
-    assert selectors.event_totals(june.event.pk).bonus_usd is None
+    assert selectors.results.event_totals(june.event.pk).bonus_usd is None
     services.publish_results(event_id=june.event.pk)
     page = text(client.get(reverse("auctions:event_results", args=[june.event.code])))
     assert "No exchange rate was set for this event." in page
@@ -287,7 +287,7 @@ def test_totals_without_a_rate_have_no_dollar_figure(june: June, client: Client)
 
 def test_an_event_without_awards_totals_zero() -> None:
     lot = FinishedLotFactory(status=Lot.Status.FAILED)
-    totals = selectors.event_totals(lot.event_id)
+    totals = selectors.results.event_totals(lot.event_id)
     assert totals.bonus_kzt == Decimal("0.00")
     assert totals.bonus_usd == Decimal("0.00")
     assert (totals.lots_offered, totals.lots_awarded, totals.lots_failed) == (1, 0, 1)
