@@ -75,7 +75,7 @@ def public_events_with_first_lots(limit: int) -> QuerySet[AuctionEvent]:
                 queryset=offered_lots()
                 .prefetch_related(minerals_once("deposit__minerals"))
                 .order_by("number")[:limit],
-                to_attr="offered_lots",
+                to_attr="public_lots",
             )
         )
     )
