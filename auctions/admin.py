@@ -89,7 +89,7 @@ class AuctionEventAdmin(GuardedAdmin, TranslationAdmin):
     def results_totals(self, event: AuctionEvent) -> str:
         if event.pk is None:
             return "—"
-        totals = selectors.event_totals(event.pk)
+        totals = selectors.results.event_totals(event.pk)
         usd = format_usd(totals.bonus_usd) if totals.bonus_usd is not None else _("no rate set")
         return format_html(
             '{}: {} · {}: {} · {}: {} · {}: {}<br>{}: {} ({})<br><a href="{}">{}</a>',
@@ -141,9 +141,7 @@ class MineralFilter(admin.SimpleListFilter):
 
 @admin.display(description=_("company"))
 def company_identity(application: Application) -> str:
-    if not identity.staff_may_see_company(application.lot.status):
-        return str(_("Hidden while the lot is live"))
-    return application.company.legal_name
+    return identity.staff_hidden_note(application.lot.status) or application.company.legal_name
 
 
 # Not sortable: an order by number would tell the numbers of rows that hide them.
@@ -368,7 +366,7 @@ class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
     actions = ["pause", "resume", cancel]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LiveLot]:
-        return super().get_queryset(request).filter(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])
+        return super().get_queryset(request).filter(identity.running_lots())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -517,7 +515,7 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
     ordering = ["lot", "submitted_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
-        return selectors.with_affiliation_flag(
+        return selectors.participants.with_affiliation_flag(
             super().get_queryset(request).prefetch_related("payments")
         )
 
@@ -537,9 +535,10 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("affiliated applicants"))
     def affiliation_warning(self, application: Application) -> str:
-        if not identity.staff_may_see_company(application.lot.status):
-            return str(_("Hidden while the lot is live"))
-        rivals = list(selectors.affiliated_rivals(application))
+        hidden = identity.staff_hidden_note(application.lot.status)
+        if hidden is not None:
+            return hidden
+        rivals = list(selectors.participants.affiliated_rivals(application))
         if not rivals:
             return str(_("None: no other applicant of this lot shares a beneficial owner."))
         return format_html(
@@ -623,7 +622,7 @@ def lots_needing_attention(request: HttpRequest) -> list[QueueRow]:
     """Draft lots ready to publish, and the lots running now."""
     counts = Lot.objects.aggregate(
         drafts=Count("pk", filter=Q(status=Lot.Status.DRAFT)),
-        running=Count("pk", filter=Q(status__in=[Lot.Status.LIVE, Lot.Status.PAUSED])),
+        running=Count("pk", filter=identity.running_lots()),
     )
     rows = []
     if may_view(request, Lot):
@@ -857,15 +856,11 @@ class PaymentAdmin(GuardedAdmin, admin.ModelAdmin):
 
     @admin.action(description=_("Record selected deposits as refunded"), permissions=["change"])
     def record_refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        # Licensing builds on auctions, so it is imported when used, never when auctions
-        # is loaded.
-        from licensing.services import record_refund
-
         apply_to_each(
             self,
             request,
             queryset,
-            lambda payment: record_refund(payment_id=payment.pk, recorded_by=request.user),
+            lambda payment: services.record_refund(payment_id=payment.pk, recorded_by=request.user),
             str(_("Refunded")),
         )
 

@@ -54,7 +54,7 @@ class ApplicationListView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         """List the caller's company's applications with their payments."""
-        applications = selectors.company_applications(company_of_caller(request))
+        applications = selectors.participants.company_applications(company_of_caller(request))
         page = self.paginate_queryset(applications)
         return self.get_paginated_response(ApplicationSerializer(page, many=True).data)
 
@@ -89,7 +89,9 @@ class ApplicationListView(GenericAPIView):
             lot_id=serializer.validated_data["lot"].pk,
             accept_terms=serializer.validated_data["accept_terms"],
         )
-        application = selectors.company_applications(application.company).get(pk=application.pk)
+        application = selectors.participants.company_applications(application.company).get(
+            pk=application.pk
+        )
         return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
@@ -112,7 +114,7 @@ class ApplicationDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """Show the application with its payments."""
         company = company_of_caller(request)
-        application = selectors.company_applications(company).filter(pk=pk).first()
+        application = selectors.participants.company_applications(company).filter(pk=pk).first()
         if application is None:
             raise NotFound
         return Response(ApplicationSerializer(application).data)
@@ -297,7 +299,7 @@ class ResultFilter(LotFilter):
         fields = ["q", "mineral", "mineral_group", "region", "licence_type", "event", "outcome"]
 
     def filter_outcome(self, queryset: QuerySet[Lot], name: str, value: str) -> QuerySet[Lot]:
-        awarded = Lot.objects.filter(selectors.published_awarded_lots()).values("pk")
+        awarded = Lot.objects.filter(selectors.results.published_awarded_lots()).values("pk")
         if value == Result.Outcome.AWARDED:
             return queryset.filter(pk__in=awarded)
         # Failed, cancelled and closed unawarded alike, as the event's totals count them.
@@ -320,7 +322,7 @@ class EventListView(PublicReadMixin, ListAPIView):
     filterset_class = EventFilter
 
     def get_queryset(self) -> QuerySet[AuctionEvent]:
-        return selectors.public_events()
+        return selectors.results.public_events()
 
 
 @extend_schema_view(
@@ -339,12 +341,12 @@ class EventDetailView(PublicReadMixin, RetrieveAPIView):
     lookup_field = "code"
 
     def get_queryset(self) -> QuerySet[AuctionEvent]:
-        lots = selectors.catalogue_lots().order_by("number")
-        return selectors.public_events().prefetch_related(
+        lots = selectors.catalogue.catalogue_lots().order_by("number")
+        return selectors.results.public_events().prefetch_related(
             Prefetch("lots", queryset=lots, to_attr="public_lots"),
             Prefetch(
                 "errata",
-                queryset=selectors.published_errata().select_related("lot"),
+                queryset=selectors.results.published_errata().select_related("lot"),
                 to_attr="published_errata",
             ),
         )
@@ -368,7 +370,7 @@ class LotListView(PublicReadMixin, ListAPIView):
     filterset_class = LotFilter
 
     def get_queryset(self) -> QuerySet[Lot]:
-        return selectors.catalogue_lots()
+        return selectors.catalogue.catalogue_lots()
 
 
 @extend_schema_view(
@@ -386,7 +388,7 @@ class LotDetailView(PublicReadMixin, RetrieveAPIView):
     filter_backends = []
 
     def get_queryset(self) -> QuerySet[Lot]:
-        return selectors.catalogue_lots()
+        return selectors.catalogue.catalogue_lots()
 
 
 @extend_schema_view(
@@ -407,4 +409,4 @@ class ResultListView(PublicReadMixin, ListAPIView):
     filterset_class = ResultFilter
 
     def get_queryset(self) -> QuerySet[Lot]:
-        return selectors.public_result_lots()
+        return selectors.results.lots_with_public_result()

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from auctions.selectors import Breakdown
+from auctions.selectors.breakdowns import Breakdown
 
 # The site palette (static/css/nedra.css): awarded reads as --ok, failed as --bad.
 INK = "#1b2430"

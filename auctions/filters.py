@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from auctions.models import AuctionEvent, LicenceType, Lot
-from auctions.selectors import PUBLIC_LOT_STATUSES
+from auctions.selectors.catalogue import PUBLIC_LOT_STATUSES
 from deposits.filters import (
     DepositFacets,
     StableOrderingFilter,

@@ -12,6 +12,7 @@ by side asks this module; nothing else decides it.
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from auctions.models import Lot
 
@@ -65,6 +66,18 @@ def staff_may_see_company(lot_status: str) -> bool:
     once it has finished, everything.
     """
     return lot_status not in RUNNING_STATUSES
+
+
+def staff_hidden_note(lot_status: str) -> str | None:
+    """Return what a staff screen shows instead of an applicant's company (its name, its
+    affiliated rivals) while the lot runs; None when `staff_may_see_company` lets it show.
+
+    Every staff screen that names an applicant asks this, so the rule and its words are
+    written once.
+    """
+    if staff_may_see_company(lot_status):
+        return None
+    return _("Hidden while the lot is live")
 
 
 def staff_may_see_number(lot_status: str) -> bool:

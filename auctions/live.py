@@ -50,9 +50,9 @@ def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
         raise DomainError("lot_not_found", _("There is no such lot."))
     # Staff only ever watch, even from an account wrongly linked to a company.
     is_staff = user.is_staff or user.is_superuser
-    number = None if is_staff else selectors.admitted_number(user=user, lot_id=lot_id)
+    number = None if is_staff else selectors.participants.admitted_number(user=user, lot_id=lot_id)
     if number is not None:
-        may_bid = selectors.bidding_participant(user=user, lot=lot) is not None
+        may_bid = selectors.participants.bidding_participant(user=user, lot=lot) is not None
         return Seat(lot_id=lot_id, participant_number=number, may_bid=may_bid)
     if user.is_staff and user.has_perm("auctions.view_lot"):
         return Seat(lot_id=lot_id, participant_number=None, may_bid=False)

@@ -30,7 +30,7 @@ def results_protocol(lot_id: int) -> NedraPDF:
     """Write the results protocol of a finished lot."""
     lot = Lot.objects.select_related("event", "deposit", "deposit__region").get(pk=lot_id)
     result = Result.objects.select_related("winner").filter(lot=lot).first()
-    published = selectors.public_result(lot)
+    published = selectors.visibility.public_result(lot)
     are_names_public = published is not None
     if published is not None:
         participants = [
@@ -40,9 +40,9 @@ def results_protocol(lot_id: int) -> NedraPDF:
     else:
         participants = [
             (application.participant_number, "")
-            for application in selectors.admitted_participants(lot_id)
+            for application in selectors.participants.admitted_participants(lot_id)
         ]
-    bids = list(selectors.bid_log(lot_id))
+    bids = list(selectors.results.bid_log(lot_id))
 
     title = _("Results protocol: lot %(number)s") % {"number": lot.number}
     pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}")
@@ -127,7 +127,7 @@ def results_protocol(lot_id: int) -> NedraPDF:
     outcome = [(_("Status"), lot.get_status_display())]
     # Once published, the figures are the published ones, errata included.
     shown = published or result
-    if selectors.is_awarded(lot, shown):
+    if selectors.results.is_awarded(lot, shown):
         if published is not None:
             winner = _("Participant %(number)s") % {"number": published.winner_participant_number}
             winner += f": {published.winner_legal_name}"

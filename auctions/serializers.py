@@ -15,7 +15,8 @@ from auctions.models import (
     Payment,
     Result,
 )
-from auctions.selectors import public_lots, totals_of
+from auctions.selectors.catalogue import offered_lots
+from auctions.selectors.results import totals_of
 from core.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 from deposits.serializers import DepositSummarySerializer
 
@@ -27,7 +28,7 @@ class ApplicationInputSerializer(serializers.Serializer):
 
     # Only lots the public can see: a draft's id answers like one that does not exist.
     lot = serializers.PrimaryKeyRelatedField(
-        queryset=public_lots(), help_text="Id of a lot open for applications."
+        queryset=offered_lots(), help_text="Id of a lot open for applications."
     )
     accept_terms = serializers.BooleanField(help_text="Must be true: the lot's terms are accepted.")
 

@@ -6,16 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import mail
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from auctions import selectors, tasks
+from auctions import notices, selectors, signals
 from auctions.models import (
     Application,
     AuctionEvent,
@@ -28,11 +26,9 @@ from auctions.models import (
 )
 from bidders.models import Company
 from bidders.services import refuse_staff
-from bidders.tasks import company_emails
 from core.errors import DomainError
-from core.money import CENT, DECIMAL_PLACES, MAX_DIGITS, format_kzt
+from core.money import CENT, DECIMAL_PLACES, MAX_DIGITS
 from deposits.models import Deposit, Reserve
-from licensing.models import Licence
 
 logger = logging.getLogger(__name__)
 
@@ -70,28 +66,31 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
     """
     refuse_staff(user)
     if not accept_terms:
-        raise DomainError("terms_not_accepted", "Accept the lot's terms to apply.")
+        raise DomainError("terms_not_accepted", _("Accept the lot's terms to apply."))
     # Lock the company: a suspension at the same moment must not let this application in.
     company = Company.objects.select_for_update().filter(representatives__user=user).first()
     if company is None:
-        raise DomainError("not_a_representative", "Register your company first.")
+        raise DomainError("not_a_representative", _("Register your company first."))
     if not company.is_approved:
         raise DomainError(
             "company_not_approved",
-            f"Your company is {company.get_status_display().lower()}; only approved "
-            "companies may apply.",
+            _("Your company is %(status)s; only approved companies may apply.")
+            % {"status": company.get_status_display().lower()},
         )
     # Share-lock the lot: a clerk cancelling it must not interleave with this application.
     lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
     if lot is None or lot.status == Lot.Status.DRAFT:
-        raise DomainError("lot_not_found", "There is no such lot open to the public.")
+        raise DomainError("lot_not_found", _("There is no such lot open to the public."))
     if lot.status != Lot.Status.PUBLISHED:
-        raise DomainError("lot_not_open", f"Lot {lot.number} is not open for applications.")
+        raise DomainError(
+            "lot_not_open",
+            _("Lot %(number)s is not open for applications.") % {"number": lot.number},
+        )
     now = timezone.now()
     if now >= lot.application_deadline:
-        raise DomainError("deadline_passed", "The application deadline for this lot has passed.")
+        raise DomainError("deadline_passed", _("The application deadline for this lot has passed."))
     if Application.objects.filter(lot=lot, company=company).exists():
-        raise DomainError("already_applied", "Your company has already applied for this lot.")
+        raise DomainError("already_applied", _("Your company has already applied for this lot."))
     application = Application.objects.create(lot=lot, company=company, terms_accepted_at=now)
     Payment.objects.bulk_create(
         Payment(
@@ -214,6 +213,26 @@ def record_bank_payment(
 
 
 @transaction.atomic
+def record_refund(*, payment_id: int, recorded_by: AbstractBaseUser) -> Payment:
+    """Record a guarantee deposit refunded to its payer.
+
+    Raises DomainError payment_not_refund_due unless the deposit was due for refund.
+    """
+    # Lock the payment: two clerks recording the same refund record it once.
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.REFUND_DUE:
+        raise DomainError(
+            "payment_not_refund_due",
+            _("Payment %(reference)s is %(status)s, not due for refund.")
+            % {"reference": payment.reference, "status": payment.get_status_display().lower()},
+        )
+    payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["status"])
+    logger.info("Refund of payment %s recorded by user %s", payment.reference, recorded_by.pk)
+    return payment
+
+
+@transaction.atomic
 def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> Application:
     """Admit an application and give it the lot's next participant number.
 
@@ -233,14 +252,17 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     if application.status != Application.Status.SUBMITTED:
         raise DomainError(
             "already_decided",
-            f"The application is already {application.get_status_display().lower()}.",
+            _("The application is already %(status)s.")
+            % {"status": application.get_status_display().lower()},
         )
     if lot.status not in ADMISSION_LOT_STATUSES:
         raise DomainError(
-            "lot_not_open", f"Lot {lot.number} is {lot.get_status_display().lower()}."
+            "lot_not_open",
+            _("Lot %(number)s is %(status)s.")
+            % {"number": lot.number, "status": lot.get_status_display().lower()},
         )
     if not application.company.is_approved:
-        raise DomainError("company_not_approved", "The company is not approved.")
+        raise DomainError("company_not_approved", _("The company is not approved."))
     # Only payments received in full count: one received short still owes the difference.
     received = set(
         application.payments.filter(status=Payment.Status.RECEIVED).values_list("kind", flat=True)
@@ -248,7 +270,8 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     missing = [str(kind.label) for kind in required_payments(lot) if kind not in received]
     if missing:
         raise DomainError(
-            "payment_missing", "Not received in full yet: " + "; ".join(missing) + "."
+            "payment_missing",
+            _("Not received in full yet: %(payments)s.") % {"payments": "; ".join(missing)},
         )
     application.status = Application.Status.ADMITTED
     application.participant_number = _draw_participant_number(lot)
@@ -256,7 +279,7 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     application.decided_by = decided_by
     application.save(update_fields=["status", "participant_number", "decided_at", "decided_by"])
     transaction.on_commit(
-        lambda: tasks.send_application_decision.delay(application.pk), robust=True
+        lambda: notices.send_application_decision.delay(application.pk), robust=True
     )
     return application
 
@@ -289,13 +312,14 @@ def reject_application(
     """Reject a submitted application with a reason; raises DomainError otherwise."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("reason_required", "A rejection needs a reason.")
+        raise DomainError("reason_required", _("A rejection needs a reason."))
     # Lock so a rejection cannot interleave with an admission of the same application.
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != Application.Status.SUBMITTED:
         raise DomainError(
             "already_decided",
-            f"The application is already {application.get_status_display().lower()}.",
+            _("The application is already %(status)s.")
+            % {"status": application.get_status_display().lower()},
         )
     application.status = Application.Status.REJECTED
     application.rejection_reason = reason
@@ -303,7 +327,7 @@ def reject_application(
     application.decided_by = decided_by
     application.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
     transaction.on_commit(
-        lambda: tasks.send_application_decision.delay(application.pk), robust=True
+        lambda: notices.send_application_decision.delay(application.pk), robust=True
     )
     return application
 
@@ -321,30 +345,36 @@ def publish_lot(*, lot_id: int) -> Lot:
     lot = Lot.objects.select_for_update().get(pk=lot_id)
     deposit = Deposit.objects.select_for_update().get(pk=lot.deposit_id)
     if lot.status != Lot.Status.DRAFT:
-        raise DomainError("not_draft", f"Lot {lot.number} is already {lot.get_status_display()}.")
+        raise DomainError(
+            "not_draft",
+            _("Lot %(number)s is already %(status)s.")
+            % {"number": lot.number, "status": lot.get_status_display()},
+        )
     if AuctionEvent.objects.filter(pk=lot.event_id, results_published_at__isnull=False).exists():
         raise DomainError(
             "results_published",
             _("The results of this lot's event are published: offer it in another event."),
         )
     if lot.application_deadline <= timezone.now():
-        raise DomainError("deadline_passed", "The application deadline has already passed.")
+        raise DomainError("deadline_passed", _("The application deadline has already passed."))
     if lot.is_auction_too_late:
         raise DomainError(
             "auction_too_late",
-            "The auction must be held at most two months after the application deadline.",
+            _("The auction must be held at most two months after the application deadline."),
         )
     if deposit.status == Deposit.Status.LICENSED:
-        raise DomainError("deposit_licensed", f"{deposit.name} is already licensed.")
-    # A winner still has time to pay: until its licence is forfeited down the whole
-    # ladder, the deposit is promised.
-    if deposit.licences.filter(status=Licence.Status.AWAITING_PAYMENT).exists():
         raise DomainError(
-            "deposit_licence_pending",
-            f"{deposit.name} was won at auction and its licence awaits payment.",
+            "deposit_licensed",
+            _("%(deposit)s is already licensed.") % {"deposit": deposit.name},
         )
+    # Licensing may still promise the deposit to a winner that has time to pay: it refuses
+    # here, through the signal, as auctions never asks the layer above it.
+    signals.lot_publishing.send(sender=Lot, lot=lot, deposit=deposit)
     if deposit.lots.exclude(pk=lot.pk).filter(status__in=Lot.OPEN_STATUSES).exists():
-        raise DomainError("deposit_offered", f"{deposit.name} is already offered in another lot.")
+        raise DomainError(
+            "deposit_offered",
+            _("%(deposit)s is already offered in another lot.") % {"deposit": deposit.name},
+        )
     # Bidders price a lot on its reserves: a deposit without any is nothing to bid on,
     # whatever the licence type.
     if not deposit.reserves.exists():
@@ -362,7 +392,7 @@ def publish_lot(*, lot_id: int) -> Lot:
     ):
         raise DomainError(
             "no_balance_reserves",
-            "A production licence needs confirmed balance reserves (A, B, C1 or C2).",
+            _("A production licence needs confirmed balance reserves (A, B, C1 or C2)."),
         )
     lot.status = Lot.Status.PUBLISHED
     lot.save(update_fields=["status"])
@@ -422,7 +452,7 @@ def publish_results(
         published_by or "the scheduled job",
         f" with lots {unfinished} unfinished" if unfinished else "",
     )
-    transaction.on_commit(lambda: tasks.send_results_notices.delay(event_id), robust=True)
+    transaction.on_commit(lambda: notices.send_results_notices.delay(event_id), robust=True)
     return event
 
 
@@ -461,7 +491,9 @@ def snapshot_finished_lots(event: AuctionEvent, *, published_at: datetime) -> li
         ).select_related("result", "result__winner", "result__winner__company")
     )
     participants: dict[int, list[dict[str, object]]] = {lot.pk: [] for lot in lots}
-    for application in selectors.admitted_participants_of_lots([lot.pk for lot in lots]):
+    for application in selectors.participants.admitted_participants_of_lots(
+        [lot.pk for lot in lots]
+    ):
         participants[application.lot_id].append(
             {
                 "number": application.participant_number,
@@ -646,88 +678,3 @@ def _erratum_in_force(erratum: Erratum) -> Iterator[None]:
         cursor.execute("SELECT set_config('nedra.erratum', %s, true)", [str(erratum.pk)])
         yield
         cursor.execute("SELECT set_config('nedra.erratum', '', true)")
-
-
-def notify_results(*, event_id: int) -> int:
-    """Email each admitted participant of the event's lots its outcome, once per event.
-
-    Returns how many emails were sent: none when the results are unpublished or already
-    emailed. A sending error propagates, and the emails stay due, for a retry.
-    """
-    # The conditional update is the claim: of two runs at once (the admin's publication and
-    # a redelivered task, say) exactly one sends. Sending happens outside any transaction.
-    claimed = AuctionEvent.objects.filter(
-        pk=event_id, results_published_at__isnull=False, results_notified_at__isnull=True
-    ).update(results_notified_at=timezone.now())
-    if not claimed:
-        return 0
-    try:
-        recipients = selectors.results_recipients(event_id)
-        messages = [
-            message for application in recipients for message in _results_notice(application)
-        ]
-        with mail.get_connection() as connection:
-            connection.send_messages(messages)
-    except Exception:
-        AuctionEvent.objects.filter(pk=event_id).update(results_notified_at=None)
-        raise
-    return len(messages)
-
-
-def _results_notice(application: Application) -> list[mail.EmailMessage]:
-    """Write one participant's results email, in the language each of its people uses."""
-    lot = application.lot
-    event = lot.event
-    outcome = selectors.outcome_for(application)
-
-    def write() -> tuple[str, str]:
-        lot_name = _("Lot %(number)s (%(deposit)s)") % {
-            "number": lot.number,
-            "deposit": lot.deposit.name,
-        }
-        names = {"lot": lot_name, "participant": application.participant_number}
-        if outcome == "won":
-            subject = _("You won %(lot)s") % names
-            body = _(
-                "Your company, Participant %(participant)s, won %(lot)s with a signature bonus "
-                "of %(bonus)s. The guarantee deposit counts toward the bonus; the ministry "
-                "sends the licence terms and the payment deadline (20 working days from the "
-                "results protocol)."
-            ) % {**names, "bonus": format_kzt(lot.result.winning_bonus)}
-        elif outcome == "lost":
-            subject = _("Results of %(lot)s") % names
-            body = _(
-                "Participant %(winner)s won %(lot)s with a signature bonus of %(bonus)s. Your "
-                "company took part as Participant %(participant)s; its guarantee deposit is "
-                "refunded."
-            ) % {
-                **names,
-                "winner": lot.result.winner.participant_number,
-                "bonus": format_kzt(lot.result.winning_bonus),
-            }
-        elif outcome == "failed":
-            subject = f"{lot_name}: {lot.get_status_display().lower()}"
-            reason = lot.status_reason or _("no valid bids or too few participants.")
-            body = _(
-                "The auction of %(lot)s did not award a licence: %(reason)s Your company's "
-                "guarantee deposit is refunded."
-            ) % {**names, "reason": reason}
-        else:
-            subject = _("Results of %(event)s: %(lot)s not finished yet") % {
-                **names,
-                "event": event.name,
-            }
-            body = (
-                _(
-                    "%(lot)s has not finished yet; its result appears on the results page when "
-                    "it does."
-                )
-                % names
-            )
-        footer = _(
-            "The results of %(event)s, each lot's bid log and its results protocol are on "
-            "Nedra's results page: %(url)s"
-        ) % {"event": event.name, "url": reverse("auctions:event_results", args=[event.code])}
-        return subject, f"{body}\n\n{footer}"
-
-    return company_emails(application.company, write)

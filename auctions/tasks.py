@@ -1,52 +1,19 @@
+"""Auctions' scheduled jobs, run by the beat: the auction clock and results publication.
+
+An interface like the views: each job calls the engine or a service. The tasks those queue
+themselves live below them (engine.close_lot_when_due, the emails in notices).
+"""
+
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
-from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from auctions import engine, live, selectors, services
-from auctions.models import Application, Lot
-from bidders.tasks import send_to_company
-
-
-@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
-def send_application_decision(application_id: int) -> None:
-    """Tell a company that its application for a lot was admitted or rejected."""
-    application = Application.objects.select_related("lot", "lot__deposit", "company").get(
-        pk=application_id
-    )
-    lot = application.lot
-
-    def write() -> tuple[str, str]:
-        names = {
-            "number": lot.number,
-            "deposit": lot.deposit.name,
-            "participant": application.participant_number,
-        }
-        if application.is_admitted:
-            return (
-                _("Admitted to lot %(number)s: %(deposit)s") % names,
-                _(
-                    "Your company takes part in lot %(number)s (%(deposit)s) as Participant "
-                    "%(participant)s. Other participants see you only by this number."
-                )
-                % names,
-            )
-        return (
-            _("Application for lot %(number)s rejected") % names,
-            _("Reason: %(reason)s") % {"reason": application.rejection_reason},
-        )
-
-    send_to_company(application.company, write)
-
+from auctions import engine, live, notices, selectors, services
+from auctions.models import Lot
 
 # --- The auction clock: opening and closing lots --------------------------------------------
-
-
-SETTLE_GRACE = timedelta(minutes=1)
 
 
 @shared_task
@@ -58,10 +25,6 @@ def sweep_lots() -> dict[str, int]:
     due_to_close = Lot.objects.filter(status=Lot.Status.LIVE, ends_at__lte=now)
     opened = [engine.open_lot(lot_id=pk) for pk in due_to_open.values_list("pk", flat=True)]
     closed = [engine.close_lot(lot_id=pk) for pk in due_to_close.values_list("pk", flat=True)]
-    # The task queued after a lot finished can be lost (a broker outage at that moment):
-    # settling is repeatable, so lots still unsettled a minute later are settled again.
-    for lot_id in selectors.unsettled_lots(finished_before=now - SETTLE_GRACE):
-        settle_finished_lot.delay(lot_id)
     return {"opened": len(opened), "closed": len(closed)}
 
 
@@ -74,32 +37,11 @@ def send_heartbeats() -> int:
     return live.broadcast_heartbeats()
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def close_lot_when_due(lot_id: int) -> None:
-    """Close the lot if its end has passed; an extension since leaves it for later."""
-    engine.close_lot(lot_id=lot_id)
-
-
-def schedule_close(lot_id: int) -> None:
-    """Queue a close for the lot's current end, so it closes on the second, not at the
-    next sweep. Embedded mode runs tasks at once, so there the sweep does it."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    ends_at = Lot.objects.values_list("ends_at", flat=True).get(pk=lot_id)
-    close_lot_when_due.apply_async(args=[lot_id], eta=ends_at)
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def settle_finished_lot(lot_id: int) -> None:
-    """Offer the licence to the winner and release the other deposits; repeatable."""
-    # Licensing builds on auctions, so it is imported when the task runs, never when
-    # auctions is loaded.
-    from licensing.services import settle_lot
-
-    settle_lot(lot_id=lot_id)
-
-
 # --- Results ---------------------------------------------------------------------------------
+
+# A results email queued at publication is left this long to its own task before the
+# publication run sends it again (its task may have been lost in a broker outage).
+LOST_TASK_GRACE = timedelta(minutes=1)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -107,14 +49,8 @@ def publish_finished_events() -> list[int]:
     """Publish the results of every event whose lots have all finished; the beat runs this."""
     published = services.publish_finished_events()
     # Emails whose task was lost go out now; notify_results claims them, so never twice.
-    for event_id in selectors.events_with_results_unsent(
-        published_before=timezone.now() - SETTLE_GRACE
+    for event_id in selectors.results.events_with_results_unsent(
+        published_before=timezone.now() - LOST_TASK_GRACE
     ):
-        send_results_notices.delay(event_id)
+        notices.send_results_notices.delay(event_id)
     return published
-
-
-@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
-def send_results_notices(event_id: int) -> int:
-    """Email the event's participants their outcomes; a second run sends nothing."""
-    return services.notify_results(event_id=event_id)

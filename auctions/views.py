@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
-from auctions import charts, invoices, live, selectors
+from auctions import charts, engine, invoices, live, selectors
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
 from auctions.models import AuctionEvent, BankDetails, Erratum, Lot
@@ -50,6 +50,8 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
                 "socket_path": f"/ws/lots/{lot.pk}/",
                 "participant_number": seat.participant_number,
                 "bid_step": f"{lot.bid_step:.2f}",
+                # The engine's limit, so the amount box refuses what a bid would be refused.
+                "max_whole_digits": engine.MAX_WHOLE_DIGITS,
                 "state": state,
             },
             "strings": room_strings(),
@@ -124,13 +126,16 @@ def room_strings() -> dict[str, object]:
 def results(request: HttpRequest) -> HttpResponse:
     """Show the published results: totals over every event, charts by mineral group and by
     region, and each event with its totals."""
-    events = [(event, selectors.totals_of(event)) for event in selectors.published_events()]
-    lots = selectors.published_lots()
+    events = [
+        (event, selectors.results.totals_of(event))
+        for event in selectors.results.published_events()
+    ]
+    lots = selectors.results.offered_lots_of_published_events()
     context = {
         "events": events,
-        "overall": selectors.overall_totals(totals for _event, totals in events),
-        "by_group": charts.mineral_group_figure(selectors.mineral_group_breakdown(lots)),
-        "by_region": charts.region_figure(selectors.region_breakdown(lots)),
+        "overall": selectors.breakdowns.overall_totals(totals for _event, totals in events),
+        "by_group": charts.mineral_group_figure(selectors.breakdowns.mineral_group_breakdown(lots)),
+        "by_region": charts.region_figure(selectors.breakdowns.region_breakdown(lots)),
     }
     return render(request, "auctions/results.html", context)
 
@@ -138,9 +143,13 @@ def results(request: HttpRequest) -> HttpResponse:
 def _event_with_visible_results(request: HttpRequest, code: str) -> AuctionEvent:
     """Return the event, with its totals, if its results are published or the user is staff
     who may preview them; 404 otherwise, as if it had no results."""
-    events = selectors.with_errata_flag(selectors.with_totals(AuctionEvent.objects.all()))
+    events = selectors.results.with_errata_flag(
+        selectors.results.with_totals(AuctionEvent.objects.all())
+    )
     event = get_object_or_404(events, code=code)
-    if not event.are_results_published and not selectors.may_preview_results(request.user):
+    if not event.are_results_published and not selectors.visibility.may_preview_results(
+        request.user
+    ):
         raise Http404("No published results for this event.")
     return event
 
@@ -150,20 +159,22 @@ def event_results(request: HttpRequest, code: str) -> HttpResponse:
     """Show an event's totals, charts and each lot's outcome; staff preview them unpublished."""
     event = _event_with_visible_results(request, code)
     published = event.are_results_published
-    lots = selectors.event_lots(event.pk)
-    result_lots = list(selectors.result_lots(event.pk, published=published))
+    lots = selectors.results.offered_lots_of_event(event.pk)
+    result_lots = list(selectors.results.event_lots_with_results(event.pk, published=published))
     for lot in result_lots:
         lot.winner_country = Country(lot.winner_country or "")
     context = {
         "event": event,
-        "totals": selectors.totals_of(event),
+        "totals": selectors.results.totals_of(event),
         "lots": result_lots,
-        "errata": selectors.event_errata(event.pk) if event.has_errata else [],
+        "errata": selectors.results.event_errata(event.pk) if event.has_errata else [],
         "is_preview": not published,
         "by_group": charts.mineral_group_figure(
-            selectors.mineral_group_breakdown(lots, published=published)
+            selectors.breakdowns.mineral_group_breakdown(lots, published=published)
         ),
-        "by_region": charts.region_figure(selectors.region_breakdown(lots, published=published)),
+        "by_region": charts.region_figure(
+            selectors.breakdowns.region_breakdown(lots, published=published)
+        ),
     }
     return render(request, "auctions/event_results.html", context)
 
@@ -190,7 +201,9 @@ RESULTS_CSV_FIELDS = (
 @require_GET
 def results_csv(request: HttpRequest) -> HttpResponse:
     """Send every published event's results as CSV, one lot a row."""
-    return _results_csv(selectors.published_result_lots(), "nedra-results.csv")
+    return _results_csv(
+        selectors.results.lots_of_published_events_with_results(), "nedra-results.csv"
+    )
 
 
 @require_GET
@@ -198,7 +211,9 @@ def event_results_csv(request: HttpRequest, code: str) -> HttpResponse:
     """Send an event's results as CSV, one lot a row; 404 before publication, as its page."""
     event = _event_with_visible_results(request, code)
     published = event.are_results_published
-    lots = selectors.result_lots(event.pk, published=published).select_related("event")
+    lots = selectors.results.event_lots_with_results(event.pk, published=published).select_related(
+        "event"
+    )
     return _results_csv(lots, f"nedra-results-{event.code}.csv")
 
 
@@ -207,7 +222,7 @@ def _results_csv(lots: Iterable[Lot], filename: str) -> HttpResponse:
     # Only lots with an erratum cost a query, and one for all of them.
     corrected = [lot.pk for lot in lots if getattr(lot, "has_errata", False)]
     notes: dict[int, list[str]] = {}
-    for erratum in selectors.lot_errata(corrected) if corrected else []:
+    for erratum in selectors.results.lot_errata(corrected) if corrected else []:
         notes.setdefault(erratum.lot_id, []).append(_erratum_note(erratum))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -264,7 +279,7 @@ def _outcome(lot: Lot) -> str:
 
 
 def _lot_with_visible_bid_log(request: HttpRequest, pk: int) -> Lot:
-    return get_object_or_404(selectors.lots_with_visible_bid_log(request.user), pk=pk)
+    return get_object_or_404(selectors.visibility.lots_with_visible_bid_log(request.user), pk=pk)
 
 
 @require_GET
@@ -273,7 +288,7 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _lot_with_visible_bid_log(request, pk)
     context = {
         "lot": lot,
-        "bids": [bid_log_entry(bid) for bid in selectors.bid_log(lot.pk)],
+        "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
         "formula": FORMULA,
         "is_preview": not lot.event.are_results_published,
     }
@@ -288,7 +303,7 @@ def bid_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="nedra-lot-{lot.pk}-bids.csv"'
     writer = csv.DictWriter(response, fieldnames=BID_LOG_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(bid_log_entry(bid) for bid in selectors.bid_log(lot.pk))
+    writer.writerows(bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk))
     return response
 
 
@@ -303,7 +318,7 @@ def bid_log_json(request: HttpRequest, pk: int) -> JsonResponse:
             "event": lot.event.code,
             "formula": FORMULA,
             "genesis_hash": GENESIS_HASH,
-            "bids": [bid_log_entry(bid) for bid in selectors.bid_log(lot.pk)],
+            "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
         },
         json_dumps_params={"indent": 2},
     )
@@ -315,7 +330,7 @@ def bid_log_json(request: HttpRequest, pk: int) -> JsonResponse:
 def protocol(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a finished lot's results protocol (PDF) to staff and its participants, and to
     everyone once published."""
-    lot = get_object_or_404(selectors.lots_with_visible_protocol(request.user), pk=pk)
+    lot = get_object_or_404(selectors.visibility.lots_with_visible_protocol(request.user), pk=pk)
     return pdf_response(results_protocol(lot.pk), protocol_filename(lot))
 
 
@@ -329,7 +344,7 @@ def lot_catalogue(request: HttpRequest) -> HttpResponse:
     A filter value that does not validate is dropped and shown as a form error; the others
     still apply.
     """
-    lots = LotFilter(request.GET, queryset=selectors.catalogue_lots())
+    lots = LotFilter(request.GET, queryset=selectors.catalogue.catalogue_lots())
     page = page_of(lots.qs, request)
     return render(request, "auctions/catalogue.html", {"filter": lots, "page": page})
 
@@ -343,7 +358,9 @@ def payment_invoice(request: HttpRequest, reference: str) -> HttpResponse:
     404 too while the ministry's bank details are not set: an invoice without them would
     send money nowhere.
     """
-    payment = get_object_or_404(selectors.payments_visible_to(request.user), reference=reference)
+    payment = get_object_or_404(
+        selectors.visibility.payments_visible_to(request.user), reference=reference
+    )
     bank = BankDetails.load()
     if not bank.is_complete:
         raise Http404(_("The ministry's bank details are not set yet."))

@@ -60,14 +60,16 @@ def normalise_identifier(identifier: str) -> str:
 
 def _check_owners(owners: Sequence[OwnerDetails]) -> None:
     if not owners:
-        raise DomainError("owners_required", "List at least one beneficial owner.")
+        raise DomainError("owners_required", _("List at least one beneficial owner."))
     if any(not 0 < owner.share_percent <= 100 for owner in owners):
-        raise DomainError("owner_shares", "Each owner's share must be above 0% and at most 100%.")
+        raise DomainError(
+            "owner_shares", _("Each owner's share must be above 0% and at most 100%.")
+        )
     if sum(owner.share_percent for owner in owners) > 100:
-        raise DomainError("owner_shares", "The owners' shares add up to more than 100%.")
+        raise DomainError("owner_shares", _("The owners' shares add up to more than 100%."))
     keys = [(owner.country, normalise_identifier(owner.identifier)) for owner in owners]
     if len(set(keys)) != len(keys):
-        raise DomainError("owner_repeated", "The same owner is listed twice.")
+        raise DomainError("owner_repeated", _("The same owner is listed twice."))
 
 
 def _write_owners(company: Company, owners: Sequence[OwnerDetails]) -> None:
@@ -166,12 +168,12 @@ def register_company(
     """
     refuse_staff(user)
     if Representative.objects.filter(user=user).exists():
-        raise DomainError("already_registered", "You already represent a company.")
+        raise DomainError("already_registered", _("You already represent a company."))
     _check_owners(owners)
     if _registration_taken(details):
         raise DomainError(
             "company_exists",
-            "A company with this registration number in this country is already registered.",
+            _("A company with this registration number in this country is already registered."),
         )
     try:
         # Savepoint: a concurrent registration of the same company loses on the unique
@@ -183,7 +185,7 @@ def register_company(
     except IntegrityError:
         raise DomainError(
             "company_exists",
-            "A company with this registration number in this country is already registered.",
+            _("A company with this registration number in this country is already registered."),
         ) from None
     _write_owners(company, owners)
     add_representative(user=user, company=company, position=position)
@@ -217,14 +219,14 @@ def update_company(
     if not company.is_editable_by_bidder:
         raise DomainError(
             "company_locked",
-            f"The company is {company.get_status_display().lower()}; ask the ministry to "
-            "change its details.",
+            _("The company is %(status)s; ask the ministry to change its details.")
+            % {"status": company.get_status_display().lower()},
         )
     _check_owners(owners)
     if _registration_taken(details, other_than=company.pk):
         raise DomainError(
             "company_exists",
-            "A company with this registration number in this country is already registered.",
+            _("A company with this registration number in this country is already registered."),
         )
     for field, value in vars(details).items():
         setattr(company, field, str(value).strip())
@@ -249,7 +251,7 @@ def remember_language(*, user: AbstractBaseUser, language: str) -> None:
 
 def _require_representative(user: AbstractBaseUser, company: Company) -> None:
     if not Representative.objects.filter(user=user, company=company).exists():
-        raise DomainError("not_a_representative", "You do not represent this company.")
+        raise DomainError("not_a_representative", _("You do not represent this company."))
 
 
 def readable_size(size: int) -> str:
@@ -264,20 +266,22 @@ def check_document(upload: UploadedFile) -> str:
     name = upload.name or ""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in DOCUMENT_TYPES:
-        raise DomainError("invalid_document", "Upload a PDF, JPEG or PNG file.")
+        raise DomainError("invalid_document", _("Upload a PDF, JPEG or PNG file."))
     if not upload.size:
-        raise DomainError("invalid_document", "The file is empty.")
+        raise DomainError("invalid_document", _("The file is empty."))
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         raise DomainError(
             "invalid_document",
-            f"The file is larger than {readable_size(settings.DOCUMENT_MAX_BYTES)}.",
+            _("The file is larger than %(size)s.")
+            % {"size": readable_size(settings.DOCUMENT_MAX_BYTES)},
         )
     upload.seek(0)
     sniffed = filetype.guess_mime(upload.read(262))
     upload.seek(0)
     if sniffed != DOCUMENT_TYPES[extension]:
         raise DomainError(
-            "invalid_document", "The file's content is not the PDF, JPEG or PNG its name says."
+            "invalid_document",
+            _("The file's content is not the PDF, JPEG or PNG its name says."),
         )
     return sniffed
 
@@ -292,8 +296,10 @@ def upload_document(
     if not company.is_editable_by_bidder:
         raise DomainError(
             "company_locked",
-            "Documents of an approved or suspended company change only through the ministry, "
-            "so that what was approved stays on file.",
+            _(
+                "Documents of an approved or suspended company change only through the "
+                "ministry, so that what was approved stays on file."
+            ),
         )
     return _store_document(company=company, kind=kind, upload=upload, user=user)
 
@@ -302,7 +308,7 @@ def _store_document(
     *, company: Company, kind: str, upload: UploadedFile, user: AbstractBaseUser
 ) -> CompanyDocument:
     if kind not in CompanyDocument.Kind.values:
-        raise DomainError("invalid_document", "Unknown kind of document.")
+        raise DomainError("invalid_document", _("Unknown kind of document."))
     content_type = check_document(upload)
     document = CompanyDocument(
         company=company,
@@ -329,7 +335,9 @@ def _lock_for_decision(company_id: int, *, allowed_from: set[str]) -> Company:
     company = Company.objects.select_for_update().get(pk=company_id)
     if company.status not in allowed_from:
         raise DomainError(
-            "already_decided", f"The company is already {company.get_status_display().lower()}."
+            "already_decided",
+            _("The company is already %(status)s.")
+            % {"status": company.get_status_display().lower()},
         )
     return company
 
@@ -357,7 +365,10 @@ def approve_company(*, company_id: int, decided_by: AbstractBaseUser) -> Company
     )
     missing = missing_documents(company)
     if missing:
-        raise DomainError("documents_missing", "Documents missing: " + "; ".join(missing) + ".")
+        raise DomainError(
+            "documents_missing",
+            _("Documents missing: %(documents)s.") % {"documents": "; ".join(missing)},
+        )
     return _decide(
         company=company, status=Company.Status.APPROVED, reason="", decided_by=decided_by
     )
@@ -368,7 +379,7 @@ def reject_company(*, company_id: int, reason: str, decided_by: AbstractBaseUser
     """Reject a company with a reason; raises DomainError('reason_required') without one."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("reason_required", "A rejection needs a reason.")
+        raise DomainError("reason_required", _("A rejection needs a reason."))
     company = _lock_for_decision(company_id, allowed_from={Company.Status.PENDING})
     return _decide(
         company=company, status=Company.Status.REJECTED, reason=reason, decided_by=decided_by
@@ -380,10 +391,10 @@ def suspend_company(*, company_id: int, reason: str, decided_by: AbstractBaseUse
     """Suspend an approved company with a reason; raises DomainError otherwise."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("reason_required", "A suspension needs a reason.")
+        raise DomainError("reason_required", _("A suspension needs a reason."))
     company = Company.objects.select_for_update().get(pk=company_id)
     if company.status != Company.Status.APPROVED:
-        raise DomainError("not_approved", "Only an approved company can be suspended.")
+        raise DomainError("not_approved", _("Only an approved company can be suspended."))
     company = _decide(
         company=company,
         status=Company.Status.SUSPENDED,

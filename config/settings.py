@@ -165,6 +165,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Lots open and close by this sweep (plus a task queued for each lot's end); the
     # services re-check every time under the lot's lock, so a late or double run is harmless.
     "sweep-lots": {"task": "auctions.tasks.sweep_lots", "schedule": 5.0},
+    # A finished lot is settled by the task its close queues; this sweep settles, a minute
+    # later, any whose task was lost. Settling locks the lot and repeats nothing.
+    "settle-lots": {"task": "licensing.tasks.settle_unsettled_lots", "schedule": 5.0},
     # An event's results go public within a minute of its last lot finishing; publishing
     # locks the event and refuses a second time, so overlapping runs publish once.
     "publish-results": {"task": "auctions.tasks.publish_finished_events", "schedule": 60.0},

@@ -1,11 +1,12 @@
 """Reads of licences shared by the registry, the certificate, the dashboard and emails."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
-from auctions.models import Payment
+from auctions.models import Lot, Payment, Result
 from bidders.models import Company
 from deposits.selectors import minerals_once
 from licensing.models import PUBLIC_CERTIFICATE_STATUSES, Licence
@@ -64,3 +65,24 @@ def credited_deposit(licence: Licence) -> Decimal:
         status=Payment.Status.APPLIED,
     ).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0.00")
+
+
+def unsettled_lot_ids(*, finished_before: datetime) -> QuerySet[Lot, int]:
+    """Return ids of finished lots not yet settled: deposits still held as received, or a
+    won lot without its licence. Lots that finished after `finished_before` are left to
+    the task queued when they finished."""
+    held_deposit = Payment.objects.filter(
+        application__lot=OuterRef("pk"),
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status__in=[Payment.Status.RECEIVED, Payment.Status.SHORT],
+    )
+    return (
+        Lot.objects.filter(status__in=Lot.FINISHED_STATUSES)
+        .filter(Q(result__isnull=True) | Q(result__closed_at__lt=finished_before))
+        .filter(
+            Exists(held_deposit)
+            | Q(result__outcome=Result.Outcome.AWARDED, status=Lot.Status.CLOSED, licences=None)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )

@@ -1,4 +1,4 @@
-"""Licences: offering a won lot's licence, its bonus payment, forfeit, expiry and refunds.
+"""Licences: offering a won lot's licence, its bonus payment, forfeit and expiry.
 
 Every service that touches a lot's licences locks the lot row first, then the licence:
 one order everywhere, so they serialise per lot and never deadlock.
@@ -19,7 +19,7 @@ from auctions.models import Application, Bid, LicenceType, Lot, Payment, Result
 from bidders.models import Company
 from core.errors import DomainError
 from deposits.models import Deposit
-from licensing import tasks
+from licensing import notices
 from licensing.models import Licence, LicenceNumberSeries
 from licensing.workdays import add_working_days
 
@@ -93,8 +93,22 @@ def settle_lot(*, lot_id: int) -> Licence | None:
     )
     _release_deposits(lot)
     licence_id = licence.pk
-    transaction.on_commit(lambda: tasks.send_licence_offer.delay(licence_id), robust=True)
+    transaction.on_commit(lambda: notices.send_licence_offer.delay(licence_id), robust=True)
     return licence
+
+
+def refuse_deposit_awaiting_payment(*, deposit: Deposit) -> None:
+    """Refuse to offer a deposit again while a winner still has time to pay for its licence.
+
+    Until the licence is forfeited down the whole bid ladder, the deposit is promised.
+    Raises DomainError deposit_licence_pending.
+    """
+    if deposit.licences.filter(status=Licence.Status.AWAITING_PAYMENT).exists():
+        raise DomainError(
+            "deposit_licence_pending",
+            _("%(deposit)s was won at auction and its licence awaits payment.")
+            % {"deposit": deposit.name},
+        )
 
 
 @transaction.atomic
@@ -132,7 +146,7 @@ def record_bonus_payment(*, licence_id: int, recorded_by: AbstractBaseUser) -> L
         ]
     )
     Deposit.objects.filter(pk=licence.deposit_id).update(status=Deposit.Status.LICENSED)
-    transaction.on_commit(lambda: tasks.send_licence_issued.delay(licence_id), robust=True)
+    transaction.on_commit(lambda: notices.send_licence_issued.delay(licence_id), robust=True)
     return licence
 
 
@@ -185,7 +199,7 @@ def forfeit_licence(*, licence_id: int, today: date | None = None) -> Licence:
     _guarantee_deposits(lot).filter(
         application__company_id=licence.holder_id, status=Payment.Status.APPLIED
     ).update(status=Payment.Status.FORFEITED)
-    transaction.on_commit(lambda: tasks.send_licence_forfeited.delay(licence_id), robust=True)
+    transaction.on_commit(lambda: notices.send_licence_forfeited.delay(licence_id), robust=True)
 
     successor = _next_highest_bid(lot)
     if successor is not None:
@@ -197,7 +211,7 @@ def forfeit_licence(*, licence_id: int, today: date | None = None) -> Licence:
             offered_on=today,
         )
         offer_id = offer.pk
-        transaction.on_commit(lambda: tasks.send_licence_offer.delay(offer_id), robust=True)
+        transaction.on_commit(lambda: notices.send_licence_offer.delay(offer_id), robust=True)
         return licence
 
     _release_deposits(lot)
@@ -221,26 +235,6 @@ def expire_licences(*, today: date | None = None) -> int:
         .update(status=Deposit.Status.AVAILABLE)
     )
     return expired
-
-
-@transaction.atomic
-def record_refund(*, payment_id: int, recorded_by: AbstractBaseUser) -> Payment:
-    """Record a guarantee deposit refunded to its payer.
-
-    Raises DomainError payment_not_refund_due unless the deposit was due for refund.
-    """
-    # Lock the payment: two clerks recording the same refund record it once.
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
-    if payment.status != Payment.Status.REFUND_DUE:
-        raise DomainError(
-            "payment_not_refund_due",
-            _("Payment %(reference)s is %(status)s, not due for refund.")
-            % {"reference": payment.reference, "status": payment.get_status_display().lower()},
-        )
-    payment.status = Payment.Status.REFUNDED
-    payment.save(update_fields=["status"])
-    logger.info("Refund of payment %s recorded by user %s", payment.reference, recorded_by.pk)
-    return payment
 
 
 def _offer_licence(

@@ -1,16 +1,32 @@
-"""Licensing's jobs: the forfeit and expiry sweeps, and the emails to licence holders."""
+"""Licensing's jobs: settling finished lots, and the forfeit and expiry sweeps."""
 
-from smtplib import SMTPException
+from datetime import timedelta
 
 from celery import shared_task
 from django.db import OperationalError
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from auctions.models import BankDetails
-from bidders.tasks import send_to_company
-from core.money import format_kzt
-from licensing import invoices, selectors, services
-from licensing.models import Licence
+from licensing import selectors, services
+
+# A lot is settled by the task queued when it finished; the sweep leaves it that long
+# before settling it itself (the task may have been lost in a broker outage).
+SETTLE_GRACE = timedelta(minutes=1)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def settle_finished_lot(lot_id: int) -> None:
+    """Offer the licence to the winner and release the other deposits; repeatable."""
+    services.settle_lot(lot_id=lot_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def settle_unsettled_lots() -> int:
+    """Settle every lot finished over a minute ago and still unsettled; the beat runs this
+    every few seconds. Returns how many it queued."""
+    lot_ids = list(selectors.unsettled_lot_ids(finished_before=timezone.now() - SETTLE_GRACE))
+    for lot_id in lot_ids:
+        settle_finished_lot.delay(lot_id)
+    return len(lot_ids)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -23,119 +39,3 @@ def forfeit_overdue_licences() -> list[int]:
 def expire_licences() -> int:
     """Expire the active licences whose term has run out."""
     return services.expire_licences()
-
-
-def _licence(licence_id: int) -> Licence:
-    return Licence.objects.select_related("holder", "deposit", "lot").get(pk=licence_id)
-
-
-@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
-def send_licence_offer(licence_id: int) -> None:
-    """Tell a company it is to take a licence and what to pay by when."""
-    licence = _licence(licence_id)
-    lot = licence.lot
-    deposit = selectors.credited_deposit(licence)
-    bank = BankDetails.load()
-    passed_on = Licence.objects.filter(lot=lot, status=Licence.Status.FORFEITED).exists()
-
-    def write() -> tuple[str, str]:
-        names = {
-            "number": licence.number,
-            "lot": lot.number,
-            "deposit": licence.deposit.name,
-            "deadline": f"{licence.payment_deadline:%d.%m.%Y}",
-        }
-        if passed_on:
-            opening = _(
-                "The winner of lot %(lot)s (%(deposit)s) did not pay the signature bonus in "
-                "time. As the next-highest bidder, your company is offered the licence at its "
-                "own last bid."
-            )
-        else:
-            opening = _("Your company won lot %(lot)s (%(deposit)s).")
-        lines = [
-            opening % names,
-            _("Licence %(number)s: %(type)s, %(years)s years, %(area)s km².")
-            % {
-                **names,
-                "type": licence.get_licence_type_display().lower(),
-                "years": licence.term_years,
-                "area": licence.area_km2,
-            },
-            _(
-                "Signature bonus: %(bonus)s. Your guarantee deposit counted toward it: "
-                "%(deposit_paid)s. To pay: %(to_pay)s."
-            )
-            % {
-                "bonus": format_kzt(licence.signature_bonus),
-                "deposit_paid": format_kzt(deposit),
-                "to_pay": format_kzt(invoices.bonus_due(licence)),
-            },
-            _(
-                "Pay by %(deadline)s (20 working days), quoting the licence number. The "
-                "licence comes into force when the ministry records the payment. Unpaid by the "
-                "deadline, the offer and any deposit held are forfeited."
-            )
-            % names,
-            _("Payment reference to quote: %(reference)s")
-            % {"reference": invoices.bonus_reference(licence)},
-            "\n".join([_("Pay into:"), *invoices.bank_lines(bank)]),
-            _("The invoice (PDF) is on your dashboard."),
-        ]
-        subject = _("Licence %(number)s: pay the signature bonus by %(deadline)s") % {
-            **names,
-            "deadline": licence.payment_deadline.isoformat(),
-        }
-        return subject, "\n\n".join(lines)
-
-    send_to_company(licence.holder, write)
-
-
-@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
-def send_licence_forfeited(licence_id: int) -> None:
-    """Tell a company its licence offer lapsed unpaid and its deposit is forfeited."""
-    licence = _licence(licence_id)
-
-    def write() -> tuple[str, str]:
-        names = {
-            "number": licence.number,
-            "lot": licence.lot.number,
-            "deposit": licence.deposit.name,
-            "deadline": f"{licence.payment_deadline:%d.%m.%Y}",
-        }
-        lines = [
-            _(
-                "The signature bonus for licence %(number)s (lot %(lot)s, %(deposit)s) was not "
-                "paid by %(deadline)s."
-            )
-            % names,
-            _("The offer is withdrawn and the guarantee deposit applied to it is forfeited."),
-        ]
-        return _("Licence %(number)s forfeited") % names, "\n\n".join(lines)
-
-    send_to_company(licence.holder, write)
-
-
-@shared_task(autoretry_for=(OSError, SMTPException), retry_backoff=True, max_retries=5)
-def send_licence_issued(licence_id: int) -> None:
-    """Tell a company its bonus was received and its licence is in force."""
-    licence = _licence(licence_id)
-
-    def write() -> tuple[str, str]:
-        names = {
-            "number": licence.number,
-            "deposit": licence.deposit.name,
-            "issued": f"{licence.issued_on:%d.%m.%Y}",
-            "expires": f"{licence.expires_on:%d.%m.%Y}",
-        }
-        lines = [
-            _("The signature bonus for licence %(number)s (%(deposit)s) is received.") % names,
-            _(
-                "The licence is in force from %(issued)s until %(expires)s. Its certificate is "
-                "on your dashboard."
-            )
-            % names,
-        ]
-        return _("Licence %(number)s is in force") % names, "\n\n".join(lines)
-
-    send_to_company(licence.holder, write)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from auctions.models import BankDetails, Lot
-from auctions.selectors import company_applications, outcome_for
+from auctions.selectors.participants import company_applications, outcome_for
 from bidders.decorators import bidders_only
 from bidders.selectors import company_of
 from licensing.invoices import bonus_due

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from auctions.selectors import public_lots
+from auctions.selectors.catalogue import offered_lots
 from deposits.locator import locator_map
 from deposits.models import Deposit
 from deposits.selectors import reserves_of
@@ -19,7 +19,7 @@ def deposit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "deposit": deposit,
         "reserves": reserves_of(deposit),
         "locator": locator_map([deposit]),
-        "lots": public_lots().filter(deposit=deposit).order_by("-starts_at", "-pk"),
+        "lots": offered_lots().filter(deposit=deposit).order_by("-starts_at", "-pk"),
         # The registry's rule of what is public; its minerals prefetch is not needed here.
         "licences": registry_licences().filter(deposit=deposit).prefetch_related(None),
     }

@@ -12,13 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from auctions import calendars
 from auctions.models import Application, Lot
-from auctions.selectors import (
-    are_results_public,
-    company_applications,
-    is_awarded,
-    public_lots,
-    public_result,
-)
+from auctions.selectors.catalogue import offered_lots
+from auctions.selectors.participants import company_applications
+from auctions.selectors.results import is_awarded
+from auctions.selectors.visibility import are_results_public, public_result
 from auctions.services import apply_for_lot, required_payments
 from bidders import services
 from bidders.decorators import bidders_only
@@ -33,7 +30,7 @@ from deposits.selectors import reserves_of
 @require_GET
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a public lot with its deposit, reserves, terms and schedule, and how to apply."""
-    lot = get_object_or_404(public_lots(), pk=pk)
+    lot = get_object_or_404(offered_lots(), pk=pk)
     if request.user.is_authenticated:
         services.remember_language(user=request.user, language=request.LANGUAGE_CODE)
     return _render_lot(request, lot, ApplicationForm())
@@ -42,7 +39,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def lot_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve a public lot's deadline and auction as an iCalendar file in the page's language."""
-    lot = get_object_or_404(public_lots(), pk=pk)
+    lot = get_object_or_404(offered_lots(), pk=pk)
     domain, _port = split_domain_port(request.get_host())
     response = HttpResponse(
         calendars.lot_calendar(
@@ -62,7 +59,7 @@ def lot_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply for a lot for the user's company; a refusal is shown on the lot's page."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("lot", args=[pk]))
-    lot = get_object_or_404(public_lots(), pk=pk)
+    lot = get_object_or_404(offered_lots(), pk=pk)
     form = ApplicationForm(request.POST)
     if form.is_valid():
         try:

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from auctions.models import Application
-from auctions.selectors import affiliated_rivals, with_affiliation_flag
+from auctions.selectors.participants import affiliated_rivals, with_affiliation_flag
 from auctions.tests.factories import ApplicationFactory
 from bidders.tests.factories import BeneficialOwnerFactory
 

@@ -17,6 +17,7 @@ from auctions.tests.factories import LotFactory, admitted_representative
 from auctions.tests.races import run_together
 from core.errors import DomainError
 from deposits.models import Deposit
+from licensing import tasks as licensing_tasks
 from licensing.models import Licence
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +200,7 @@ def test_the_close_is_broadcast_and_the_lot_settled_after_commit(
     end_now(lot)
     with (
         mock.patch("auctions.live.broadcast_closed") as broadcast,
-        mock.patch("auctions.tasks.settle_finished_lot.delay") as settle,
+        mock.patch("licensing.tasks.settle_finished_lot.delay") as settle,
     ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             engine.close_lot(lot_id=lot.pk)
@@ -340,15 +341,15 @@ def test_the_sweep_settles_a_lot_whose_settling_task_was_lost() -> None:
     bid(loser, lot, "100000000")
     bid(winner, lot, "105000000")
     end_now(lot)
-    with mock.patch("auctions.tasks.settle_finished_lot.delay"):  # the broker was down
+    with mock.patch("licensing.tasks.settle_finished_lot.delay"):  # the broker was down
         tasks.sweep_lots()
     assert not Licence.objects.filter(lot=lot).exists()
 
     # Within the grace minute the sweep leaves it to the queued task; after it, it settles.
-    tasks.sweep_lots()
+    licensing_tasks.settle_unsettled_lots()
     assert not Licence.objects.filter(lot=lot).exists()
     Result.objects.filter(lot=lot).update(closed_at=timezone.now() - timedelta(minutes=2))
-    tasks.sweep_lots()
+    licensing_tasks.settle_unsettled_lots()
     licence = Licence.objects.get(lot=lot)
     assert licence.holder.representatives.get().user == winner
     statuses = dict(
@@ -357,7 +358,7 @@ def test_the_sweep_settles_a_lot_whose_settling_task_was_lost() -> None:
         ).values_list("application__participant_number", "status")
     )
     assert statuses == {1: Payment.Status.APPLIED, 2: Payment.Status.REFUND_DUE}
-    tasks.sweep_lots()
+    licensing_tasks.settle_unsettled_lots()
     assert Licence.objects.filter(lot=lot).count() == 1
 
 
@@ -370,12 +371,12 @@ def test_results_emails_whose_task_was_lost_go_out_with_the_next_publishing_run(
     bid(user, lot, "100000000")
     end_now(lot)
     tasks.sweep_lots()
-    with mock.patch("auctions.tasks.send_results_notices.delay"):  # lost
+    with mock.patch("auctions.notices.send_results_notices.delay"):  # lost
         assert tasks.publish_finished_events() == [lot.event_id]
     assert not mailoutbox
     # The grace minute has passed (a published event's publication time is frozen, so the
     # clock's wait is shortened rather than the publication moved back).
-    with mock.patch("auctions.tasks.SETTLE_GRACE", timedelta(0)):
+    with mock.patch("auctions.tasks.LOST_TASK_GRACE", timedelta(0)):
         tasks.publish_finished_events()
     assert len(mailoutbox) == 2
     tasks.publish_finished_events()

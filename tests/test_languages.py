@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
 
-from auctions import services
+from auctions import notices, services
 from auctions.models import AuctionEvent, Lot
 from auctions.tests.factories import (
     FinishedLotFactory,
@@ -251,7 +251,7 @@ def test_the_results_email_comes_in_each_reader_s_language(approved_company: Com
     services.publish_results(event_id=lot.event_id)
     mail.outbox.clear()
 
-    assert services.notify_results(event_id=lot.event_id) == 3
+    assert notices.notify_results(event_id=lot.event_id) == 3
     russian = next(message for message in mail.outbox if "ivan@example.com" in message.to)
     english = next(message for message in mail.outbox if "megan@example.com" in message.to)
     assert english.to == ["jane@example.com", "megan@example.com"]

@@ -15,7 +15,7 @@ from auctions.models import Application, BankDetails, Payment
 from auctions.tests.factories import ApplicationFactory, PaymentFactory, record_credit_in_admin
 from bidders.tests.factories import CompanyFactory, RepresentativeFactory
 from core.pdf import NedraPDF
-from licensing import tasks as licensing_tasks
+from licensing import notices as licensing_notices
 from licensing.models import Licence
 from licensing.tests.factories import LicenceFactory
 
@@ -200,7 +200,7 @@ def offered_licence(approved_company) -> Licence:
 
 
 def test_the_licence_offer_email_says_how_to_pay_the_bonus(offered_licence, bank) -> None:
-    licensing_tasks.send_licence_offer(offered_licence.pk)
+    licensing_notices.send_licence_offer(offered_licence.pk)
     body = mail.outbox[-1].body
     assert "To pay: KZT\u00a0120,000,000" in body
     assert f"Payment reference to quote: {offered_licence.number}" in body
@@ -210,7 +210,7 @@ def test_the_licence_offer_email_says_how_to_pay_the_bonus(offered_licence, bank
 
 
 def test_the_licence_offer_email_says_the_bank_details_are_not_set(offered_licence) -> None:
-    licensing_tasks.send_licence_offer(offered_licence.pk)
+    licensing_notices.send_licence_offer(offered_licence.pk)
     body = mail.outbox[-1].body
     assert "bank details are not set yet" in body
     assert "IBAN" not in body

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from auctions import selectors, services, tasks
+from auctions import notices, selectors, services, tasks
 from auctions.models import Application, AuctionEvent, Lot, Result
 from auctions.protocol import results_protocol
 from auctions.tests.factories import (
@@ -210,13 +210,13 @@ def test_publishing_emails_each_participant_its_outcome_once(
     assert refreshed(june.event).results_notified_at is not None
 
     # A retried or repeated task sends nothing more.
-    assert tasks.send_results_notices.delay(june.event.pk).get() == 0
-    assert services.notify_results(event_id=june.event.pk) == 0
+    assert notices.send_results_notices.delay(june.event.pk).get() == 0
+    assert notices.notify_results(event_id=june.event.pk) == 0
     assert len(mail.outbox) == 4
 
 
 def test_nothing_is_emailed_before_publication(june: June) -> None:
-    assert services.notify_results(event_id=june.event.pk) == 0
+    assert notices.notify_results(event_id=june.event.pk) == 0
     assert mail.outbox == []
     assert refreshed(june.event).results_notified_at is None
 
@@ -232,10 +232,10 @@ def test_a_failed_send_leaves_the_emails_due_for_the_retry(
     with monkeypatch.context() as patched:
         patched.setattr(EmailBackend, "send_messages", refuse)
         with pytest.raises(SMTPException):
-            services.notify_results(event_id=june.event.pk)
+            notices.notify_results(event_id=june.event.pk)
     assert refreshed(june.event).results_notified_at is None
 
-    assert services.notify_results(event_id=june.event.pk) == 4
+    assert notices.notify_results(event_id=june.event.pk) == 4
     assert len(mail.outbox) == 4
 
 
@@ -245,7 +245,7 @@ def test_after_an_early_publication_a_running_lots_participants_hear_it_is_not_f
     live = LiveLotFactory(event=june.event, number=5, deposit__name="Still running")
     admitted_representative(live, 1, username="late")
     services.publish_results(event_id=june.event.pk, early=True)
-    services.notify_results(event_id=june.event.pk)
+    notices.notify_results(event_id=june.event.pk)
     (pending,) = mails_to("late@example.com")
     assert "has not finished yet" in pending.body
 
@@ -267,7 +267,7 @@ def test_totals_count_lots_and_bonuses_in_kzt_and_usd(
     )
 
     with django_assert_num_queries(1):
-        totals = selectors.event_totals(june.event.pk)
+        totals = selectors.results.event_totals(june.event.pk)
 
     assert (totals.lots_offered, totals.lots_awarded, totals.lots_failed) == (5, 2, 3)
     assert totals.lots_unfinished == 0
@@ -279,7 +279,7 @@ def test_totals_count_lots_and_bonuses_in_kzt_and_usd(
 def test_totals_without_a_rate_have_no_dollar_figure(june: June, client: Client) -> None:
     june.event.kzt_per_usd = None
     june.event.save()
-    assert selectors.event_totals(june.event.pk).bonus_usd is None
+    assert selectors.results.event_totals(june.event.pk).bonus_usd is None
     services.publish_results(event_id=june.event.pk)
     page = text(client.get(reverse("auctions:event_results", args=[june.event.code])))
     assert "No exchange rate was set for this event." in page
@@ -287,7 +287,7 @@ def test_totals_without_a_rate_have_no_dollar_figure(june: June, client: Client)
 
 def test_an_event_without_awards_totals_zero() -> None:
     lot = FinishedLotFactory(status=Lot.Status.FAILED)
-    totals = selectors.event_totals(lot.event_id)
+    totals = selectors.results.event_totals(lot.event_id)
     assert totals.bonus_kzt == Decimal("0.00")
     assert totals.bonus_usd == Decimal("0.00")
     assert (totals.lots_offered, totals.lots_awarded, totals.lots_failed) == (1, 0, 1)

@@ -155,8 +155,8 @@ def test_overall_totals_add_every_published_event_with_dollars_at_each_events_ow
 def test_without_any_rate_there_is_no_dollar_figure(east: Region, gold: Mineral) -> None:
     event = published(AuctionEventFactory(kzt_per_usd=None))
     awarded_lot(event, "200000000.00", region=east, minerals=[gold])
-    overall = selectors.overall_totals(
-        selectors.totals_of(event) for event in selectors.published_events()
+    overall = selectors.breakdowns.overall_totals(
+        selectors.results.totals_of(event) for event in selectors.results.published_events()
     )
     assert overall.bonus_usd is None
     assert overall.bonus_kzt == overall.bonus_kzt_without_rate == Decimal("200000000.00")
@@ -175,7 +175,12 @@ def test_a_lot_of_several_mineral_groups_counts_once_in_each(
     failed_lot(event, region=east, minerals=[gold])
     failed_lot(event, region=east, minerals=[copper], status=Lot.Status.CANCELLED)
 
-    rows = {row.key: row for row in selectors.mineral_group_breakdown(selectors.published_lots())}
+    rows = {
+        row.key: row
+        for row in selectors.breakdowns.mineral_group_breakdown(
+            selectors.results.offered_lots_of_published_events()
+        )
+    }
 
     assert set(rows) == {"precious", "base_metal"}
     precious, base = rows["precious"], rows["base_metal"]
@@ -205,18 +210,30 @@ def test_the_region_breakdown_counts_failed_and_cancelled_lots_as_failed(
     # Still running in an event published early: neither awarded nor failed.
     LiveLotFactory(event=event, deposit__region=east)
 
-    rows = selectors.region_breakdown(selectors.published_lots())
+    rows = selectors.breakdowns.region_breakdown(
+        selectors.results.offered_lots_of_published_events()
+    )
 
     assert [(row.key, row.lots_awarded, row.lots_failed, row.bonus_kzt) for row in rows] == [
         ("karaganda", 2, 3, Decimal("400000000.50")),
         ("east-kazakhstan", 1, 0, Decimal("400000000.00")),
     ]
     with translation.override("ru"):
-        names = [row.label for row in selectors.region_breakdown(selectors.published_lots())]
+        names = [
+            row.label
+            for row in selectors.breakdowns.region_breakdown(
+                selectors.results.offered_lots_of_published_events()
+            )
+        ]
     # Russian where the region has a Russian name, English where it has none.
     assert names == ["Карагандинская область", "East Kazakhstan Region"]
     with translation.override("kk"):
-        names = [row.label for row in selectors.region_breakdown(selectors.published_lots())]
+        names = [
+            row.label
+            for row in selectors.breakdowns.region_breakdown(
+                selectors.results.offered_lots_of_published_events()
+            )
+        ]
     # Kazakh falls back to Russian before English, as the rest of the page does.
     assert names == ["Карагандинская область", "East Kazakhstan Region"]
 
@@ -436,7 +453,7 @@ def test_the_dashboard_and_csvs_take_as_many_queries_for_ten_events_as_for_two(
 
 def test_chart_labels_are_escaped_and_charts_name_themselves() -> None:
     rows = [
-        selectors.Breakdown(
+        selectors.breakdowns.Breakdown(
             key="odd",
             label='Region <b>"A" & B</b>',
             lots_awarded=1,

@@ -1,11 +1,17 @@
 """The auction room page: who gets a seat, and who gets a bid form."""
 
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import reverse
 
-from auctions import live
+from auctions import engine, live
 from auctions.models import Lot
 from core.errors import DomainError
 
@@ -83,3 +89,23 @@ def test_staff_linked_to_an_admitted_company_never_take_its_seat(
         with pytest.raises(DomainError) as error:
             live.take_seat(user=admitted_bidder, lot_id=live_lot.pk)
         assert error.value.code == "not_admitted"
+
+
+def test_the_amount_box_is_given_the_engines_digit_limit_and_keeps_none_of_its_own(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    page = room_page(admitted_bidder, live_lot).content.decode()
+    config = json.loads(
+        re.search(r'<script id="room-config" type="application/json">(.*?)</script>', page)[1]
+    )
+    limit = config["max_whole_digits"]
+    # The page's figure is what the engine accepts, one digit more is what it refuses.
+    assert engine.parse_amount("9" * limit) == Decimal("9" * limit)
+    with pytest.raises(DomainError) as refusal:
+        engine.parse_amount("9" * (limit + 1))
+    assert refusal.value.code == "invalid_amount"
+    # The scripts count no whole digits themselves: only the tiyn's two.
+    for script in ("amounts.js", "room.js"):
+        source = (Path(settings.BASE_DIR) / "static" / "js" / script).read_text()
+        assert "MAX_WHOLE_DIGITS" not in source
+        assert all(int(most) <= 2 for most in re.findall(r"\{1,(\d+)\}", source)), script

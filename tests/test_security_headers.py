@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from auctions import charts
-from auctions.selectors import Breakdown
+from auctions.selectors.breakdowns import Breakdown
 
 pytestmark = pytest.mark.django_db
 

@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from auctions.identity import (
     may_name_participants,
     running_lots,
+    staff_hidden_note,
     staff_may_see_company,
     staff_may_see_number,
 )
@@ -70,3 +72,17 @@ def test_running_lots_are_exactly_the_live_and_paused_ones() -> None:
     lots[Lot.Status.CLOSED] = LotFactory(status=Lot.Status.CLOSED)
     running = set(Lot.objects.filter(running_lots()))
     assert running == {lots[Lot.Status.LIVE], lots[Lot.Status.PAUSED]}
+
+
+@pytest.mark.parametrize("status", [status for status, _label in Lot.Status.choices])
+def test_staff_screens_get_a_note_instead_of_the_company_exactly_while_the_lot_runs(
+    status,
+) -> None:
+    note = staff_hidden_note(status)
+    if status in (Lot.Status.LIVE, Lot.Status.PAUSED):
+        assert note == "Hidden while the lot is live"
+        with translation.override("ru"):
+            assert staff_hidden_note(status) != note
+    else:
+        assert note is None
+    assert (note is None) == staff_may_see_company(status)

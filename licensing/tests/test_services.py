@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from auctions import services as auction_services
 from auctions.models import Application, LicenceType, Lot, Payment, Result
 from auctions.tests.factories import LotFactory, admit
 from bidders.models import Company
@@ -98,7 +99,7 @@ def test_the_winner_is_emailed_what_to_pay_and_by_when(won_lot, settled) -> None
     steppe = won_lot[1]["Steppe"].company
     RepresentativeFactory(company=steppe, user__email="cfo@steppe.example")
     mail.outbox.clear()
-    from licensing.tasks import send_licence_offer
+    from licensing.notices import send_licence_offer
 
     send_licence_offer(settled.pk)
     (message,) = mail.outbox
@@ -411,11 +412,11 @@ def test_the_expiry_task_runs_the_service() -> None:
 def test_a_deposit_due_for_refund_is_recorded_refunded_once(won_lot, settled, staff_clerk):
     _, applications = won_lot
     payment = applications["Altai"].payments.get(kind=Payment.Kind.GUARANTEE_DEPOSIT)
-    services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
+    auction_services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED
     with pytest.raises(DomainError) as error:
-        services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
+        auction_services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
     assert error.value.code == "payment_not_refund_due"
 
 
@@ -423,7 +424,7 @@ def test_the_winners_applied_deposit_is_not_refunded(won_lot, settled, staff_cle
     _, applications = won_lot
     payment = applications["Steppe"].payments.get(kind=Payment.Kind.GUARANTEE_DEPOSIT)
     with pytest.raises(DomainError):
-        services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
+        auction_services.record_refund(payment_id=payment.pk, recorded_by=staff_clerk)
 
 
 def test_when_nobody_is_left_the_lots_sockets_are_told_it_failed(
@@ -436,7 +437,7 @@ def test_when_nobody_is_left_the_lots_sockets_are_told_it_failed(
         today += timedelta(days=60)
     with (
         mock.patch("auctions.live.broadcast_closed") as broadcast,
-        mock.patch("auctions.tasks.settle_finished_lot.delay"),
+        mock.patch("licensing.tasks.settle_finished_lot.delay"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.forfeit_overdue_licences(today=today)

@@ -17,8 +17,6 @@
   const SPACES = "\\s\\u00a0\\u202f\\u2009\\u2007";
   const ALLOWED = new RegExp("^[0-9.," + SPACES + "]+$");
   const SEPARATORS = new RegExp("([.,]|[" + SPACES + "]+)");
-  // Bonuses are bounded at 10^16 tenge, as the server bounds them.
-  const MAX_WHOLE_DIGITS = 16;
 
   function currencyMarks(format) {
     return [format.prefix, format.suffix, "KZT", "₸"]
@@ -50,8 +48,9 @@
 
   // Return {cents} for an amount the language reads one way, else {error} with one of
   // "empty", "invalid", "layout", "ambiguous" (with `thousands`, the cents it may mean) or
-  // "too_large".
-  function parse(text, format) {
+  // "too_large": more whole tenge digits than `maxWholeDigits`, the engine's limit, which
+  // the page is given (the room's config), never a number of its own.
+  function parse(text, format, maxWholeDigits) {
     const value = stripCurrency(String(text), format);
     if (!value) return { error: "empty" };
     if (!ALLOWED.test(value) || !/^\d/.test(value) || !/\d$/.test(value)) {
@@ -73,11 +72,11 @@
     if (fraction.length === 3 && isGrouped(digitRuns.concat([fraction]))) {
       // "1.500" in English: a dot before three digits is someone else's thousands.
       const thousands = whole + fraction;
-      if (thousands.replace(/^0+/, "").length > MAX_WHOLE_DIGITS) return { error: "too_large" };
+      if (thousands.replace(/^0+/, "").length > maxWholeDigits) return { error: "too_large" };
       return { error: "ambiguous", thousands: toCents(thousands, "") };
     }
     if (fraction.length > 2) return { error: "layout" };
-    if (whole.replace(/^0+/, "").length > MAX_WHOLE_DIGITS) return { error: "too_large" };
+    if (whole.replace(/^0+/, "").length > maxWholeDigits) return { error: "too_large" };
     const cents = toCents(whole, fraction);
     if (cents <= 0n) return { error: "invalid" };
     return { cents: cents };

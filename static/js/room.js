@@ -25,12 +25,13 @@
   const fill = (template, values) =>
     template.replace(/%\((\w+)\)s/g, (match, name) => (name in values ? values[name] : match));
 
-  // Money is counted in BigInt cents: bonuses reach 10^16 tenge, past a double's exact range.
-  // The server's amounts are plain decimals ("1250000000.00"); what people type is read by
-  // amounts.js, by the rules of the page's language.
+  // Money is counted in BigInt cents, exact whatever the amount. The server's amounts are
+  // plain decimals ("1250000000.00"), within the engine's limit; what people type is read
+  // by amounts.js, by the rules of the page's language, up to that limit (the config's
+  // max_whole_digits, the engine's own figure).
   const amounts = window.NedraAmounts;
   function toCents(value) {
-    const match = /^(\d{1,16})(?:\.(\d{1,2}))?$/.exec(String(value));
+    const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(value));
     if (!match) return null;
     return BigInt(match[1]) * 100n + BigInt((match[2] || "").padEnd(2, "0"));
   }
@@ -42,6 +43,8 @@
     return cents === null ? String(decimal) : amounts.write(cents, money, true);
   }
   const EXAMPLE_CENTS = 125000000050n;
+  // What a bidder typed, read by the page's language up to the engine's limit.
+  const readAmount = (typed) => amounts.parse(typed, money, config.max_whole_digits);
 
   // Times in the one format of the page's language, from localtime.js; the room's to the
   // second, since extensions and bids are.
@@ -237,7 +240,7 @@
   function describeAmount() {
     const input = $("bid-amount");
     if (!input) return null;
-    const parsed = amounts.parse(input.value, money);
+    const parsed = readAmount(input.value);
     let message = "";
     let kind = "";
     if (parsed.error && parsed.error !== "empty") {
@@ -437,7 +440,7 @@
     });
     dialog.addEventListener("close", function () {
       if (dialog.returnValue === "confirm") {
-        confirmed = amounts.toWire(amounts.parse(input.value, money).cents);
+        confirmed = amounts.toWire(readAmount(input.value).cents);
         form.requestSubmit();
       } else {
         input.focus();

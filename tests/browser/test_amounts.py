@@ -45,8 +45,10 @@ ENGLISH = [
     ("1e9", "invalid"),
     ("0", "invalid"),
     ("", "empty"),
-    ("12345678901234567", "too_large"),
-    ("1234567890123456", "1234567890123456.00"),
+    # The engine's limit, 13 whole digits, given to the page by the room's config.
+    ("12345678901234", "too_large"),
+    ("1234567890123", "1234567890123.00"),
+    ("12,345,678,901,234", "too_large"),
 ]
 RUSSIAN = [
     ("336.000.000", "336000000.00"),
@@ -73,7 +75,10 @@ def parse_all(page: Page, language: str, cases: list[tuple[str, str]]) -> dict[s
         rules = money_format()
     return page.evaluate(
         """([typed, rules]) => Object.fromEntries(typed.map((text) => {
-            const parsed = NedraAmounts.parse(text, rules);
+            const limit = JSON.parse(
+                document.getElementById("room-config").textContent
+            ).max_whole_digits;
+            const parsed = NedraAmounts.parse(text, rules, limit);
             return [text, parsed.error || NedraAmounts.toWire(parsed.cents)];
         }))""",
         [[text for text, _ in cases], rules],

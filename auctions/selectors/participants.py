@@ -1,0 +1,167 @@
+"""Applicants and participants: a company's applications, affiliated rivals, who is admitted
+to a lot and who may bid in it, and what each participant's results notice says."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+
+from auctions.models import (
+    Application,
+    Lot,
+    Payment,
+)
+from auctions.selectors.catalogue import PUBLIC_LOT_STATUSES
+from auctions.selectors.results import is_awarded
+from bidders.models import BeneficialOwner, Company, Representative
+from core.second_factor import has_second_factor
+
+LIVE_APPLICATION_STATUSES = [Application.Status.SUBMITTED, Application.Status.ADMITTED]
+
+
+def with_affiliation_flag(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate `has_affiliated_rival`: another live applicant of the lot shares an owner."""
+    shared_owner = (
+        BeneficialOwner.objects.filter(
+            company__applications__lot_id=OuterRef("lot_id"),
+            company__applications__status__in=LIVE_APPLICATION_STATUSES,
+        )
+        .filter(
+            Exists(
+                BeneficialOwner.objects.filter(
+                    company_id=OuterRef(OuterRef("company_id")),
+                    country=OuterRef("country"),
+                    identifier=OuterRef("identifier"),
+                )
+            )
+        )
+        .exclude(company_id=OuterRef("company_id"))
+    )
+    return applications.annotate(has_affiliated_rival=Exists(shared_owner))
+
+
+def affiliated_rivals(application: Application) -> QuerySet[Application]:
+    """Return the lot's other live applications whose company shares an owner with this one."""
+    owners = application.company.beneficial_owners.values_list("country", "identifier")
+    shared = Q(pk__in=[])
+    for country, identifier in owners:
+        shared |= Q(
+            company__beneficial_owners__country=country,
+            company__beneficial_owners__identifier=identifier,
+        )
+    return (
+        Application.objects.filter(lot_id=application.lot_id, status__in=LIVE_APPLICATION_STATUSES)
+        .exclude(company_id=application.company_id)
+        .filter(shared)
+        .select_related("company")
+        .distinct()
+    )
+
+
+def company_applications(company: Company) -> QuerySet[Application]:
+    """Return a company's applications with their lot, deposit, result and payments."""
+    return (
+        Application.objects.filter(company=company)
+        .select_related("lot", "lot__deposit", "lot__deposit__region", "lot__event", "lot__result")
+        .prefetch_related("payments")
+        .order_by("lot__starts_at", "lot__number")
+    )
+
+
+def admitted_participants(lot_id: int) -> QuerySet[Application]:
+    """Return the lot's admitted applications by participant number, with their company."""
+    return (
+        Application.objects.filter(lot_id=lot_id, status=Application.Status.ADMITTED)
+        .select_related("company")
+        .order_by("participant_number")
+    )
+
+
+def admitted_participants_of_lots(lot_ids: list[int]) -> QuerySet[Application]:
+    """Return the admitted applications of the lots, by lot and number, with their company."""
+    return (
+        Application.objects.filter(lot_id__in=lot_ids, status=Application.Status.ADMITTED)
+        .select_related("company")
+        .order_by("lot_id", "participant_number")
+    )
+
+
+def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
+    """Return the participant number of the user's company in the lot, if it was admitted
+    (whether or not it may bid now)."""
+    return (
+        Application.objects.filter(
+            lot_id=lot_id,
+            company__representatives__user=user,
+            status=Application.Status.ADMITTED,
+        )
+        .values_list("participant_number", flat=True)
+        .first()
+    )
+
+
+def represented_company_id(user: AbstractBaseUser | AnonymousUser) -> int | None:
+    """Return the id of the company the user represents, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Representative.objects.filter(user_id=user.pk).values_list("company_id", flat=True).first()
+    )
+
+
+def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | None:
+    """Return the user's company's application that may bid in the lot, or None.
+
+    It may bid when it is admitted, its company is approved (not suspended since), if the
+    lot asks one, its guarantee deposit is received, and the user has a second factor.
+    """
+    deposit_received = Payment.objects.filter(
+        application=OuterRef("pk"),
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status=Payment.Status.RECEIVED,
+    )
+    participant = (
+        Application.objects.filter(
+            lot_id=lot.pk,
+            company__representatives__user=user,
+            status=Application.Status.ADMITTED,
+            company__status=Company.Status.APPROVED,
+        )
+        .annotate(has_deposit=Exists(deposit_received))
+        .only("pk", "participant_number")
+        .first()
+    )
+    if participant is None or (lot.guarantee_deposit > 0 and not participant.has_deposit):
+        return None
+    if not has_second_factor(user):
+        return None
+    return participant
+
+
+def results_recipients(event_id: int) -> QuerySet[Application]:
+    """Return every admitted participant of the event's public lots, with what its results
+    notice needs: lot, deposit, result and winner."""
+    return (
+        Application.objects.filter(
+            lot__event_id=event_id,
+            lot__status__in=PUBLIC_LOT_STATUSES,
+            status=Application.Status.ADMITTED,
+        )
+        .select_related("company", "lot", "lot__event", "lot__deposit", "lot__result__winner")
+        .order_by("lot__number", "participant_number")
+    )
+
+
+def outcome_for(application: Application) -> str:
+    """Return an admitted participant's outcome: won, lost, failed, or pending while its lot
+    has not finished."""
+    lot = application.lot
+    if lot.status not in Lot.FINISHED_STATUSES:
+        return "pending"
+    result = getattr(lot, "result", None)
+    if not is_awarded(lot, result):
+        return "failed"
+    return "won" if result.winner_id == application.pk else "lost"
