@@ -14,9 +14,15 @@ import pygal
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from pygal.etree import etree as pygal_etree
 from pygal.style import Style
 
 from auctions.selectors.breakdowns import Breakdown
+
+# pygal draws with lxml whenever lxml is installed (pyHanko brings it). The charts are
+# post-processed as xml.etree Elements (script and tooltips removed, nonce added), so pin
+# pygal to the standard library's ElementTree whatever else is installed.
+pygal_etree.to_etree()
 
 # The site palette (static/css/nedra.css): awarded reads as --ok, failed as --bad.
 INK = "#1b2430"
