@@ -33,21 +33,28 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Close codes in the application range: 4401 no login (or the session ended), 4403 not a
-# participant (or the seat was revoked), 4404 no lot, 4429 too many sockets of the user.
+# participant (or the seat was revoked, or the gallery is closed), 4404 no lot, 4429 too
+# many sockets of the user or address, or too many snapshots of the address.
 REFUSAL_CLOSE_CODES = {
     "login_required": 4401,
     "session_ended": 4401,
     "not_admitted": 4403,
     "seat_revoked": 4403,
     "second_factor_required": 4403,
+    "gallery_closed": 4403,
     "lot_not_found": 4404,
     "too_many_sockets": 4429,
+    "rate_limited": 4429,
 }
 # Refusals of a bid that also end the socket.
 ENDING_CODES = frozenset({"session_ended", "seat_revoked"})
 MALFORMED = _("Send a JSON object whose type is bid, resync or ping.")
 SERVER_ERROR = _("Something went wrong; your view is refreshed.")
 WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
+SPECTATORS_DO_NOT_BID = _("The public gallery only watches the auction; bidding is in the room.")
+TOO_MANY_GALLERY_SOCKETS = _(
+    "This lot is already open in too many windows from your address; close one of them."
+)
 SESSION_ENDED = _("Your session has ended; log in again.")
 RESYNC_LIMITED = _("Too many requests for the state; wait a moment.")
 TOO_MANY_SOCKETS = _(
@@ -121,9 +128,10 @@ class LotConsumer(AsyncWebsocketConsumer):
             self.watcher.cancel()
         if self.seat is not None:
             await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
-            await self.channel_layer.group_discard(
-                session_sockets.user_group(self.user_id), self.channel_name
-            )
+            if self.user_id is not None:
+                await self.channel_layer.group_discard(
+                    session_sockets.user_group(self.user_id), self.channel_name
+                )
         if self.slot is not None:
             await sync_to_async(ratelimit.release_slot, thread_sensitive=False)(
                 self.slot, self.channel_name
@@ -336,8 +344,13 @@ class LotConsumer(AsyncWebsocketConsumer):
         )
 
     async def _send_snapshot(self) -> None:
-        state = await self._call(live.lot_state, self.lot_id)
+        state = await self._call(self.read_state, self.lot_id)
         await self.send(text_data=live.state_frame(state, self.seat.participant_number))
+
+    @staticmethod
+    def read_state(lot_id: int) -> dict[str, Any]:
+        """Return the lot's state for a snapshot of this socket."""
+        return live.lot_state(lot_id)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame))
@@ -354,6 +367,117 @@ class LotConsumer(AsyncWebsocketConsumer):
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):
             return str(message)
+
+
+class GalleryConsumer(LotConsumer):
+    """One spectator's socket in a lot's public gallery, /ws/lots/<id>/gallery/.
+
+    The room's own socket on the room's own fan-out (the lot's group, its frames encoded
+    once per process), in a watcher's seat: participants by number, never "you", and no
+    bid. Anyone may open it, logged in or not, so its limits count by the client's
+    address: a few sockets and snapshots each, and snapshots read at most once a second
+    per process (`live.gallery_state`), so that thousands of spectators cost the bidders
+    next to nothing.
+    """
+
+    address: str = ""
+
+    async def connect(self) -> None:
+        self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
+        self.language = _language_of(self.scope)
+        self.snapshots = TokenBucket(settings.RESYNC_RATE_LIMIT)
+        self.address = _client_address(self.scope)
+        await self.accept()
+        # Before anything that costs the database: a flood of sockets is refused here.
+        self.slot = await sync_to_async(ratelimit.claim_slot, thread_sensitive=False)(
+            f"gallery-sockets:{self.lot_id}:{self.address}",
+            self.channel_name,
+            slots=settings.GALLERY_SOCKETS_PER_IP,
+            ttl=settings.LIVE_SESSION_CHECK_SECONDS * SLOT_RENEWALS_MISSED,
+        )
+        if self.slot is None:
+            await self._end(
+                DomainError("too_many_sockets", self._translate(TOO_MANY_GALLERY_SOCKETS))
+            )
+            return
+        try:
+            await self._spend_snapshot()
+            self.seat = await self._call(live.take_spectator_seat, lot_id=self.lot_id)
+        except DomainError as error:
+            await self._end(error)
+            return
+        await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
+        await self._send_snapshot()
+        self.watcher = asyncio.create_task(self._watch_session())
+
+    @staticmethod
+    def read_state(lot_id: int) -> dict[str, Any]:
+        """Return the lot's state for a spectator's snapshot, shared for a second."""
+        return live.gallery_state(lot_id)
+
+    async def _bid(self, message: dict[str, Any]) -> None:
+        key = message.get("key")
+        await self._send(
+            {
+                "type": "error",
+                "code": "not_admitted",
+                "key": key if isinstance(key, str) else None,
+                "message": self._translate(SPECTATORS_DO_NOT_BID),
+            }
+        )
+
+    async def _resync(self) -> None:
+        try:
+            if not self.snapshots.take():
+                raise DomainError("rate_limited", RESYNC_LIMITED)
+            await self._spend_snapshot()
+        except DomainError:
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "message": self._translate(RESYNC_LIMITED),
+                }
+            )
+            return
+        await self._send_snapshot()
+
+    async def _spend_snapshot(self) -> None:
+        await sync_to_async(live.spend_gallery_snapshot, thread_sensitive=False)(
+            address=self.address, lot_id=self.lot_id
+        )
+
+    async def _check_session(self, *, fresh: bool) -> None:
+        """End this socket if staff closed the event's gallery since it opened.
+
+        Every spectator of the lot in this process shares one check per half interval.
+        """
+        if self.ended or self.seat is None:
+            return
+        # Never a session key: those are 32 random characters.
+        memo_key = ("gallery", self.seat)
+        now = time.monotonic()
+        recent = _recent_checks.get(memo_key)
+        if recent is not None and now - recent[0] < (settings.LIVE_SESSION_CHECK_SECONDS / 2):
+            refusal = recent[1]
+        else:
+            try:
+                await self._call(live.take_spectator_seat, lot_id=self.lot_id)
+                refusal = None
+            except DomainError as error:
+                refusal = error
+            if len(_recent_checks) >= RECENT_CHECKS_SIZE:
+                _recent_checks.clear()
+            _recent_checks[memo_key] = (now, refusal)
+        if refusal is not None:
+            await self._end(refusal)
+
+
+def _client_address(scope: dict[str, Any]) -> str:
+    """Return the client's IP address: the peer's, or the TLS proxy's word for it (uvicorn's
+    --proxy-headers puts it in the scope)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _keeping_connection(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
