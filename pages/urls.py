@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from pages import gallery
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("lots/<int:pk>/watch/", gallery.watch_lot, name="lot_gallery"),
+]
