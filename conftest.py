@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.test import Client
 from django.utils import translation
 
+from auctions import consumers
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import (
     ApplicationFactory,
@@ -36,6 +37,14 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def sockets_database_connection_closed() -> Iterator[None]:
+    """Close the websockets' database thread's connection after every test, as a server
+    process does when it ends: PostgreSQL refuses to drop a test database still in use."""
+    yield
+    consumers.close_database_thread_connection()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -62,6 +63,21 @@ TOO_MANY_SOCKETS = _(
 )
 # A socket's slot lapses after this many missed renewals (its process died).
 SLOT_RENEWALS_MISSED = 3
+# The lot's news that reaches every socket of the lot, whose handlers never touch the
+# database: they skip Channels' hop to close old connections (see `LotConsumer.dispatch`).
+# In the bench's fan-out (100 watchers, 5 bids/s; bench/RESULTS.md, 2026-12-06 20:43) the
+# hop for every socket took a bid's delivery to all watchers from p99 188-192 ms to
+# 649-701 ms (p50 109-115 to 144-145 ms).
+DATABASE_FREE_NEWS = frozenset({"lot.state", "lot.closed", "lot.heartbeat"})
+# Every socket of a process does its database work on this one thread, the asgiref way
+# (`sync_to_async(thread_sensitive=False, executor=...)`), so its connection is reused by
+# the next call, whoever makes it, one per process like a pool of one. On asgiref's
+# thread-sensitive thread, Channels' own cleanup (before every message it dispatches, and
+# its AuthMiddleware's user lookup) closes connections with CONN_MAX_AGE=0, the setting
+# ASGI needs for HTTP; here nothing does, and the bid no longer pays a new connection
+# (a login and cold caches, which cost more than the bid itself). Same runs: 3-9 accepted
+# bids/s on the hot lot, as many as or more than the copied dispatch it replaces (2-4/s).
+DATABASE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lot-sockets-db")
 # Results of periodic session re-checks, shared by the sockets of a process that opened
 # with the same session and seat (one browser's tabs, or a bench's watchers).
 _recent_checks: dict[tuple[str | None, live.Seat], tuple[float, DomainError | None]] = {}
@@ -177,17 +193,19 @@ class LotConsumer(AsyncWebsocketConsumer):
                 await self._send_snapshot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand a message to its handler, without channels' hop to the database thread.
+        """Hand the lot's news straight to its handler; everything else to Channels.
 
-        Channels (4.2+) first closes stale connections on the database thread before every
-        message: for a broadcast, one hop per socket through the one thread that also runs
-        every bid. Every database call here goes through `_call`, which looks after the
-        connection itself.
+        Channels (4.2+) runs `aclose_old_connections()` before every handler: a hop to a
+        thread and back. The news of a lot (a state, the close, a heartbeat) reaches every
+        socket of the lot, and its handlers only forward what they were given, so that hop
+        would be paid once per socket per broadcast for nothing. Every other message
+        (connect, receive, disconnect, the session's news) goes through Channels' own
+        dispatch unchanged.
         """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"] in DATABASE_FREE_NEWS:
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)
 
     async def lot_closed(self, event: dict[str, Any]) -> None:
         """Tell this socket the lot is over, in its own language."""
@@ -356,13 +374,16 @@ class LotConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(frame))
 
     async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a database function in the socket's language, off the event loop."""
+        """Run a database function in the socket's language, on the sockets' database thread."""
 
         def in_language() -> T:
             with translation.override(self.language):
-                return _keeping_connection(function, *args, **kwargs)
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    _close_if_broken()
 
-        return await sync_to_async(in_language)()
+        return await sync_to_async(in_language, thread_sensitive=False, executor=DATABASE_THREAD)()
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):
@@ -480,23 +501,20 @@ def _client_address(scope: dict[str, Any]) -> str:
     return str(client[0]) if client else "unknown"
 
 
-def _keeping_connection(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a database function, keeping the thread's connection open unless it failed.
+def _close_if_broken() -> None:
+    """Close this thread's connection if it saw an error or was left in a transaction; the
+    next call opens a fresh one."""
+    if connection.connection is not None and (
+        connection.errors_occurred or not connection.get_autocommit()
+    ):
+        connection.close()
 
-    Every socket of a process does its database work on asgiref's one thread-sensitive
-    thread, so that thread's connection is never shared and is reused by the next call,
-    whoever makes it. Reconnecting for every call instead (CONN_MAX_AGE=0 with channels'
-    database_sync_to_async) cost more than the bid itself: a login and cold caches in a
-    new server process each time. A connection that saw an error is closed; the next call
-    opens a fresh one.
-    """
-    try:
-        return function(*args, **kwargs)
-    finally:
-        if connection.connection is not None and (
-            connection.errors_occurred or not connection.get_autocommit()
-        ):
-            connection.close()
+
+def close_database_thread_connection() -> None:
+    """Close the sockets' database thread's connection (tests end with it, as the server's
+    process does)."""
+    # The lambda looks the connection up on that thread: connections are per thread.
+    DATABASE_THREAD.submit(lambda: connection.close()).result()
 
 
 def _language_of(scope: dict[str, Any]) -> str:

@@ -342,6 +342,7 @@ async def paced_bids(
     bidder's own socket getting the state of that bid."""
     to_ack: list[float] = []
     to_state: list[float] = []
+    sent_at: dict[int, float] = {}
     refused: Counter[str] = Counter()
     turn = 0
     bidder = bidders[0]
@@ -361,6 +362,7 @@ async def paced_bids(
             continue
         to_ack.append(time.monotonic() - sent)
         sequence = reply["sequence"]
+        sent_at[sequence] = sent
         if await bidder.wait_until(lambda b=bidder, s=sequence: s in b.arrived, timeout=settle):
             to_state.append(bidder.arrived[sequence] - sent)
         next_amount += step
@@ -372,6 +374,7 @@ async def paced_bids(
         "own_state_ms": milliseconds(to_state),
         "states_missing": len(to_ack) - len(to_state),
         "seconds": time.monotonic() - start,
+        "sent_at": sent_at,
     }
 
 
@@ -391,7 +394,10 @@ async def run_spectators(spec: dict[str, Any]) -> dict[str, Any]:
                 bidders, bids=spec["bids"], rate=spec["rate"], step=step, settle=spec["settle"]
             )
         figures["client_cpu_share"] = (_cpu_seconds() - cpu_before) / (time.monotonic() - start)
+        sent_at.update(figures.pop("sent_at"))
         return figures
+
+    sent_at: dict[int, float] = {}
 
     results: dict[str, Any] = {"without": await phase("without")}
     arrivals = Arrivals()
@@ -424,17 +430,16 @@ async def run_spectators(spec: dict[str, Any]) -> dict[str, Any]:
     await asyncio.gather(*(add_spectator(index) for index in range(spec["spectators"])))
     connect_seconds = time.monotonic() - opened
     await asyncio.sleep(1.0)
-    first_bid = max(room.state["bid_count"] for room in bidders) + 1
+    sent_at.clear()
     results["with"] = await phase("with")
     deadline = time.monotonic() + spec["settle"]
-    last_bid = max(room.state["bid_count"] for room in bidders)
-    bid_counts = range(first_bid, last_bid + 1)
+    bid_counts = sorted(sent_at)
     while time.monotonic() < deadline and any(
         len(arrivals.times[count]) < arrivals.connected for count in bid_counts
     ):
         await asyncio.sleep(0.05)
     deliveries = [
-        received - bidders[0].arrived.get(count, received)
+        received - sent_at[count]
         for count in bid_counts
         for received in arrivals.times.get(count, [])
     ]
@@ -446,8 +451,8 @@ async def run_spectators(spec: dict[str, Any]) -> dict[str, Any]:
         "bids_not_seen_by_all": sum(
             1 for count in bid_counts if len(arrivals.times.get(count, [])) < arrivals.connected
         ),
-        # After the first bidder's own socket got the same state.
-        "lag_behind_bidder_ms": milliseconds(deliveries),
+        # From the bid sent to each spectator's arrival of its state.
+        "delivery_ms": milliseconds(deliveries),
         "stale_or_repeated_frames": arrivals.stale_or_repeated,
     }
     for reader in readers:

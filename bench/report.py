@@ -84,13 +84,14 @@ def spectator_lines(result: dict, *, bidders: int) -> tuple[list[Row], list[str]
             f"their bidder {figures['states_missing']}; load generator used "
             f"{figures['client_cpu_share']:.0%} of a core"
         )
-    lag = spectators["lag_behind_bidder_ms"]
+    delivery = spectators["delivery_ms"]
     details.append(
         f"spectators: {spectators['connected']:,} of {spectators['count']:,} connected in "
         f"{spectators['connect_seconds']:.1f} s (refused {spectators['refused']}); bids not "
-        f"seen by every spectator within 10 s: {spectators['bids_not_seen_by_all']}; a "
-        f"spectator got each state after the first bidder's socket by p50/p95/p99 "
-        f"{_triple(lag)} ms; stale or repeated frames: {spectators['stale_or_repeated_frames']}"
+        f"seen by every spectator within 10 s: {spectators['bids_not_seen_by_all']}; from a "
+        f"bid sent to a spectator's copy of its state, per delivery, p50/p95/p99 "
+        f"{_triple(delivery)} ms; stale or repeated frames: "
+        f"{spectators['stale_or_repeated_frames']}"
     )
     return rows, details
 
