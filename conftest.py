@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import translation
 from pytest_django import DjangoDbBlocker
 
+from auctions import consumers
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import (
     ApplicationFactory,
@@ -59,6 +60,14 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def sockets_database_connection_closed() -> Iterator[None]:
+    """Close the websockets' database thread's connection after every test, as a server
+    process does when it ends: PostgreSQL refuses to drop a test database still in use."""
+    yield
+    consumers.close_database_thread_connection()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -48,7 +48,14 @@ def is_frozen(event: AuctionEvent | None) -> bool:
 
 @admin.register(AuctionEvent)
 class AuctionEventAdmin(GuardedAdmin, TranslationAdmin):
-    list_display = ["name", "code", "lot_count", "kzt_per_usd", "results_published_at"]
+    list_display = [
+        "name",
+        "code",
+        "lot_count",
+        "kzt_per_usd",
+        "has_public_gallery",
+        "results_published_at",
+    ]
     search_fields = ["name", "code"]
     readonly_fields = ["results_published_at", "results_notified_at", "results_totals"]
     actions = ["publish_results"]

@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -33,21 +34,28 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Close codes in the application range: 4401 no login (or the session ended), 4403 not a
-# participant (or the seat was revoked), 4404 no lot, 4429 too many sockets of the user.
+# participant (or the seat was revoked, or the gallery is closed), 4404 no lot, 4429 too
+# many sockets of the user or address, or too many snapshots of the address.
 REFUSAL_CLOSE_CODES = {
     "login_required": 4401,
     "session_ended": 4401,
     "not_admitted": 4403,
     "seat_revoked": 4403,
     "second_factor_required": 4403,
+    "gallery_closed": 4403,
     "lot_not_found": 4404,
     "too_many_sockets": 4429,
+    "rate_limited": 4429,
 }
 # Refusals of a bid that also end the socket.
 ENDING_CODES = frozenset({"session_ended", "seat_revoked"})
 MALFORMED = _("Send a JSON object whose type is bid, resync or ping.")
 SERVER_ERROR = _("Something went wrong; your view is refreshed.")
 WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
+SPECTATORS_DO_NOT_BID = _("The public gallery only watches the auction; bidding is in the room.")
+TOO_MANY_GALLERY_SOCKETS = _(
+    "This lot is already open in too many windows from your address; close one of them."
+)
 SESSION_ENDED = _("Your session has ended; log in again.")
 RESYNC_LIMITED = _("Too many requests for the state; wait a moment.")
 TOO_MANY_SOCKETS = _(
@@ -55,6 +63,21 @@ TOO_MANY_SOCKETS = _(
 )
 # A socket's slot lapses after this many missed renewals (its process died).
 SLOT_RENEWALS_MISSED = 3
+# The lot's news that reaches every socket of the lot, whose handlers never touch the
+# database: they skip Channels' hop to close old connections (see `LotConsumer.dispatch`).
+# In the bench's fan-out (100 watchers, 5 bids/s; bench/RESULTS.md, 2026-12-06 20:43) the
+# hop for every socket took a bid's delivery to all watchers from p99 188-192 ms to
+# 649-701 ms (p50 109-115 to 144-145 ms).
+DATABASE_FREE_NEWS = frozenset({"lot.state", "lot.closed", "lot.heartbeat"})
+# Every socket of a process does its database work on this one thread, the asgiref way
+# (`sync_to_async(thread_sensitive=False, executor=...)`), so its connection is reused by
+# the next call, whoever makes it, one per process like a pool of one. On asgiref's
+# thread-sensitive thread, Channels' own cleanup (before every message it dispatches, and
+# its AuthMiddleware's user lookup) closes connections with CONN_MAX_AGE=0, the setting
+# ASGI needs for HTTP; here nothing does, and the bid no longer pays a new connection
+# (a login and cold caches, which cost more than the bid itself). Same runs: 3-9 accepted
+# bids/s on the hot lot, as many as or more than the copied dispatch it replaces (2-4/s).
+DATABASE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lot-sockets-db")
 # Results of periodic session re-checks, shared by the sockets of a process that opened
 # with the same session and seat (one browser's tabs, or a bench's watchers).
 _recent_checks: dict[tuple[str | None, live.Seat], tuple[float, DomainError | None]] = {}
@@ -121,9 +144,10 @@ class LotConsumer(AsyncWebsocketConsumer):
             self.watcher.cancel()
         if self.seat is not None:
             await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
-            await self.channel_layer.group_discard(
-                session_sockets.user_group(self.user_id), self.channel_name
-            )
+            if self.user_id is not None:
+                await self.channel_layer.group_discard(
+                    session_sockets.user_group(self.user_id), self.channel_name
+                )
         if self.slot is not None:
             await sync_to_async(ratelimit.release_slot, thread_sensitive=False)(
                 self.slot, self.channel_name
@@ -169,17 +193,19 @@ class LotConsumer(AsyncWebsocketConsumer):
                 await self._send_snapshot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand a message to its handler, without channels' hop to the database thread.
+        """Hand the lot's news straight to its handler; everything else to Channels.
 
-        Channels (4.2+) first closes stale connections on the database thread before every
-        message: for a broadcast, one hop per socket through the one thread that also runs
-        every bid. Every database call here goes through `_call`, which looks after the
-        connection itself.
+        Channels (4.2+) runs `aclose_old_connections()` before every handler: a hop to a
+        thread and back. The news of a lot (a state, the close, a heartbeat) reaches every
+        socket of the lot, and its handlers only forward what they were given, so that hop
+        would be paid once per socket per broadcast for nothing. Every other message
+        (connect, receive, disconnect, the session's news) goes through Channels' own
+        dispatch unchanged.
         """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"] in DATABASE_FREE_NEWS:
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)
 
     async def lot_closed(self, event: dict[str, Any]) -> None:
         """Tell this socket the lot is over, in its own language."""
@@ -336,43 +362,159 @@ class LotConsumer(AsyncWebsocketConsumer):
         )
 
     async def _send_snapshot(self) -> None:
-        state = await self._call(live.lot_state, self.lot_id)
+        state = await self._call(self.read_state, self.lot_id)
         await self.send(text_data=live.state_frame(state, self.seat.participant_number))
+
+    @staticmethod
+    def read_state(lot_id: int) -> dict[str, Any]:
+        """Return the lot's state for a snapshot of this socket."""
+        return live.lot_state(lot_id)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame))
 
     async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a database function in the socket's language, off the event loop."""
+        """Run a database function in the socket's language, on the sockets' database thread."""
 
         def in_language() -> T:
             with translation.override(self.language):
-                return _keeping_connection(function, *args, **kwargs)
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    _close_if_broken()
 
-        return await sync_to_async(in_language)()
+        return await sync_to_async(in_language, thread_sensitive=False, executor=DATABASE_THREAD)()
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):
             return str(message)
 
 
-def _keeping_connection(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a database function, keeping the thread's connection open unless it failed.
+class GalleryConsumer(LotConsumer):
+    """One spectator's socket in a lot's public gallery, /ws/lots/<id>/gallery/.
 
-    Every socket of a process does its database work on asgiref's one thread-sensitive
-    thread, so that thread's connection is never shared and is reused by the next call,
-    whoever makes it. Reconnecting for every call instead (CONN_MAX_AGE=0 with channels'
-    database_sync_to_async) cost more than the bid itself: a login and cold caches in a
-    new server process each time. A connection that saw an error is closed; the next call
-    opens a fresh one.
+    The room's own socket on the room's own fan-out (the lot's group, its frames encoded
+    once per process), in a watcher's seat: participants by number, never "you", and no
+    bid. Anyone may open it, logged in or not, so its limits count by the client's
+    address: a few sockets and snapshots each, and snapshots read at most once a second
+    per process (`live.gallery_state`), so that thousands of spectators cost the bidders
+    next to nothing.
     """
-    try:
-        return function(*args, **kwargs)
-    finally:
-        if connection.connection is not None and (
-            connection.errors_occurred or not connection.get_autocommit()
-        ):
-            connection.close()
+
+    address: str = ""
+
+    async def connect(self) -> None:
+        self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
+        self.language = _language_of(self.scope)
+        self.snapshots = TokenBucket(settings.RESYNC_RATE_LIMIT)
+        self.address = _client_address(self.scope)
+        await self.accept()
+        # Before anything that costs the database: a flood of sockets is refused here.
+        self.slot = await sync_to_async(ratelimit.claim_slot, thread_sensitive=False)(
+            f"gallery-sockets:{self.lot_id}:{self.address}",
+            self.channel_name,
+            slots=settings.GALLERY_SOCKETS_PER_IP,
+            ttl=settings.LIVE_SESSION_CHECK_SECONDS * SLOT_RENEWALS_MISSED,
+        )
+        if self.slot is None:
+            await self._end(
+                DomainError("too_many_sockets", self._translate(TOO_MANY_GALLERY_SOCKETS))
+            )
+            return
+        try:
+            await self._spend_snapshot()
+            self.seat = await self._call(live.take_spectator_seat, lot_id=self.lot_id)
+        except DomainError as error:
+            await self._end(error)
+            return
+        await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
+        await self._send_snapshot()
+        self.watcher = asyncio.create_task(self._watch_session())
+
+    @staticmethod
+    def read_state(lot_id: int) -> dict[str, Any]:
+        """Return the lot's state for a spectator's snapshot, shared for a second."""
+        return live.gallery_state(lot_id)
+
+    async def _bid(self, message: dict[str, Any]) -> None:
+        key = message.get("key")
+        await self._send(
+            {
+                "type": "error",
+                "code": "not_admitted",
+                "key": key if isinstance(key, str) else None,
+                "message": self._translate(SPECTATORS_DO_NOT_BID),
+            }
+        )
+
+    async def _resync(self) -> None:
+        try:
+            if not self.snapshots.take():
+                raise DomainError("rate_limited", RESYNC_LIMITED)
+            await self._spend_snapshot()
+        except DomainError:
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "message": self._translate(RESYNC_LIMITED),
+                }
+            )
+            return
+        await self._send_snapshot()
+
+    async def _spend_snapshot(self) -> None:
+        await sync_to_async(live.spend_gallery_snapshot, thread_sensitive=False)(
+            address=self.address, lot_id=self.lot_id
+        )
+
+    async def _check_session(self, *, fresh: bool) -> None:
+        """End this socket if staff closed the event's gallery since it opened.
+
+        Every spectator of the lot in this process shares one check per half interval.
+        """
+        if self.ended or self.seat is None:
+            return
+        # Never a session key: those are 32 random characters.
+        memo_key = ("gallery", self.seat)
+        now = time.monotonic()
+        recent = _recent_checks.get(memo_key)
+        if recent is not None and now - recent[0] < (settings.LIVE_SESSION_CHECK_SECONDS / 2):
+            refusal = recent[1]
+        else:
+            try:
+                await self._call(live.take_spectator_seat, lot_id=self.lot_id)
+                refusal = None
+            except DomainError as error:
+                refusal = error
+            if len(_recent_checks) >= RECENT_CHECKS_SIZE:
+                _recent_checks.clear()
+            _recent_checks[memo_key] = (now, refusal)
+        if refusal is not None:
+            await self._end(refusal)
+
+
+def _client_address(scope: dict[str, Any]) -> str:
+    """Return the client's IP address: the peer's, or the TLS proxy's word for it (uvicorn's
+    --proxy-headers puts it in the scope)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _close_if_broken() -> None:
+    """Close this thread's connection if it saw an error or was left in a transaction; the
+    next call opens a fresh one."""
+    if connection.connection is not None and (
+        connection.errors_occurred or not connection.get_autocommit()
+    ):
+        connection.close()
+
+
+def close_database_thread_connection() -> None:
+    """Close the sockets' database thread's connection (tests end with it, as the server's
+    process does)."""
+    # The lambda looks the connection up on that thread: connections are per thread.
+    DATABASE_THREAD.submit(lambda: connection.close()).result()
 
 
 def _language_of(scope: dict[str, Any]) -> str:

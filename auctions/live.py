@@ -2,6 +2,7 @@
 it, how it is built from the database, and how it reaches every socket of the lot."""
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -59,6 +60,62 @@ def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
     raise DomainError(
         "not_admitted", _("Only the lot's admitted participants may enter its auction room.")
     )
+
+
+def take_spectator_seat(*, lot_id: int) -> Seat:
+    """Return a spectator's seat in the lot's public gallery: it watches, never bids.
+
+    Anyone may watch a lot that is announced (not a draft) while its event's gallery is
+    open; a spectator sees participants by number only, as everyone in the room does.
+    Raises DomainError: lot_not_found (no such public lot), gallery_closed.
+    """
+    has_gallery = (
+        Lot.objects.filter(pk=lot_id)
+        .exclude(status=Lot.Status.DRAFT)
+        .values_list("event__has_public_gallery", flat=True)
+        .first()
+    )
+    if has_gallery is None:
+        raise DomainError("lot_not_found", _("There is no such lot."))
+    if not has_gallery:
+        raise DomainError(
+            "gallery_closed", _("The ministry has closed the public gallery of this auction.")
+        )
+    return Seat(lot_id=lot_id, participant_number=None, may_bid=False)
+
+
+def spend_gallery_snapshot(*, address: str, lot_id: int) -> None:
+    """Spend one of the snapshots of the lot that spectators from one address may ask for;
+    raise DomainError rate_limited when none is left.
+
+    Spectators have no account to count by; their address is what a flood comes from.
+    """
+    if not ratelimit.take(
+        f"gallery-snapshots:{lot_id}:{address}", settings.GALLERY_SNAPSHOT_RATE_LIMIT
+    ):
+        raise DomainError("rate_limited", _("Too many requests for the state; wait a moment."))
+
+
+# A spectator's snapshot may be this old (seconds): thousands of spectators opening the
+# gallery together cost the database one read per process and second, not one each.
+GALLERY_STATE_SECONDS = 1.0
+_gallery_states: dict[int, tuple[float, dict[str, Any]]] = {}
+
+
+def gallery_state(lot_id: int) -> dict[str, Any]:
+    """Return the lot's state for a spectator, read from the database at most once a second
+    per process; the server time is always now.
+
+    A snapshot up to a second behind is caught up by the next broadcast, or by the
+    heartbeat's version, as a lost broadcast is.
+    """
+    now = time.monotonic()
+    cached = _gallery_states.get(lot_id)
+    if cached is None or now - cached[0] >= GALLERY_STATE_SECONDS:
+        if len(_gallery_states) >= FRAME_CACHE_SIZE:
+            _gallery_states.clear()
+        cached = _gallery_states[lot_id] = (now, lot_state(lot_id))
+    return {**cached[1], "server_time": timezone.now().isoformat()}
 
 
 def check_seat(*, session_key: str | None, user_id: int | None, seat: Seat) -> None:

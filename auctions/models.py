@@ -73,6 +73,17 @@ class AuctionEvent(models.Model):
         blank=True,
         help_text=_("Exchange rate used to report the event's totals in US dollars."),
     )
+    # On unless staff turn it off: an open auction is watched by the public (as Prozorro's
+    # are), and spectators see only what the published bid log will show anyway.
+    has_public_gallery = models.BooleanField(
+        _("public gallery"),
+        default=True,
+        help_text=_(
+            "Anyone may watch this event's live lots without logging in: prices, time left "
+            "and bids by participant number, never companies. Turn off only for a reason "
+            "on record."
+        ),
+    )
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True)
     # Set once the participants have been emailed the published results: never twice.
     results_notified_at = models.DateTimeField(_("results emailed"), null=True, blank=True)

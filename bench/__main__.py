@@ -48,6 +48,27 @@ def parse_arguments() -> argparse.Namespace:
         "--fanout-rate", type=float, default=5.0, help="bids/s while timing fan-out (5)"
     )
     parser.add_argument(
+        "--spectators",
+        type=int,
+        default=None,
+        help="anonymous spectators in the public gallery of one lot (2000; --quick 300)",
+    )
+    parser.add_argument(
+        "--spectator-bidders", type=int, default=10, help="bidders on the spectators' lot (10)"
+    )
+    parser.add_argument(
+        "--spectator-bids",
+        type=int,
+        default=None,
+        help="bids timed in each spectators phase (100; --quick 25)",
+    )
+    parser.add_argument(
+        "--spectator-rate",
+        type=float,
+        default=5.0,
+        help="bids/s while timing the spectators' bidders (5)",
+    )
+    parser.add_argument(
         "--bid-rate-limit",
         default="100000/s",
         help="the server's BID_RATE_LIMIT for the run (100000/s: the bidders are not throttled)",
@@ -59,7 +80,7 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["hot", "many", "fanout", "floor"],
+        choices=["hot", "many", "fanout", "spectators", "floor"],
         action="append",
         help="run only these parts (repeatable); the default runs all",
     )
@@ -85,6 +106,10 @@ def parse_arguments() -> argparse.Namespace:
         arguments.warmup = 1 if quick else 3
     if arguments.fanout_bids is None:
         arguments.fanout_bids = 25 if quick else 200
+    if arguments.spectators is None:
+        arguments.spectators = 300 if quick else 2000
+    if arguments.spectator_bids is None:
+        arguments.spectator_bids = 25 if quick else 100
     return arguments
 
 
@@ -107,7 +132,7 @@ def main() -> None:
 
 
 def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
-    parts = set(arguments.only or ["hot", "many", "fanout", "floor"])
+    parts = set(arguments.only or ["hot", "many", "fanout", "spectators", "floor"])
     environment = {
         "DATABASE_URL": backends.database_url,
         "REDIS_URL": backends.redis_url,
@@ -127,7 +152,7 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
 
     note("migrating a fresh database and creating the bench data")
     data.migrate()
-    bidders = max(arguments.bidders, arguments.lot_bidders, 2)
+    bidders = max(arguments.bidders, arguments.lot_bidders, arguments.spectator_bidders, 2)
     bench = data.create_bench_data(bidders=bidders, run=secrets.token_hex(3))
     results: dict[str, Any] = {}
     cpu: dict[str, report.CpuShares] = {}
@@ -188,6 +213,28 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
                         "settle": 10,
                         "bid_step": step,
                         **common,
+                    }
+                )
+        if "spectators" in parts:
+            note(
+                f"spectators: {arguments.spectator_bidders} bidders at "
+                f"{arguments.spectator_rate} bids/s, without then with {arguments.spectators} "
+                "anonymous spectators, then without again"
+            )
+            lot_url = server.lot_url(bench.spectator_lot)
+            with report.cpu_shares(roots) as cpu["spectators"]:
+                results["spectators"] = load(
+                    {
+                        "scenario": "spectators",
+                        "url": lot_url,
+                        "gallery_url": f"{lot_url}gallery/",
+                        "bidder_sessions": bench.bidder_sessions[: arguments.spectator_bidders],
+                        "spectators": arguments.spectators,
+                        "bids": arguments.spectator_bids,
+                        "rate": arguments.spectator_rate,
+                        "settle": 10,
+                        **common,
+                        "bid_step": step,
                     }
                 )
         command = server.command
@@ -283,6 +330,12 @@ def record(
             f"{figures['stale_or_repeated_frames']}; refused {figures['refused']}; load "
             f"generator used {figures['client_cpu_share']:.0%} of a core"
         )
+    if "spectators" in results:
+        spectator_rows, spectator_details = report.spectator_lines(
+            results["spectators"], bidders=arguments.spectator_bidders
+        )
+        rows += spectator_rows
+        details += [*spectator_details, f"spectators, all phases: {cpu['spectators']}"]
     table = report.markdown_table(rows)
     sys.stdout.write("\n" + table + "\n\n" + "\n".join(details) + "\n")
     if arguments.no_record:

@@ -36,6 +36,8 @@ class BenchData:
     hot_lot: int
     many_lots: list[int]
     fanout_lot: int
+    # Watched by the public gallery's spectators while its bidders bid.
+    spectator_lot: int
     # The floor's own rows, so the app's bid chains stay verifiable after pgbench.
     floor_hot_lot: int
     floor_many_lots: list[int]
@@ -60,7 +62,7 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
     with transaction.atomic():
         region = Region.objects.create(code=f"bench-{run}", name=f"Bench region {run}")
         event = AuctionEvent.objects.create(code=f"bench-{run}", name=f"Bench auction {run}")
-        lot_count = 1 + MANY_LOTS + 1 + 1 + MANY_LOTS
+        lot_count = 1 + MANY_LOTS + 1 + 1 + 1 + MANY_LOTS
         deposits = Deposit.objects.bulk_create(
             Deposit(
                 code=f"bench-{run}-{number}",
@@ -96,8 +98,9 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
         )
         lot_ids = [lot.pk for lot in lots]
         hot, many = lot_ids[0], lot_ids[1 : 1 + MANY_LOTS]
-        fanout, floor_hot = lot_ids[1 + MANY_LOTS], lot_ids[2 + MANY_LOTS]
-        floor_many = lot_ids[3 + MANY_LOTS :]
+        fanout, spectator = lot_ids[1 + MANY_LOTS], lot_ids[2 + MANY_LOTS]
+        floor_hot = lot_ids[3 + MANY_LOTS]
+        floor_many = lot_ids[4 + MANY_LOTS :]
         if floor_many != list(range(floor_many[0], floor_many[-1] + 1)):
             raise RuntimeError(
                 "pgbench picks the floor's lots by id range: they must be contiguous"
@@ -155,6 +158,7 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
         hot_lot=hot,
         many_lots=many,
         fanout_lot=fanout,
+        spectator_lot=spectator,
         floor_hot_lot=floor_hot,
         floor_many_lots=floor_many,
         floor_application=floor_application.pk,

@@ -53,13 +53,22 @@ def milliseconds(values: Sequence[float]) -> dict[str, float | None]:
 
 
 async def open_socket(
-    url: str, *, origin: str, session: str, compression: bool
+    url: str,
+    *,
+    origin: str,
+    session: str | None,
+    compression: bool,
+    address: str | None = None,
 ) -> ClientConnection:
-    """Open a lot's websocket logged in by the session cookie, as a browser would."""
+    """Open a lot's websocket logged in by the session cookie, as a browser would; without a
+    session, as an anonymous visitor from `address` (as the TLS proxy reports it)."""
+    headers = {"Cookie": f"sessionid={session}"} if session else {}
+    if address:
+        headers["X-Forwarded-For"] = address
     return await connect(
         url,
         origin=Origin(origin),
-        additional_headers={"Cookie": f"sessionid={session}"},
+        additional_headers=headers,
         compression="deflate" if compression else None,
         proxy=None,
         ping_interval=None,
@@ -74,6 +83,8 @@ class Room:
     def __init__(self, websocket: ClientConnection) -> None:
         self.websocket = websocket
         self.state: dict[str, Any] = {"version": -1}
+        # When the state of each bid count first arrived.
+        self.arrived: dict[int, float] = {}
         self.news = asyncio.Condition()
         self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.reader = asyncio.create_task(self._read())
@@ -90,6 +101,7 @@ class Room:
         async for text in self.websocket:
             frame = json.loads(text)
             if frame["type"] == "state":
+                self.arrived.setdefault(frame["bid_count"], time.monotonic())
                 # Broadcasts may arrive out of order; the newest version wins.
                 if frame["version"] > self.version:
                     self.state = frame
@@ -323,6 +335,135 @@ async def run_fanout(spec: dict[str, Any]) -> dict[str, Any]:
     return {"rate": spec["rate"], "per_watcher_count": results}
 
 
+async def paced_bids(
+    bidders: list[Room], *, bids: int, rate: float, step: Decimal, settle: float
+) -> dict[str, Any]:
+    """Bidders take turns at `rate` bids/s; time each bid to its bidder's ack and to the
+    bidder's own socket getting the state of that bid."""
+    to_ack: list[float] = []
+    to_state: list[float] = []
+    sent_at: dict[int, float] = {}
+    refused: Counter[str] = Counter()
+    turn = 0
+    bidder = bidders[0]
+    await bidder.wait_until(lambda: bidder.version >= 0)
+    next_amount = Decimal(bidder.state["min_next_bid"])
+    start = time.monotonic()
+    for index in range(bids):
+        await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
+        # Taking turns: the one who bid last is never the next, so never the leader.
+        bidder = bidders[turn % len(bidders)]
+        sent = time.monotonic()
+        reply = await bidder.bid(next_amount)
+        if reply["type"] != "bid_accepted":
+            refused[reply["code"]] += 1
+            await bidder.wait_until(lambda b=bidder: b.state["leader"] != "you", timeout=1)
+            next_amount = Decimal(bidder.state["min_next_bid"])
+            continue
+        to_ack.append(time.monotonic() - sent)
+        sequence = reply["sequence"]
+        sent_at[sequence] = sent
+        if await bidder.wait_until(lambda b=bidder, s=sequence: s in b.arrived, timeout=settle):
+            to_state.append(bidder.arrived[sequence] - sent)
+        next_amount += step
+        turn += 1
+    return {
+        "bids": len(to_ack),
+        "refused": dict(refused),
+        "ack_ms": milliseconds(to_ack),
+        "own_state_ms": milliseconds(to_state),
+        "states_missing": len(to_ack) - len(to_state),
+        "seconds": time.monotonic() - start,
+        "sent_at": sent_at,
+    }
+
+
+async def run_spectators(spec: dict[str, Any]) -> dict[str, Any]:
+    """Bidders on one lot, timed without spectators, with them, and without them again."""
+    origin, compression = spec["origin"], spec["compression"]
+    step = Decimal(spec["bid_step"])
+    bidders = [
+        Room(await open_socket(spec["url"], origin=origin, session=s, compression=compression))
+        for s in spec["bidder_sessions"]
+    ]
+
+    async def phase(name: str) -> dict[str, Any]:
+        cpu_before, start = _cpu_seconds(), time.monotonic()
+        async with profiling(spec, f"spectators-{name}"):
+            figures = await paced_bids(
+                bidders, bids=spec["bids"], rate=spec["rate"], step=step, settle=spec["settle"]
+            )
+        figures["client_cpu_share"] = (_cpu_seconds() - cpu_before) / (time.monotonic() - start)
+        sent_at.update(figures.pop("sent_at"))
+        return figures
+
+    sent_at: dict[int, float] = {}
+
+    results: dict[str, Any] = {"without": await phase("without")}
+    arrivals = Arrivals()
+    spectators: list[ClientConnection] = []
+    readers: list[asyncio.Task[None]] = []
+    refused: Counter[str] = Counter()
+    opening = asyncio.Semaphore(50)
+
+    async def add_spectator(index: int) -> None:
+        # Each from an address of its own, as a crowd of visitors would be.
+        address = f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+        async with opening:
+            websocket = await open_socket(
+                spec["gallery_url"],
+                origin=origin,
+                session=None,
+                compression=compression,
+                address=address,
+            )
+            ready = asyncio.Event()
+            readers.append(asyncio.create_task(watch(websocket, arrivals, ready)))
+            spectators.append(websocket)
+            try:
+                async with asyncio.timeout(60):
+                    await ready.wait()
+            except TimeoutError:
+                refused["no snapshot within 60 s"] += 1
+
+    opened = time.monotonic()
+    await asyncio.gather(*(add_spectator(index) for index in range(spec["spectators"])))
+    connect_seconds = time.monotonic() - opened
+    await asyncio.sleep(1.0)
+    sent_at.clear()
+    results["with"] = await phase("with")
+    deadline = time.monotonic() + spec["settle"]
+    bid_counts = sorted(sent_at)
+    while time.monotonic() < deadline and any(
+        len(arrivals.times[count]) < arrivals.connected for count in bid_counts
+    ):
+        await asyncio.sleep(0.05)
+    deliveries = [
+        received - sent_at[count]
+        for count in bid_counts
+        for received in arrivals.times.get(count, [])
+    ]
+    results["spectators"] = {
+        "count": spec["spectators"],
+        "connected": arrivals.connected,
+        "connect_seconds": connect_seconds,
+        "refused": dict(refused),
+        "bids_not_seen_by_all": sum(
+            1 for count in bid_counts if len(arrivals.times.get(count, [])) < arrivals.connected
+        ),
+        # From the bid sent to each spectator's arrival of its state.
+        "delivery_ms": milliseconds(deliveries),
+        "stale_or_repeated_frames": arrivals.stale_or_repeated,
+    }
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*(w.close() for w in spectators), return_exceptions=True)
+    await asyncio.sleep(1.0)
+    results["without_again"] = await phase("without-again")
+    await asyncio.gather(*(b.websocket.close() for b in bidders))
+    return results
+
+
 @contextlib.asynccontextmanager
 async def profiling(spec: dict[str, Any], name: str) -> AsyncIterator[None]:
     """Sample the server with the spec's profiler, if any, for as long as the block runs."""
@@ -347,7 +488,7 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-SCENARIOS = {"bidding": run_bidding, "fanout": run_fanout}
+SCENARIOS = {"bidding": run_bidding, "fanout": run_fanout, "spectators": run_spectators}
 
 
 def main() -> None:

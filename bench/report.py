@@ -55,6 +55,51 @@ def fanout_row(watchers: int, result: dict) -> Row:
     )
 
 
+SPECTATOR_PHASES = {
+    "without": "no spectators",
+    "with": "with the spectators",
+    "without_again": "no spectators again",
+}
+
+
+def spectator_lines(result: dict, *, bidders: int) -> tuple[list[Row], list[str]]:
+    """Return the rows and notes of the spectators scenario: the bidders' round trips in
+    each phase, and how the spectators fared."""
+    spectators = result["spectators"]
+    rows, details = [], []
+    for phase, label in SPECTATOR_PHASES.items():
+        figures = result[phase]
+        ack, own = figures["ack_ms"], figures["own_state_ms"]
+        crowd = f"{spectators['connected']:,}" if phase == "with" else "0"
+        rows.append(
+            Row(
+                measure=f"bid round trip, {bidders} bidders, {crowd} spectators, p50/p95/p99",
+                figure=f"to ack {_triple(ack)} ms; to own state {_triple(own)} ms",
+                against=label,
+            )
+        )
+        details.append(
+            f"spectators scenario, {label}: {figures['bids']} bids in "
+            f"{figures['seconds']:.1f} s, refused {figures['refused']}, states not seen by "
+            f"their bidder {figures['states_missing']}; load generator used "
+            f"{figures['client_cpu_share']:.0%} of a core"
+        )
+    delivery = spectators["delivery_ms"]
+    details.append(
+        f"spectators: {spectators['connected']:,} of {spectators['count']:,} connected in "
+        f"{spectators['connect_seconds']:.1f} s (refused {spectators['refused']}); bids not "
+        f"seen by every spectator within 10 s: {spectators['bids_not_seen_by_all']}; from a "
+        f"bid sent to a spectator's copy of its state, per delivery, p50/p95/p99 "
+        f"{_triple(delivery)} ms; stale or repeated frames: "
+        f"{spectators['stale_or_repeated_frames']}"
+    )
+    return rows, details
+
+
+def _triple(figures: dict) -> str:
+    return "/".join("-" if figures[p] is None else f"{figures[p]:.1f}" for p in figures)
+
+
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} ms"
 

@@ -194,6 +194,12 @@ RESYNC_RATE_LIMIT = env.str("RESYNC_RATE_LIMIT", default="1/s")
 SNAPSHOT_RATE_LIMIT = env.str("SNAPSHOT_RATE_LIMIT", default="5/s")
 # Sockets one user may hold open to one lot, counted across processes.
 LIVE_SOCKETS_PER_USER = env.int("LIVE_SOCKETS_PER_USER", default=5)
+# The public gallery's spectators have no account: they are counted by address (the
+# client's IP as the TLS proxy reports it). Sockets one address may hold open to one lot,
+# counted across processes (a newsroom or an office shares one address) ...
+GALLERY_SOCKETS_PER_IP = env.int("GALLERY_SOCKETS_PER_IP", default=20)
+# ... and snapshots (on connect and on resync) one address may ask for in one lot.
+GALLERY_SNAPSHOT_RATE_LIMIT = env.str("GALLERY_SNAPSHOT_RATE_LIMIT", default="5/s")
 # How often a socket re-checks its session (and renews its socket slot) on its own, in
 # case the news that the session ended was lost; slots lapse after three missed renewals.
 LIVE_SESSION_CHECK_SECONDS = env.float("LIVE_SESSION_CHECK_SECONDS", default=5.0)

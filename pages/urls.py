@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from pages import dashboard, deposit, home, lot
+from pages import dashboard, deposit, gallery, home, lot
 
 # Paths as they were when these pages lived in core, deposits and bidders; the names carry
 # no namespace, as the front page's never did.
@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lots/<int:pk>/", lot.lot_detail, name="lot"),
     path("lots/<int:pk>/calendar.ics", lot.lot_calendar, name="lot_calendar"),
     path("lots/<int:pk>/apply/", lot.lot_apply, name="lot_apply"),
+    path("lots/<int:pk>/watch/", gallery.watch_lot, name="lot_gallery"),
 ]

@@ -1,5 +1,7 @@
 // The auction room: live state over the lot's websocket (DESIGN.md section 4), counted
 // down by the server's clock, bids sent with a client-made key so a retry never doubles.
+// The public gallery runs this same script as a watcher: its page has no bid form and its
+// socket (/ws/lots/<id>/gallery/) names every leader by number, never "you".
 (function () {
   "use strict";
 
@@ -14,7 +16,9 @@
   // recent: later, the price has moved on from what the bidder decided.
   const RESEND_WITHIN_MS = 5000;
   // The server's refusals that end the socket for good: reconnecting would be refused again.
-  const REFUSALS = ["login_required", "session_ended", "not_admitted", "lot_not_found"];
+  const REFUSALS = [
+    "login_required", "session_ended", "not_admitted", "lot_not_found", "gallery_closed",
+  ];
   // Refused for too many open windows of this account: try again this much later, when
   // another window may have closed (or a crashed server's places have lapsed).
   const SLOT_RETRY_MS = 15000;

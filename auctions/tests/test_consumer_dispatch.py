@@ -1,0 +1,87 @@
+"""How the lot's consumer uses Channels: the lot's news skips Channels' per-message
+database hop, everything else goes through Channels' own dispatch, and the sockets'
+database connection survives Channels' cleanup (auctions/consumers.py says why)."""
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+
+from auctions import consumers, live
+from auctions.models import Lot
+from auctions.tests.test_consumers import frame, next_state, room, run, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def database_thread_connection() -> Any:
+    """Return the raw connection the sockets' database thread holds now (None if closed)."""
+    return consumers.DATABASE_THREAD.submit(lambda: connection.connection).result()
+
+
+def test_the_lots_news_skips_channels_database_hop_and_the_rest_takes_it(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (bidder, _):
+            with mock.patch(
+                "channels.consumer.aclose_old_connections", new=mock.AsyncMock()
+            ) as hop:
+                await get_channel_layer().group_send(
+                    live.group_name(live_lot.pk),
+                    {"type": "lot.state", "state": await _state(live_lot.pk)},
+                )
+                await next_state(bidder)
+                assert hop.await_count == 0
+                await bidder.send_json({"type": "ping"})
+                assert (await frame(bidder))["type"] == "pong"
+                assert hop.await_count == 1
+
+    run(conversation)
+
+
+async def _state(lot_id: int) -> dict[str, Any]:
+    return await sync_to_async(
+        live.lot_state, thread_sensitive=False, executor=consumers.DATABASE_THREAD
+    )(lot_id)
+
+
+def test_every_news_type_the_lot_broadcasts_has_a_database_free_handler() -> None:
+    for news in consumers.DATABASE_FREE_NEWS:
+        assert callable(getattr(consumers.LotConsumer, news.replace(".", "_")))
+
+
+def test_the_sockets_connection_survives_channels_cleanup_between_messages(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    settings.RESYNC_RATE_LIMIT = "100/s"
+    cookie = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (bidder, _):
+            first = database_thread_connection()
+            assert first is not None
+            # Each message runs Channels' close_old_connections first (CONN_MAX_AGE=0);
+            # the sockets' own thread keeps its connection all the same.
+            for _ in range(3):
+                await bidder.send_json({"type": "resync"})
+                assert (await next_state(bidder))["lot"] == live_lot.pk
+            assert database_thread_connection() is first
+
+    run(conversation)
+
+
+def test_a_connection_left_in_a_transaction_is_closed_after_the_call() -> None:
+    def leave_a_transaction_open() -> None:
+        connection.ensure_connection()
+        connection.set_autocommit(False)
+
+    consumers.DATABASE_THREAD.submit(leave_a_transaction_open).result()
+    consumers.DATABASE_THREAD.submit(consumers._close_if_broken).result()
+    assert database_thread_connection() is None
