@@ -18,11 +18,11 @@ from auctions import charts, invoices, live, selectors
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
 from auctions.models import AuctionEvent, BankDetails, Erratum, Lot
-from auctions.protocol import protocol_filename, results_protocol
+from auctions.protocol import issue_protocol
 from core.errors import DomainError
 from core.exports import formula_safe
 from core.pagination import page_of
-from core.pdf import pdf_response
+from core.pdf import issued_pdf_response, pdf_response
 
 
 @never_cache
@@ -316,7 +316,9 @@ def protocol(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a finished lot's results protocol (PDF) to staff and its participants, and to
     everyone once published."""
     lot = get_object_or_404(selectors.lots_with_visible_protocol(request.user), pk=pk)
-    return pdf_response(results_protocol(lot.pk), protocol_filename(lot))
+    return issued_pdf_response(
+        issue_protocol(lot_id=lot.pk, base_url=request.build_absolute_uri("/"))
+    )
 
 
 # --- Catalogue ----------------------------------------------------------------------------

@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from pages import verify
+
+app_name = "pages"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("verify/", verify.verify, name="verify"),
+    path("verify/<str:code>/", verify.verify_document, name="verify_document"),
+]
