@@ -99,7 +99,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pages/verify.html",
-        {"upload_form": upload_form, "code_form": code_form},
+        {"upload_form": upload_form, "code_form": code_form, **_signer()},
         status=status,
     )
 
@@ -119,10 +119,20 @@ def verify_document(request: HttpRequest, code: str) -> HttpResponse:
                 "upload_form": UploadForm(),
                 "code_form": CodeForm(),
                 "unknown_code": code,
+                **_signer(),
             },
             status=404,
         )
     return render(request, "pages/verify_document.html", _context(document, is_upload=False))
+
+
+def _signer() -> dict[str, object]:
+    identity = signing.signing_identity()
+    return {
+        "signer": identity.subject,
+        "signer_fingerprint": identity.certificate.sha256.hex(),
+        "is_demonstration_key": identity.is_demonstration,
+    }
 
 
 def _context(document: IssuedDocument, *, is_upload: bool) -> dict[str, object]:
@@ -205,3 +215,13 @@ def _licence_status(document: IssuedDocument) -> dict[str, object] | None:
         "is_in_force": licence.status == Licence.Status.ACTIVE,
         "has_changed": licence.status != document.facts["status"],
     }
+
+
+@require_GET
+def trust_root(request: HttpRequest) -> HttpResponse:
+    """Send the certificate(s) verification trusts, as PEM, for checking files offline."""
+    response = HttpResponse(
+        signing.signing_identity().trust_root_pem, content_type="application/x-pem-file"
+    )
+    response["Content-Disposition"] = 'attachment; filename="nedra-signing-root.pem"'
+    return response
