@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -561,3 +562,15 @@ def test_the_published_protocol_prints_the_root_hash(
     assert IssuedDocument.objects.get(code=issued_code(document)).facts["event_root"] == (
         root_of(gold)
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_postgresql_refuses_to_change_or_delete_an_issued_document(
+    gold: Lot, client: Client
+) -> None:
+    publish(gold)
+    protocol_of(client, gold)
+    with pytest.raises(DatabaseError, match="issued documents are frozen"), transaction.atomic():
+        IssuedDocument.objects.update(sha256="0" * 64)
+    with pytest.raises(DatabaseError, match="issued documents are frozen"), transaction.atomic():
+        IssuedDocument.objects.all().delete()
