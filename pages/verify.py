@@ -5,11 +5,14 @@ the licence's present status (licensing), a superseding issue. No login: anyone 
 copy, a printout or just its code may check it.
 """
 
+from datetime import datetime
+
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -175,7 +178,7 @@ def _facts(document: IssuedDocument) -> list[tuple[str, str]]:
             (_("Deposit"), facts["deposit"]),
             (
                 _("Results"),
-                _("Published on %(date)s") % {"date": facts["published_at"][:10]}
+                _("Published on %(date)s") % {"date": _astana_date(facts["published_at"])}
                 if facts["published_at"]
                 else _("Not yet published: participants by number only"),
             ),
@@ -193,6 +196,11 @@ def _facts(document: IssuedDocument) -> list[tuple[str, str]]:
         if facts.get("event_root"):
             rows.append((_("Root hash of the event"), facts["event_root"]))
     return rows
+
+
+def _astana_date(moment: str) -> str:
+    """Write a stored ISO moment as its date in Astana, the reader's way."""
+    return formats.date_format(timezone.localtime(datetime.fromisoformat(moment)), "DATE_FORMAT")
 
 
 def _licence_type_label(value: str) -> str:

@@ -47,7 +47,7 @@ def qr_link(document: bytes) -> str:
 
 
 def test_a_protocols_qr_code_opens_its_check_and_a_tampered_copy_is_refused(
-    page: Page, live_server_url: str, published_gold: Lot, screenshot, tmp_path
+    page: Page, live_server_url: str, published_gold: Lot, screenshot, assert_accessible
 ) -> None:
     response = page.request.get(f"{live_server_url}/lots/{published_gold.pk}/protocol.pdf")
     assert response.ok
@@ -62,6 +62,7 @@ def test_a_protocols_qr_code_opens_its_check_and_a_tampered_copy_is_refused(
     expect(page.locator("main")).to_contain_text(issued.sha256)
     expect(page.locator("main")).to_contain_text("Signed with a demonstration key")
     screenshot("verification-page")
+    assert_accessible(page)
 
     position = document.index(b"/Title (") + len(b"/Title (")
     changed = bytearray(document)
@@ -76,6 +77,7 @@ def test_a_protocols_qr_code_opens_its_check_and_a_tampered_copy_is_refused(
         "Refused: this PDF was changed after it was signed."
     )
     screenshot("tampered-refused")
+    assert_accessible(page)
 
     page.set_input_files(
         "input[name=document]",
