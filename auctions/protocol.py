@@ -3,18 +3,26 @@
 Participants appear by number; by company name too once the lot's result is published,
 and then as published (a company renamed since does not change the document; an erratum
 does), so the same lot gives the same document to everyone at a given moment.
+
+Every protocol is issued (core.documents): signed with the ministry's key, stored with
+its hash and verification code, and served as stored; a new content (the publication, an
+erratum, a later lot changing the event's root hash) issues a new one that supersedes it.
 """
 
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
 from auctions import selectors
+from auctions.event_root import event_root
+from auctions.hashchain import GENESIS_HASH
 from auctions.models import Lot, Result
+from core.documents import Seal, issue_document
+from core.models import IssuedDocument
 from core.money import format_kzt
 from core.pdf import FAMILY, MONO, NedraPDF
 
@@ -26,8 +34,55 @@ def protocol_filename(lot: Lot) -> str:
     return f"results-protocol-{lot.event.code}-lot-{lot.number}.pdf"
 
 
-def results_protocol(lot_id: int) -> NedraPDF:
-    """Write the results protocol of a finished lot."""
+def issue_protocol(*, lot_id: int, base_url: str) -> IssuedDocument:
+    """Return the lot's signed results protocol in the active language, as issued: the one
+    already issued for its present content, or a new one (superseding the last)."""
+    lot = Lot.objects.select_related("event", "deposit").get(pk=lot_id)
+    return issue_document(
+        kind=IssuedDocument.Kind.RESULTS_PROTOCOL,
+        subject=f"lot:{lot.pk}",
+        language=get_language() or "en",
+        facts=protocol_facts(lot),
+        filename=protocol_filename(lot),
+        reason=_("Results protocol of lot %(number)s") % {"number": lot.number},
+        base_url=base_url,
+        render=lambda seal: results_protocol(lot_id, seal=seal).sealed_output(),
+    )
+
+
+def protocol_facts(lot: Lot) -> dict[str, object]:
+    """Return what the lot's protocol says now, in brief: its identity, outcome, names once
+    published and the hashes that pin its bid log and its event."""
+    published = selectors.visibility.public_result(lot)
+    result = Result.objects.filter(lot=lot).first()
+    shown = published or result
+    awarded = selectors.results.is_awarded(lot, shown)
+    facts: dict[str, object] = {
+        "event": lot.event.name,
+        "event_code": lot.event.code,
+        "lot_id": lot.pk,
+        "lot_number": lot.number,
+        "deposit": lot.deposit.name,
+        "status": lot.status,
+        "status_reason": lot.status_reason,
+        "published_at": published.published_at.isoformat() if published else None,
+        "winner_participant_number": (
+            (published.winner_participant_number if published else result.winner.participant_number)
+            if awarded
+            else None
+        ),
+        "winner": published.winner_legal_name if published and awarded else "",
+        "winning_bonus": f"{shown.winning_bonus:.2f}" if awarded else None,
+        "bid_count": shown.bid_count if shown else lot.bid_count,
+        "participants": published.participants if published else None,
+        "chain_head": lot.last_bid_hash or GENESIS_HASH,
+        "event_root": event_root(lot.event) if published else None,
+    }
+    return facts
+
+
+def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
+    """Write the results protocol of a finished lot, with its seal when it is issued."""
     lot = Lot.objects.select_related("event", "deposit", "deposit__region").get(pk=lot_id)
     result = Result.objects.select_related("winner").filter(lot=lot).first()
     published = selectors.visibility.public_result(lot)
@@ -45,7 +100,7 @@ def results_protocol(lot_id: int) -> NedraPDF:
     bids = list(selectors.results.bid_log(lot_id))
 
     title = _("Results protocol: lot %(number)s") % {"number": lot.number}
-    pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}")
+    pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}", seal=seal)
     pdf.heading(title, size=16)
     pdf.paragraph(f"{lot.event.name} · {lot.deposit.name}")
     if are_names_public:
@@ -144,6 +199,21 @@ def results_protocol(lot_id: int) -> NedraPDF:
         (_("Closed at"), _astana(result.closed_at) if result else "—"),
     ]
     _details(pdf, outcome)
+
+    root = event_root(lot.event) if are_names_public else None
+    if root is not None:
+        pdf.heading(_("Root hash of the event"), size=12)
+        pdf.paragraph(
+            _(
+                "One hash over the final chain head of every lot of %(event)s published so "
+                "far, in lot order: recompute it from the published bid logs (the rule is in "
+                "Nedra's README and tools/verify_event_root.py)."
+            )
+            % {"event": lot.event.name}
+        )
+        pdf.set_font(MONO, size=9)
+        pdf.paragraph(root)
+        pdf.set_font(FAMILY, size=10)
     return pdf
 
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from auctions.event_root import event_root
 from auctions.filters import PUBLIC_STATUS_CHOICES
 from auctions.models import (
     Application,
@@ -330,6 +331,14 @@ class PublicEventDetailSerializer(PublicEventSerializer):
 
     lots = EventLotSerializer(many=True, source="public_lots")
     errata = ErratumSerializer(many=True, source="published_errata")
+    root_hash = serializers.SerializerMethodField(
+        help_text="Once the results are published: lowercase hex SHA-256 over every published "
+        "lot's final bid-chain head in lot order (README, 'One number for a whole event')."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_root_hash(self, event: AuctionEvent) -> str | None:
+        return event_root(event)
 
 
 class WinnerSerializer(serializers.Serializer):

@@ -13,6 +13,18 @@ urlpatterns: list[URLPattern] = [
     path("lots/<int:pk>/bids/", views.bid_log, name="bid_log"),
     path("lots/<int:pk>/bids.csv", views.bid_log_csv, name="bid_log_csv"),
     path("lots/<int:pk>/bids.json", views.bid_log_json, name="bid_log_json"),
+    path(
+        "lots/<int:pk>/bids.csv.sig",
+        views.bid_log_signature,
+        {"extension": "csv"},
+        name="bid_log_csv_signature",
+    ),
+    path(
+        "lots/<int:pk>/bids.json.sig",
+        views.bid_log_signature,
+        {"extension": "json"},
+        name="bid_log_json_signature",
+    ),
     path("lots/<int:pk>/protocol.pdf", views.protocol, name="protocol"),
     path("lots/", views.lot_catalogue, name="catalogue"),
     path("payments/<str:reference>/invoice.pdf", views.payment_invoice, name="invoice"),

@@ -2,12 +2,15 @@
 results protocols."""
 
 import csv
+import io
+import json
 from collections.abc import Iterable
 from datetime import UTC
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,14 +18,16 @@ from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
 from auctions import charts, engine, invoices, live, selectors
+from auctions.event_root import event_root
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
 from auctions.models import AuctionEvent, BankDetails, Erratum, Lot
-from auctions.protocol import protocol_filename, results_protocol
+from auctions.protocol import issue_protocol
 from core.errors import DomainError
 from core.exports import formula_safe
 from core.pagination import page_of
-from core.pdf import pdf_response
+from core.pdf import issued_pdf_response, pdf_response
+from core.signing import sign_detached
 
 
 @never_cache
@@ -168,6 +173,7 @@ def event_results(request: HttpRequest, code: str) -> HttpResponse:
         "totals": selectors.results.totals_of(event),
         "lots": result_lots,
         "errata": selectors.results.event_errata(event.pk) if event.has_errata else [],
+        "root_hash": event_root(event),
         "is_preview": not published,
         "by_group": charts.mineral_group_figure(
             selectors.breakdowns.mineral_group_breakdown(lots, published=published)
@@ -295,34 +301,56 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "auctions/bid_log.html", context)
 
 
+def bid_log_csv_bytes(lot: Lot) -> bytes:
+    """Return a finished lot's bid log as the CSV download's exact bytes."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=BID_LOG_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk))
+    return buffer.getvalue().encode()
+
+
+def bid_log_json_bytes(lot: Lot) -> bytes:
+    """Return a finished lot's bid log as the JSON download's exact bytes."""
+    document = {
+        "lot_id": lot.pk,
+        "lot_number": lot.number,
+        "event": lot.event.code,
+        "formula": FORMULA,
+        "genesis_hash": GENESIS_HASH,
+        "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
+    }
+    return json.dumps(document, cls=DjangoJSONEncoder, indent=2).encode()
+
+
 @require_GET
 def bid_log_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a finished lot's bid log as CSV: the published fields, one bid a row."""
     lot = _lot_with_visible_bid_log(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(bid_log_csv_bytes(lot), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="nedra-lot-{lot.pk}-bids.csv"'
-    writer = csv.DictWriter(response, fieldnames=BID_LOG_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk))
     return response
 
 
 @require_GET
-def bid_log_json(request: HttpRequest, pk: int) -> JsonResponse:
+def bid_log_json(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a finished lot's bid log as JSON, with the lot id and the hash formula."""
     lot = _lot_with_visible_bid_log(request, pk)
-    response = JsonResponse(
-        {
-            "lot_id": lot.pk,
-            "lot_number": lot.number,
-            "event": lot.event.code,
-            "formula": FORMULA,
-            "genesis_hash": GENESIS_HASH,
-            "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
-        },
-        json_dumps_params={"indent": 2},
-    )
+    response = HttpResponse(bid_log_json_bytes(lot), content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="nedra-lot-{lot.pk}-bids.json"'
+    return response
+
+
+@require_GET
+def bid_log_signature(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    """Send the detached CMS signature (DER) of the lot's CSV or JSON bid log as it is now:
+    `openssl cms -verify` checks the download against it (README, "Signed documents")."""
+    lot = _lot_with_visible_bid_log(request, pk)
+    content = bid_log_csv_bytes(lot) if extension == "csv" else bid_log_json_bytes(lot)
+    response = HttpResponse(sign_detached(content), content_type="application/pkcs7-signature")
+    response["Content-Disposition"] = (
+        f'attachment; filename="nedra-lot-{lot.pk}-bids.{extension}.sig"'
+    )
     return response
 
 
@@ -331,7 +359,9 @@ def protocol(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a finished lot's results protocol (PDF) to staff and its participants, and to
     everyone once published."""
     lot = get_object_or_404(selectors.visibility.lots_with_visible_protocol(request.user), pk=pk)
-    return pdf_response(results_protocol(lot.pk), protocol_filename(lot))
+    return issued_pdf_response(
+        issue_protocol(lot_id=lot.pk, base_url=request.build_absolute_uri("/"))
+    )
 
 
 # --- Catalogue ----------------------------------------------------------------------------

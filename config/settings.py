@@ -467,6 +467,27 @@ FILE_UPLOAD_HANDLERS = [
     "core.uploads.SizeLimitedUploadHandler",
 ]
 
+# --- Signed documents -------------------------------------------------------------------
+# The ministry's key signs results protocols and licence certificates (PAdES) and bid logs
+# (detached CMS): a PKCS#12 file with its password, or a PEM key and certificate. The
+# verification page trusts NEDRA_SIGNING_TRUST_ROOT (PEM), else the signing certificate.
+NEDRA_SIGNING_P12 = env.str("NEDRA_SIGNING_P12", default="")
+NEDRA_SIGNING_P12_PASSWORD = env.str("NEDRA_SIGNING_P12_PASSWORD", default="")
+NEDRA_SIGNING_KEY = env.str("NEDRA_SIGNING_KEY", default="")
+NEDRA_SIGNING_CERT = env.str("NEDRA_SIGNING_CERT", default="")
+NEDRA_SIGNING_KEY_PASSWORD = env.str("NEDRA_SIGNING_KEY_PASSWORD", default="")
+NEDRA_SIGNING_TRUST_ROOT = env.str("NEDRA_SIGNING_TRUST_ROOT", default="")
+# Without a key, embedded mode (DEBUG) signs with a self-signed demonstration key made on
+# first use under var/signing/, and every document says so. Production without a key
+# refuses to start (the system check core.E001) unless this is set on purpose.
+NEDRA_SIGNING_DEMO_KEY = env.bool("NEDRA_SIGNING_DEMO_KEY", default=DEBUG)
+NEDRA_SIGNING_DEMO_DIR = VAR_DIR / "signing"
+# The address the QR code of a signed document opens (scheme and host, no path); when
+# empty, the address the document was first downloaded from.
+NEDRA_PUBLIC_URL = env.str("NEDRA_PUBLIC_URL", default="")
+# The largest PDF the public verification page accepts.
+VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- Import/export --------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -28,3 +28,5 @@ REST_FRAMEWORK = {
 # Serve static files straight from the apps in tests, as in embedded mode.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests sign with the demonstration key (made once under var/signing/), as embedded mode does.
+NEDRA_SIGNING_DEMO_KEY = True

@@ -10,8 +10,12 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa.signals import authenticator_added
 
+        # Registers the check that refuses to start production without a signing key.
         # Connects the auth signals that close the websockets of an ended session.
-        from core import session_sockets  # noqa: F401
+        from core import (
+            checks,  # noqa: F401
+            session_sockets,  # noqa: F401
+        )
 
         # allauth tells of a new authenticator only by this signal: the session that just
         # entered its code has passed it, and the admin need not ask for it again at once.

@@ -3,7 +3,7 @@
 A second factor is an authenticator app (TOTP) or a security key; recovery codes only stand
 in for one. allauth's login asks for it from everyone who has one; what this module adds
 is who must have one: staff before the admin or any other page answers them,
-representatives before their first bid (`auctions.selectors.bidding_participant`).
+representatives before their first bid (`auctions.selectors.participants.bidding_participant`).
 """
 
 import base64

@@ -1,12 +1,19 @@
-"""The licence certificate: a one-page PDF of what the licence grants, to whom, for how long."""
+"""The licence certificate: a one-page PDF of what the licence grants, to whom, for how long.
+
+Every certificate is issued (core.documents): signed, stored with its hash and verification
+code, and served as stored; a change of the licence's terms or status issues a new one
+that supersedes it. The verification page shows the licence's status as it is now.
+"""
 
 from datetime import date
 
 from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from auctions.models import LicenceType
+from core.documents import Seal, issue_document
+from core.models import IssuedDocument
 from core.money import format_kzt
 from core.pdf import FAMILY, NedraPDF
 from licensing.models import Licence
@@ -19,13 +26,52 @@ def certificate_filename(licence: Licence) -> str:
     return f"nedra-licence-{licence.number}.pdf"
 
 
-def licence_certificate(licence: Licence) -> NedraPDF:
-    """Return the licence's certificate in the active language.
+def issue_certificate(*, licence: Licence, base_url: str) -> IssuedDocument:
+    """Return the licence's signed certificate in the active language, as issued.
+
+    Expects the licence with its holder, deposit, region and lot loaded.
+    """
+    return issue_document(
+        kind=IssuedDocument.Kind.LICENCE_CERTIFICATE,
+        subject=f"licence:{licence.number}",
+        language=get_language() or "en",
+        facts=certificate_facts(licence),
+        filename=certificate_filename(licence),
+        reason=_("Certificate of licence %(number)s") % {"number": licence.number},
+        base_url=base_url,
+        render=lambda seal: licence_certificate(licence, seal=seal).sealed_output(),
+    )
+
+
+def certificate_facts(licence: Licence) -> dict[str, object]:
+    """Return what the licence's certificate says, in brief."""
+    return {
+        "licence_number": licence.number,
+        "status": licence.status,
+        "holder": licence.holder.legal_name,
+        "holder_country": licence.holder.country.code,
+        "registration_number": licence.holder.registration_number,
+        "licence_type": licence.licence_type,
+        "deposit": licence.deposit.name,
+        "deposit_code": licence.deposit.code,
+        "area_km2": str(licence.area_km2),
+        "term_years": licence.term_years,
+        "signature_bonus": f"{licence.signature_bonus:.2f}",
+        "issued_on": licence.issued_on.isoformat() if licence.issued_on else None,
+        "expires_on": licence.expires_on.isoformat() if licence.expires_on else None,
+        "lot_id": licence.lot_id,
+        "lot_number": licence.lot.number,
+        "event": licence.lot.event.name,
+    }
+
+
+def licence_certificate(licence: Licence, *, seal: Seal | None = None) -> NedraPDF:
+    """Return the licence's certificate in the active language, with its seal when issued.
 
     Expects the licence with its holder, deposit, region and lot loaded.
     """
     title = _("Licence %(number)s") % {"number": licence.number}
-    pdf = NedraPDF(title=title, subject=_("Subsoil-use licence certificate"))
+    pdf = NedraPDF(title=title, subject=_("Subsoil-use licence certificate"), seal=seal)
     pdf.heading(_("Republic of Kazakhstan · Subsoil use"), size=11)
     pdf.heading(
         _("Certificate of a licence for exploration")

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET
 
 from auctions.models import BankDetails
 from core.pagination import page_of
-from core.pdf import pdf_response
+from core.pdf import issued_pdf_response, pdf_response
 from licensing import invoices, selectors
-from licensing.certificates import certificate_filename, licence_certificate
+from licensing.certificates import issue_certificate
 from licensing.filters import LicenceFilter
 from licensing.forms import RegistryFilterForm
 from licensing.models import Licence
@@ -42,7 +42,9 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
         ),
         number=number,
     )
-    return pdf_response(licence_certificate(licence), certificate_filename(licence))
+    return issued_pdf_response(
+        issue_certificate(licence=licence, base_url=request.build_absolute_uri("/"))
+    )
 
 
 @never_cache

@@ -14,7 +14,7 @@ from auctions.views import room_strings
 def watch_lot(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a lot's auction to any visitor: the room's board and bids by participant number,
     kept live by the gallery's socket; no bid form, nobody is "you"."""
-    lot = get_object_or_404(selectors.public_lots().select_related("deposit"), pk=pk)
+    lot = get_object_or_404(selectors.catalogue.offered_lots().select_related("deposit"), pk=pk)
     soft_close_minutes = int(lot.soft_close_window.total_seconds() // 60)
     if not lot.event.has_public_gallery:
         return render(

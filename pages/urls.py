@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from pages import dashboard, deposit, gallery, home, lot
+from pages import dashboard, deposit, gallery, home, lot, verify
 
 # Paths as they were when these pages lived in core, deposits and bidders; the names carry
 # no namespace, as the front page's never did.
@@ -12,4 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lots/<int:pk>/calendar.ics", lot.lot_calendar, name="lot_calendar"),
     path("lots/<int:pk>/apply/", lot.lot_apply, name="lot_apply"),
     path("lots/<int:pk>/watch/", gallery.watch_lot, name="lot_gallery"),
+    path("verify/", verify.verify, name="verify"),
+    # Before the code pattern: a code is never this long.
+    path("verify/nedra-signing-root.pem", verify.trust_root, name="verify_trust_root"),
+    path("verify/<str:code>/", verify.verify_document, name="verify_document"),
 ]

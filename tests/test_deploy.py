@@ -4,6 +4,7 @@ Each test runs Django in a fresh interpreter, because the settings are read from
 environment once per process and this process already runs the test settings.
 """
 
+import datetime
 import json
 import os
 import secrets
@@ -11,6 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +32,13 @@ SETTINGS_VARIABLES = {
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS",
+    "NEDRA_SIGNING_P12",
+    "NEDRA_SIGNING_P12_PASSWORD",
+    "NEDRA_SIGNING_KEY",
+    "NEDRA_SIGNING_CERT",
+    "NEDRA_SIGNING_KEY_PASSWORD",
+    "NEDRA_SIGNING_TRUST_ROOT",
+    "NEDRA_SIGNING_DEMO_KEY",
 }
 
 
@@ -64,7 +77,8 @@ def production_settings(**variables: str) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def test_check_deploy_reports_no_issues_with_production_environment() -> None:
+def test_check_deploy_reports_no_issues_with_production_environment(tmp_path: Path) -> None:
+    key, certificate = ministry_key_files(tmp_path)
     completed = run_python(
         "manage.py",
         "check",
@@ -72,13 +86,73 @@ def test_check_deploy_reports_no_issues_with_production_environment() -> None:
         "--fail-level",
         "WARNING",
         environment=production_environment(
-            SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="nedra.example.kz"
+            SECRET_KEY=secrets.token_urlsafe(64),
+            ALLOWED_HOSTS="nedra.example.kz",
+            NEDRA_SIGNING_KEY=str(key),
+            NEDRA_SIGNING_CERT=str(certificate),
         ),
     )
 
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert "no issues" in output
+
+
+def test_production_refuses_to_start_without_a_signing_key() -> None:
+    completed = run_python(
+        "manage.py",
+        "check",
+        "--deploy",
+        environment=production_environment(
+            SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="nedra.example.kz"
+        ),
+    )
+
+    assert completed.returncode != 0
+    assert "core.E001" in completed.stderr
+    assert "NEDRA_SIGNING_P12" in completed.stderr
+
+
+def test_production_names_a_signing_key_it_cannot_read(tmp_path: Path) -> None:
+    completed = run_python(
+        "manage.py",
+        "check",
+        environment=production_environment(
+            SECRET_KEY=secrets.token_urlsafe(64),
+            NEDRA_SIGNING_P12=str(tmp_path / "missing.p12"),
+            NEDRA_SIGNING_P12_PASSWORD="wrong",
+        ),
+    )
+
+    assert completed.returncode != 0
+    assert "core.E002" in completed.stderr
+
+
+def ministry_key_files(folder: Path) -> tuple[Path, Path]:
+    """Write a PEM key and self-signed certificate standing for the ministry's."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ministry test key")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, certificate_path = folder / "key.pem", folder / "cert.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key_path, certificate_path
 
 
 def test_settings_refuse_to_load_without_secret_key_when_debug_is_off() -> None:
