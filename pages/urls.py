@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from pages import observer
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("results/<slug:code>/observer/", observer.observer_report, name="observer_report"),
+]
