@@ -308,7 +308,15 @@ def bids_chart(lot: Lot, bids: Sequence[Bid], *, last_minutes: int) -> SafeStrin
             float(bid.amount / MILLION),
         )
         (last if index >= first_late else earlier).append(point)
+    # From zero on both axes, to the lot's final end: the bids' rise and their timing are
+    # seen in proportion, not magnified.
+    end = (lot.ends_at - start).total_seconds() / 60
+    top = max(point[1] for point in earlier + last)
     config = pygal.Config()
+    config.xrange = (0, end)
+    config.range = (0, charts._ticks(top)[-1])
+    config.x_labels = charts._ticks(end, whole=True)
+    config.y_labels = charts._ticks(top)
     config.js = []  # pygal's default loads tooltips from the internet
     config.disable_xml_declaration = True
     config.style = _style()

@@ -44,6 +44,11 @@ class Observed:
 
 @pytest.fixture
 def observed() -> Observed:
+    return observed_event()
+
+
+def observed_event() -> Observed:
+    """Build and publish the event `Observed` describes."""
     event = AuctionEventFactory(code="solid-june-2025", name="Solid minerals, June 2025")
     start = timezone.now().replace(microsecond=0) - timedelta(days=2)
     lot = LotFactory(
