@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_countries import countries
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -124,6 +125,8 @@ class EventFacts:
     # (lot id, participant number) -> the company's party id.
     party_of_number: dict[tuple[int, int], str]
     licences: list[LicenceHistory]
+    # The event's lots other than drafts: the tender is complete once each has a result.
+    offered_lots: int
 
 
 def _astana_midnight(day: date) -> datetime:
@@ -204,6 +207,7 @@ def event_facts(event: AuctionEvent) -> EventFacts:
         errata=errata,
         party_of_number=party_of_number,
         licences=licences,
+        offered_lots=event.lots.exclude(status=Lot.Status.DRAFT).count(),
     )
 
 
@@ -379,14 +383,9 @@ def build_release(facts: EventFacts, moment: Moment) -> dict[str, Any]:
         roles = ["tenderer", "supplier"] if party in suppliers else ["tenderer"]
         parties[party] = {"id": party, "name": name, "roles": roles}
         if country:
-            parties[party]["address"] = {"countryName": country}
-    every_lot_published = (
-        all(
-            lot.status in Lot.FINISHED_STATUSES
-            for lot in event.lots.exclude(status=Lot.Status.DRAFT)
-        )
-        and len(results) == event.lots.exclude(status=Lot.Status.DRAFT).count()
-    )
+            # OCDS 1.1 names the country; its code would need the 1.2 field.
+            parties[party]["address"] = {"countryName": countries.name(country) or country}
+    every_lot_published = len(results) == facts.offered_lots
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{ocid}-{moment.key}",

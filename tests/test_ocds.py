@@ -185,6 +185,10 @@ def test_release_package_has_ocds_required_fields_and_codelist_values(
     names = {party["name"]: party["roles"] for party in first["parties"]}
     assert names["Steppe Mining LLP"] == ["tenderer"]
     assert names["SinoEarth Resources"] == ["tenderer", "supplier"]
+    countries = {
+        party["name"]: party.get("address", {}).get("countryName") for party in first["parties"]
+    }
+    assert countries["SinoEarth Resources"] == "United States of America"
     assert set(names[settings.OCDS_BUYER_NAME]) == {"buyer", "procuringEntity"}
     # The licence was made and paid after publication: later releases, the first unchanged.
     assert "contracts" not in first
