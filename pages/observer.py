@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 from pygal.style import Style
 
 from auctions import charts
-from auctions.identity import may_name_in
+from auctions.identity import anonymous_lots, may_name_in
 from auctions.models import Application, AuctionEvent, Bid, Lot, PublishedResult
 from bidders.models import BeneficialOwner
 from licensing.models import Licence
@@ -43,7 +43,6 @@ class Participant:
 
     number: int
     name: str = ""
-    country: str = ""
 
     def __str__(self) -> str:
         label = _("Participant %(number)s") % {"number": self.number}
@@ -135,7 +134,6 @@ def _participants(result: PublishedResult, *, names_shown: bool) -> dict[int, Pa
         entry["number"]: Participant(
             number=entry["number"],
             name=entry.get("legal_name", "") if names_shown else "",
-            country=entry.get("country", "") if names_shown else "",
         )
         for entry in result.participants
     }
@@ -212,9 +210,10 @@ def rotation_pairs(event: AuctionEvent) -> list[RotationPair]:
     this event's, each won at least one, and between them they won every one."""
     results = {
         result.lot_id: result
-        for result in PublishedResult.objects.filter(
-            lot__event__results_published_at__isnull=False
-        ).select_related("lot", "lot__event")
+        for result in PublishedResult.objects.filter(lot__event__results_published_at__isnull=False)
+        # Names of lots the identity policy lets anyone see, and no other.
+        .exclude(anonymous_lots("lot__"))
+        .select_related("lot", "lot__event")
     }
     companies_of_lot: dict[int, dict[int, int]] = defaultdict(dict)  # lot -> company -> number
     for lot_id, company_id, number in Application.objects.filter(

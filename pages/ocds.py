@@ -30,6 +30,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from auctions.identity import anonymous_lots
 from auctions.models import Application, AuctionEvent, Erratum, Lot, PublishedResult, Result
 from core.api_errors import NOT_FOUND, RATE_LIMITED
 from core.pagination import PublicReadMixin
@@ -144,6 +145,8 @@ def event_facts(event: AuctionEvent) -> EventFacts:
     """Read what the event published: snapshots, errata, participants' parties, licences."""
     results = list(
         PublishedResult.objects.filter(lot__event=event)
+        # Only lots whose participants the identity policy lets anyone name.
+        .exclude(anonymous_lots("lot__"))
         .select_related("lot", "lot__deposit")
         .order_by("lot__number")
     )

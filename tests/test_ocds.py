@@ -387,3 +387,16 @@ def test_unknown_event_is_a_404_with_the_error_body(client: Client) -> None:
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_lot_the_identity_policy_keeps_anonymous_is_left_out(
+    client: Client, event: AuctionEvent
+) -> None:
+    # Only finished lots name their participants; a snapshot of any other stays unpublished.
+    Lot.objects.filter(event=event, number=1).update(status=Lot.Status.LIVE)
+
+    body = client.get(releases_url(event)).content.decode()
+
+    assert "SinoEarth" not in body and "Steppe" not in body
+    (release,) = json.loads(body)["releases"]
+    assert [lot["id"] for lot in release["tender"]["lots"]] == ["lot-2"]
