@@ -238,7 +238,15 @@ def moments(facts: EventFacts) -> list[Moment]:
                 tags = ["contractUpdate"]
             found.append(Moment(at, f"licence-{number}-{status}", tags))
     found.sort(key=lambda moment: moment.at)
-    return found
+    # Facts of one moment (a licence made at the close shows from the publication on) are
+    # one release: the process as it stood after all of them.
+    merged: list[Moment] = []
+    for moment in found:
+        if merged and merged[-1].at == moment.at:
+            merged[-1].tags += [tag for tag in moment.tags if tag not in merged[-1].tags]
+        else:
+            merged.append(moment)
+    return merged
 
 
 # --- Releases ---------------------------------------------------------------------------

@@ -400,3 +400,22 @@ def test_a_lot_the_identity_policy_keeps_anonymous_is_left_out(
     assert "SinoEarth" not in body and "Steppe" not in body
     (release,) = json.loads(body)["releases"]
     assert [lot["id"] for lot in release["tender"]["lots"]] == ["lot-2"]
+
+
+def test_a_licence_made_before_publication_is_in_the_first_release(client: Client) -> None:
+    event = AuctionEventFactory()
+    lot, applications = auctioned_lot([("Steppe Mining LLP", "150000000.00")], event=event)
+    LicenceFactory(
+        lot=lot,
+        holder=applications["Steppe Mining LLP"].company,
+        status=Licence.Status.AWAITING_PAYMENT,
+        issued_on=None,
+        expires_on=None,
+    )
+    services.publish_results(event_id=event.pk)
+
+    (release,) = get_json(client, releases_url(event))["releases"]
+
+    check_release(release)
+    assert release["tag"] == ["planning", "tender", "award", "contract"]
+    assert release["contracts"][0]["status"] == "pending"
