@@ -181,7 +181,9 @@ def _accessible(name: str) -> Callable[[Element], Element]:
         root.set("role", "img")
         root.set("aria-label", name)
         root.set("class", f"{root.get('class', '')} results-chart-svg".strip())
-        for parent in root.iter():
+        # The walk is listed first: removing elements from a tree while iterating it
+        # skips their next sibling (an XY chart's <defs> and its script, for one).
+        for parent in list(root.iter()):
             for child in list(parent):
                 # A comment's or processing instruction's tag is a factory, not a name.
                 if (

@@ -8,6 +8,7 @@ from bidders import api as bidders_api
 from core.api_errors import unknown_endpoint
 from deposits import api as deposits_api
 from licensing import api as licensing_api
+from pages import ocds
 
 urlpatterns = [
     # Public: anyone may read these.
@@ -26,6 +27,14 @@ urlpatterns = [
         licensing_api.LicenceDetailView.as_view(),
         name="api-licence",
     ),
+    path("ocds/", ocds.OcdsIndexView.as_view(), name="api-ocds"),
+    path("ocds/all/", ocds.BulkReleasePackageView.as_view(), name="api-ocds-bulk"),
+    path(
+        "ocds/<slug:code>/releases/",
+        ocds.EventReleasePackageView.as_view(),
+        name="api-ocds-releases",
+    ),
+    path("ocds/<slug:code>/record/", ocds.EventRecordPackageView.as_view(), name="api-ocds-record"),
     # The caller's own company, applications and bids.
     path("company/", bidders_api.CompanyView.as_view(), name="api-company"),
     path(

@@ -488,6 +488,18 @@ NEDRA_PUBLIC_URL = env.str("NEDRA_PUBLIC_URL", default="")
 # The largest PDF the public verification page accepts.
 VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
+# --- Open data (OCDS) -------------------------------------------------------------------
+# The ocid prefix registered with the Open Contracting Partnership ("ocds-" and six
+# characters); the default is the standard's placeholder, for test and demo data only.
+OCDS_PREFIX = env.str("NEDRA_OCDS_PREFIX", default="ocds-xxxxxx")
+OCDS_PUBLISHER_NAME = env.str("NEDRA_OCDS_PUBLISHER", default="Nedra")
+OCDS_BUYER_NAME = env.str(
+    "NEDRA_OCDS_BUYER",
+    default="Ministry of Industry and Construction of the Republic of Kazakhstan",
+)
+# The address of the data's licence, stated in every package when set.
+OCDS_LICENSE = env.str("NEDRA_OCDS_LICENSE", default="")
+
 # --- Import/export --------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

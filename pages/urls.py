@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from pages import dashboard, deposit, gallery, home, lot, verify
+from pages import dashboard, deposit, gallery, home, lot, observer, verify
 
 # Paths as they were when these pages lived in core, deposits and bidders; the names carry
 # no namespace, as the front page's never did.
@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Before the code pattern: a code is never this long.
     path("verify/nedra-signing-root.pem", verify.trust_root, name="verify_trust_root"),
     path("verify/<str:code>/", verify.verify_document, name="verify_document"),
+    path("results/<slug:code>/observer/", observer.observer_report, name="observer_report"),
 ]

@@ -9,9 +9,11 @@ import pytest
 import yaml
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from auctions.models import Application
+from auctions.tests.factories import AuctionEventFactory
 from bidders.models import Company
 from bidders.tests.factories import CompanyDocumentFactory
 from licensing.tests.factories import LicenceFactory
@@ -40,6 +42,10 @@ PUBLIC_ENDPOINTS = {
     "/api/results/": {"get"},
     "/api/licences/": {"get"},
     "/api/licences/{number}/": {"get"},
+    "/api/ocds/": {"get"},
+    "/api/ocds/all/": {"get"},
+    "/api/ocds/{code}/releases/": {"get"},
+    "/api/ocds/{code}/record/": {"get"},
 }
 DOCUMENTED_ENDPOINTS |= PUBLIC_ENDPOINTS
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -100,6 +106,7 @@ def test_every_operation_is_documented_with_tag_id_and_error_body(bidder: APICli
                 ["catalogue"],
                 ["results"],
                 ["licences"],
+                ["open data"],
             )
             anonymous = [{}] if path in PUBLIC_ENDPOINTS else []
             assert operation["security"] == [{"cookieAuth": []}, *anonymous]
@@ -160,6 +167,7 @@ def test_every_get_answers_with_a_documented_status(
         status=Application.Status.ADMITTED, participant_number=1
     )
     lot = submitted_application.lot
+    published_event = AuctionEventFactory(results_published_at=timezone.now())
     own_ids = {
         "/api/company/documents/{id}/download/": document.pk,
         "/api/applications/{id}/": submitted_application.pk,
@@ -168,6 +176,8 @@ def test_every_get_answers_with_a_documented_status(
         "/api/deposits/{code}/": lot.deposit.code,
         "/api/events/{code}/": lot.event.code,
         "/api/licences/{number}/": LicenceFactory().number,
+        "/api/ocds/{code}/releases/": published_event.code,
+        "/api/ocds/{code}/record/": published_event.code,
     }
     schema = served_schema(bidder)
     for path, item in schema["paths"].items():

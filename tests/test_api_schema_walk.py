@@ -103,6 +103,7 @@ def public_data() -> dict[str, str]:
     return {
         "code": deposit.code,
         "event_code": open_lot.event.code,
+        "published_event_code": published.code,
         "id": str(open_lot.pk),
         "number": licence.number,
     }
@@ -130,6 +131,8 @@ def real_path_parameters(operation: APIOperation, data: dict[str, str]) -> dict[
     names = {parameter.name for parameter in operation.path_parameters}
     if "code" in names:
         key = "event_code" if operation.path.startswith("/api/events/") else "code"
+        if operation.path.startswith("/api/ocds/"):
+            key = "published_event_code"
         return {"code": data[key]}
     return {name: data[name] for name in names}
 
