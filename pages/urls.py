@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from pages import dataroom
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("lot-documents/<int:pk>/", dataroom.lot_document, name="lot_document"),
+]
