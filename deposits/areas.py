@@ -10,7 +10,6 @@ lot or deposit declares in km².
 
 import itertools
 import math
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +26,7 @@ AUTHALIC_RADIUS_KM = 6371.0072
 AREA_TOLERANCE = Decimal("0.10")
 # Enough for any licence area's corner points; the self-crossing check compares every
 # pair of edges of a ring, so this also keeps that check cheap.
-MAX_POSITIONS = 2000
+MAX_POSITIONS = 500
 
 Ring = list[tuple[float, float]]
 
@@ -234,10 +233,3 @@ def check_shape(geometry: Any, *, declared_km2: Decimal | None) -> None:
             },
             code="area_mismatch",
         )
-
-
-def positions_of(geometry: dict[str, Any]) -> Iterator[tuple[float, float]]:
-    """Yield every (longitude, latitude) of a valid geometry, ring after ring."""
-    for rings in polygons_of(geometry):
-        for ring in rings:
-            yield from ring

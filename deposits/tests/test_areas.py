@@ -1,6 +1,7 @@
 """The rules of a shape: GeoJSON polygons inside Kazakhstan, closed, simple, of the
 declared area."""
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -95,3 +96,15 @@ def test_a_deposit_with_a_wrong_outline_fails_its_validation_on_the_outline_fiel
     with pytest.raises(ValidationError) as refusal:
         deposit.full_clean()
     assert "outline" in refusal.value.message_dict
+
+
+def test_a_shape_of_too_many_positions_is_refused_before_the_crossing_check() -> None:
+    circle = [
+        [
+            73.1 + 0.05 * math.cos(2 * math.pi * i / 600),
+            49.8 + 0.05 * math.sin(2 * math.pi * i / 600),
+        ]
+        for i in range(600)
+    ]
+    shape = {"type": "Polygon", "coordinates": [[*circle, circle[0]]]}
+    assert "at most 500 are accepted" in messages_of(shape)
