@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, ForeignKey, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
-from auctions import engine, identity, selectors, services
+from auctions import dataroom, documents, engine, identity, selectors, services
 from auctions.models import (
     Application,
     AuctionEvent,
@@ -21,6 +22,8 @@ from auctions.models import (
     Erratum,
     LiveLot,
     Lot,
+    LotDocument,
+    LotDocumentDownload,
     Payment,
     PublishedResult,
     Result,
@@ -248,7 +251,15 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
         (None, {"fields": ["event", "number", "deposit", "status", "status_reason"]}),
         (
             _("Licence"),
-            {"fields": ["licence_type", "licence_term_years", "area_km2", "licensing_blocks"]},
+            {
+                "fields": [
+                    "licence_type",
+                    "licence_term_years",
+                    "area_km2",
+                    "licensing_blocks",
+                    "licence_area",
+                ]
+            },
         ),
         (
             _("Money (KZT)"),
@@ -1109,3 +1120,171 @@ class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
         self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
     ) -> None:
         pass
+
+
+class LotDocumentForm(forms.ModelForm):
+    """A paper as staff attach or describe it: the data room's service checks and stores it
+    when the form is checked, so a refusal is a form error, never a 500."""
+
+    upload = forms.FileField(
+        label=_("file"),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX, JPEG or PNG; its content must match its name."),
+    )
+    # The user attaching it, set by LotDocumentAdmin.get_form on this request's form class.
+    user: AbstractBaseUser | None = None
+
+    class Meta:
+        model = LotDocument
+        fields = ["lot", "kind", "title", "access"]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            if self.instance.pk is None:
+                if not cleaned.get("upload"):
+                    raise ValidationError({"upload": _("Choose the file to attach.")})
+                self.instance = dataroom.attach_document(
+                    lot_id=cleaned["lot"].pk,
+                    kind=cleaned["kind"],
+                    title=cleaned["title"],
+                    access=cleaned["access"],
+                    upload=cleaned["upload"],
+                    uploaded_by=self.user,
+                )
+            else:
+                self.instance = dataroom.describe_document(
+                    document_id=self.instance.pk,
+                    kind=cleaned["kind"],
+                    title=cleaned["title"],
+                    access=cleaned["access"],
+                )
+        except DomainError as refusal:
+            raise ValidationError(refusal.message) from None
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The service validated and stored the paper (clean above).
+        pass
+
+
+@admin.register(LotDocument)
+class LotDocumentAdmin(GuardedAdmin, admin.ModelAdmin):
+    """The lots' data rooms: papers attached while a lot is a draft, frozen once offered."""
+
+    form = LotDocumentForm
+    list_display = ["title", "lot", "kind", "access", "size", "uploaded_at", "download"]
+    list_filter = ["access", "kind", "lot__event"]
+    list_select_related = ["lot", "lot__event", "lot__deposit"]
+    search_fields = ["title", "lot__deposit__name", "lot__event__name"]
+    autocomplete_fields = ["lot"]
+    readonly_fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
+    actions = None
+
+    def get_fields(self, request: HttpRequest, obj: LotDocument | None = None) -> list[str]:
+        if obj is None:
+            return ["lot", "kind", "title", "access", "upload"]
+        return ["lot", "kind", "title", "access", *self.readonly_fields]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: LotDocument | None = None
+    ) -> list[str]:
+        if obj is None:
+            return []
+        return ["lot", *self.readonly_fields]
+
+    def has_change_permission(self, request: HttpRequest, obj: LotDocument | None = None) -> bool:
+        if obj is not None and obj.lot.status != Lot.Status.DRAFT:
+            # Published means frozen: applicants rely on what the data room holds.
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: LotDocument | None = None,
+        change: bool = False,
+        **kwargs: object,
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def has_delete_permission(self, request: HttpRequest, obj: LotDocument | None = None) -> bool:
+        if obj is not None and obj.lot.status != Lot.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: LotDocument, form: forms.ModelForm, change: bool
+    ) -> None:
+        # Already stored by the data room's service while the form was checked.
+        pass
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
+    ) -> None:
+        pass
+
+    def delete_model(self, request: HttpRequest, obj: LotDocument) -> None:
+        try:
+            dataroom.remove_document(document_id=obj.pk)
+        except DomainError as refusal:
+            raise PermissionDenied(refusal.message) from None
+
+    @admin.display(description=_("file"))
+    def download(self, obj: LotDocument) -> str:
+        url = reverse("admin:auctions_lotdocument_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="auctions_lotdocument_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Serve any paper to staff who may view the data rooms; not logged, since only
+        companies' downloads say who takes part."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(LotDocument, pk=pk)
+        return documents.document_response(document)
+
+
+@admin.register(LotDocumentDownload)
+class LotDocumentDownloadAdmin(GuardedAdmin, admin.ModelAdmin):
+    """Who took which restricted paper, and when: only for lots whose event's results are
+    published, since before that each row would say that a company is admitted to a lot."""
+
+    list_display = ["downloaded_at", "lot", "document", "company", "user"]
+    list_filter = [("document__lot__event", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["document", "document__lot", "document__lot__event", "company", "user"]
+    date_hierarchy = "downloaded_at"
+    actions = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LotDocumentDownload]:
+        return dataroom.download_log()
+
+    @admin.display(description=_("lot"))
+    def lot(self, obj: LotDocumentDownload) -> Lot:
+        return obj.document.lot
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: LotDocumentDownload | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: LotDocumentDownload | None = None
+    ) -> bool:
+        return False

@@ -1,4 +1,5 @@
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django_countries.fields import CountryField
 
 from bidders.models import Company
 from core.money import money_field
+from deposits.areas import check_shape
 from deposits.models import Deposit
 
 MAX_TERM_YEARS = {"exploration": 6, "production": 25}
@@ -141,6 +143,15 @@ class Lot(models.Model):
     licence_term_years = models.PositiveSmallIntegerField(_("licence term, years"))
     area_km2 = models.DecimalField(_("area, km²"), max_digits=12, decimal_places=3)
     licensing_blocks = models.PositiveIntegerField(_("licensing blocks"), null=True, blank=True)
+    licence_area = models.JSONField(
+        _("licence area"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A GeoJSON Polygon or MultiPolygon, positions as [longitude, latitude]; its area "
+            "must be close to the area in km²."
+        ),
+    )
     min_annual_work_expenditure = money_field(_("minimum annual work expenditure, KZT"))
     starting_price = money_field(
         _("starting price, KZT"), help_text=_("The minimum signature bonus.")
@@ -253,6 +264,11 @@ class Lot(models.Model):
         return self.starts_at - self.application_deadline > MAX_DEADLINE_TO_AUCTION
 
     def clean(self) -> None:
+        if self.licence_area is not None:
+            try:
+                check_shape(self.licence_area, declared_km2=self.area_km2)
+            except ValidationError as error:
+                raise ValidationError({"licence_area": error.messages}) from None
         if self.application_deadline and self.starts_at and self.is_auction_too_late:
             raise ValidationError(
                 {
@@ -809,3 +825,103 @@ class Erratum(models.Model):
     def __str__(self) -> str:
         where = f"lot {self.lot.number}" if self.lot_id else self.event.code
         return f"Erratum {self.pk} to {where}: {self.get_field_display()}"
+
+
+def lot_document_path(document: "LotDocument", filename: str) -> str:
+    """Store each upload under a random name, out of any public URL space: restricted
+    papers are served only by a view that checks who asks."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"lot-documents/{document.lot_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class LotDocument(models.Model):
+    """A paper of a lot's data room, public or for the lot's admitted applicants only."""
+
+    class Kind(models.TextChoices):
+        GEOLOGICAL_SUMMARY = "geology", _("Geological report summary")
+        DRAFT_CONTRACT = "contract", _("Draft subsoil-use contract")
+        AUCTION_RULES = "rules", _("Auction rules")
+        AREA_COORDINATES = "coordinates", _("Licence area coordinates")
+        OTHER = "other", _("Other")
+
+    class Access(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        ADMITTED = "admitted", _("Admitted applicants only")
+
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="documents", verbose_name=_("lot")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    access = models.CharField(_("access"), max_length=10, choices=Access.choices)
+    file = models.FileField(_("file"), upload_to=lot_document_path, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size, bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["lot", "kind", "pk"]
+        verbose_name = _("lot document")
+        verbose_name_plural = _("lot documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0),
+                name="lot_document_not_empty",
+                violation_error_message=_("A document cannot be empty."),
+            ),
+            models.CheckConstraint(
+                condition=Q(access__in=["public", "admitted"]),
+                name="lot_document_access_known",
+                violation_error_message=_("A document is public or for admitted applicants."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_kind_display()})"
+
+    @property
+    def is_public(self) -> bool:
+        return self.access == self.Access.PUBLIC
+
+    @property
+    def file_type(self) -> str:
+        """The kind of file as people name it: PDF, DOCX, XLSX, JPEG, PNG."""
+        extension = self.original_name.rsplit(".", 1)[-1] if "." in self.original_name else ""
+        return extension.upper().replace("JPG", "JPEG")
+
+
+class LotDocumentDownload(models.Model):
+    """One download of a restricted lot document by a company's representative.
+
+    Append-only. Each row says that a company is an admitted applicant of the lot, so
+    staff see the log only once the event's results are published (auctions.identity).
+    """
+
+    document = models.ForeignKey(
+        LotDocument, on_delete=models.PROTECT, related_name="downloads", verbose_name=_("document")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("downloaded by"),
+    )
+    downloaded_at = models.DateTimeField(_("downloaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+        verbose_name = _("data room download")
+        verbose_name_plural = _("data room downloads")
+
+    def __str__(self) -> str:
+        return f"{self.document} · {self.company} · {self.downloaded_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ from import_export import fields
 from auctions.models import AuctionEvent, Lot
 from core.import_widgets import CodeWidget, SpreadsheetResource
 from deposits.models import Deposit
+from deposits.resources import ShapeWidget
 
 
 class LotResource(SpreadsheetResource):
@@ -14,6 +15,9 @@ class LotResource(SpreadsheetResource):
     )
     deposit = fields.Field(
         attribute="deposit", column_name="deposit", widget=CodeWidget(Deposit, field="code")
+    )
+    licence_area = fields.Field(
+        attribute="licence_area", column_name="licence_area", widget=ShapeWidget()
     )
 
     class Meta:
@@ -31,6 +35,7 @@ class LotResource(SpreadsheetResource):
             "licence_term_years",
             "area_km2",
             "licensing_blocks",
+            "licence_area",
             "min_annual_work_expenditure",
             "starting_price",
             "bid_step",

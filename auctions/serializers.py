@@ -19,7 +19,7 @@ from auctions.models import (
 from auctions.selectors.catalogue import offered_lots
 from auctions.selectors.results import totals_of
 from core.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
-from deposits.serializers import DepositSummarySerializer
+from deposits.serializers import DepositSummarySerializer, ShapeField
 
 # --- Input ------------------------------------------------------------------------------
 
@@ -246,6 +246,7 @@ class PublicLotSerializer(serializers.Serializer):
     licence_term_years = serializers.IntegerField()
     area_km2 = serializers.DecimalField(max_digits=12, decimal_places=3)
     licensing_blocks = serializers.IntegerField(allow_null=True)
+    licence_area = ShapeField(help_text="The licence area as a GeoJSON geometry, or null.")
     currency = CurrencyField()
     starting_price = money("The minimum signature bonus, KZT, decimal string.")
     bid_step = money()

@@ -9,10 +9,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from deposits.areas import area_km2, polygons_of
 from deposits.models import Deposit
 
 # The window drawn: all of Kazakhstan with a margin.
@@ -92,6 +95,24 @@ class GraticuleLine:
 
 
 @dataclass(frozen=True)
+class AreaInset:
+    """A shape drawn large enough to read, in a frame of its own, with a scale bar."""
+
+    width: int
+    height: int
+    path: str
+    scale_bar_start: Point
+    scale_bar_end: Point
+    scale_bar_label: str
+    west: Decimal
+    east: Decimal
+    south: Decimal
+    north: Decimal
+    area_km2: Decimal
+    is_licence_area: bool
+
+
+@dataclass(frozen=True)
 class LocatorMap:
     """Everything the template draws, in SVG user units."""
 
@@ -103,6 +124,9 @@ class LocatorMap:
     cities: tuple[Place, ...]
     markers: tuple[Place, ...]
     sea_label_at: Point
+    # The shape of the one deposit (or lot) shown, on the country map: "" without one.
+    area: str = ""
+    inset: AreaInset | None = None
 
 
 def project(latitude: Decimal | float, longitude: Decimal | float) -> Point:
@@ -151,8 +175,94 @@ def _graticule() -> tuple[GraticuleLine, ...]:
     return (*parallels, *meridians)
 
 
-def locator_map(deposits: Iterable[Deposit]) -> LocatorMap:
-    """Return the map of Kazakhstan with a marker at the centre of each deposit."""
+def _shape_path(polygons: list[list[list[tuple[float, float]]]], to_point: Any) -> str:
+    """Return an SVG path of every ring (holes too: the style fills it even-odd)."""
+    rings = []
+    for polygon in polygons:
+        for ring in polygon:
+            points = [to_point(longitude, latitude) for longitude, latitude in ring[:-1]]
+            rings.append("M" + " L".join(f"{point.x},{point.y}" for point in points) + " Z")
+    return " ".join(rings)
+
+
+# Scale bar lengths to choose from, in km: the longest that fits a quarter of the inset.
+SCALE_BAR_KM = (0.5, 1, 2, 5, 10, 20, 50, 100, 200)
+INSET_WIDTH = 360
+INSET_MAX_HEIGHT = 300
+INSET_MARGIN = 24
+KM_PER_DEGREE_LATITUDE = 111.32
+
+
+def area_inset(
+    polygons: list[list[list[tuple[float, float]]]], *, is_licence_area: bool
+) -> AreaInset:
+    """Return the shape drawn to fill a frame of its own, true to scale at its latitude."""
+    positions = [position for polygon in polygons for ring in polygon for position in ring]
+    west = min(longitude for longitude, _latitude in positions)
+    east = max(longitude for longitude, _latitude in positions)
+    south = min(latitude for _longitude, latitude in positions)
+    north = max(latitude for _longitude, latitude in positions)
+    # Equirectangular around the shape's middle latitude: over a licence area's few tens
+    # of kilometres the distortion is far below what a screen shows.
+    longitude_scale = math.cos(math.radians((north + south) / 2))
+    span_x = max((east - west) * longitude_scale, 1e-6)
+    span_y = max(north - south, 1e-6)
+    drawable = INSET_WIDTH - 2 * INSET_MARGIN
+    per_degree = min(drawable / span_x, (INSET_MAX_HEIGHT - 2 * INSET_MARGIN) / span_y)
+    height = round(span_y * per_degree + 2 * INSET_MARGIN)
+    offset_x = (INSET_WIDTH - span_x * per_degree) / 2
+
+    def to_point(longitude: float, latitude: float) -> Point:
+        x = offset_x + (longitude - west) * longitude_scale * per_degree
+        y = INSET_MARGIN + (north - latitude) * per_degree
+        return Point(round(x, 1), round(y, 1))
+
+    km_per_unit = KM_PER_DEGREE_LATITUDE / per_degree
+    fitting = [km for km in SCALE_BAR_KM if km / km_per_unit <= INSET_WIDTH / 4]
+    bar_km = fitting[-1] if fitting else SCALE_BAR_KM[0]
+    bar_start = Point(INSET_MARGIN / 2, height - INSET_MARGIN / 2)
+    return AreaInset(
+        width=INSET_WIDTH,
+        height=height,
+        path=_shape_path(polygons, to_point),
+        scale_bar_start=bar_start,
+        scale_bar_end=Point(round(bar_start.x + bar_km / km_per_unit, 1), bar_start.y),
+        scale_bar_label=f"{bar_km:g} km",
+        west=trimmed(round(west, 4)),
+        east=trimmed(round(east, 4)),
+        south=trimmed(round(south, 4)),
+        north=trimmed(round(north, 4)),
+        area_km2=area_km2(polygons),
+        is_licence_area=is_licence_area,
+    )
+
+
+def _valid_polygons(geometry: Any) -> list[list[list[tuple[float, float]]]] | None:
+    if geometry is None:
+        return None
+    try:
+        return polygons_of(geometry)
+    except ValidationError:
+        # Stored before the rules or written around them: draw the centre as before.
+        return None
+
+
+def locator_map(
+    deposits: Iterable[Deposit], *, licence_area: dict[str, Any] | None = None
+) -> LocatorMap:
+    """Return the map of Kazakhstan with a marker at the centre of each deposit; for a
+    single deposit, its shape too (the lot's licence area if given, else the deposit's
+    outline), with an inset drawing it large."""
+    deposits = list(deposits)
+    area, inset = "", None
+    if len(deposits) == 1:
+        polygons = _valid_polygons(licence_area)
+        is_licence_area = polygons is not None
+        if polygons is None:
+            polygons = _valid_polygons(deposits[0].outline)
+        if polygons is not None:
+            area = _shape_path(polygons, lambda longitude, latitude: project(latitude, longitude))
+            inset = area_inset(polygons, is_licence_area=is_licence_area)
     return LocatorMap(
         width=WIDTH,
         height=HEIGHT,
@@ -164,4 +274,6 @@ def locator_map(deposits: Iterable[Deposit]) -> LocatorMap:
             _place(deposit.name, deposit.latitude, deposit.longitude) for deposit in deposits
         ),
         sea_label_at=project(41.5, 49.3),
+        area=area,
+        inset=inset,
     )

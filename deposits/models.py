@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,15 @@ class Deposit(models.Model):
         _("area, km²"), max_digits=12, decimal_places=3, null=True, blank=True
     )
     licensing_blocks = models.PositiveIntegerField(_("licensing blocks"), null=True, blank=True)
+    outline = models.JSONField(
+        _("outline"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A GeoJSON Polygon or MultiPolygon, positions as [longitude, latitude]; its area "
+            "must be close to the declared area."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     exploration_history = models.TextField(_("exploration history"), blank=True)
     last_surveyed_year = models.PositiveSmallIntegerField(
@@ -110,6 +120,16 @@ class Deposit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
+
+    def clean(self) -> None:
+        # Imported here, not above: deposits.areas reads this module's bounding box.
+        from deposits.areas import check_shape
+
+        if self.outline is not None:
+            try:
+                check_shape(self.outline, declared_km2=self.area_km2)
+            except ValidationError as error:
+                raise ValidationError({"outline": error.messages}) from None
 
 
 class Reserve(models.Model):

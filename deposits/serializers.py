@@ -63,6 +63,28 @@ class MineralCodesField(serializers.Field):
         return sorted({mineral.code for mineral in deposit.minerals.all()})
 
 
+# OpenAPI's description of a shape: a GeoJSON geometry (RFC 7946).
+SHAPE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "GeoJSON Polygon or MultiPolygon (RFC 7946): positions are [longitude, "
+    "latitude] in WGS 84, each ring closed; null when no shape is on file.",
+    "properties": {
+        "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+        "coordinates": {"type": "array", "items": {"type": "array"}},
+    },
+    "required": ["type", "coordinates"],
+}
+
+
+@extend_schema_field(SHAPE_SCHEMA)
+class ShapeField(serializers.JSONField):
+    """A shape as a GeoJSON geometry, or null."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+
 class DepositSummarySerializer(serializers.Serializer):
     """The deposit a lot, a result or a licence is about."""
 
@@ -86,6 +108,7 @@ class DepositSerializer(serializers.Serializer):
     )
     area_km2 = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
     licensing_blocks = serializers.IntegerField(allow_null=True)
+    outline = ShapeField(help_text="The deposit's outline as a GeoJSON geometry, or null.")
     status = serializers.ChoiceField(choices=Deposit.Status.choices)
     minerals = MineralCodesField(source="*")
     reserves = ReserveSerializer(many=True)

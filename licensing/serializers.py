@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from auctions.models import LicenceType
 from auctions.serializers import CurrencyField, money
-from deposits.serializers import DepositSummarySerializer
+from deposits.serializers import DepositSummarySerializer, ShapeField
 from licensing.models import Licence
 
 
@@ -26,6 +26,10 @@ class LicenceSerializer(serializers.Serializer):
     licence_type = serializers.ChoiceField(choices=LicenceType.choices)
     term_years = serializers.IntegerField()
     area_km2 = serializers.DecimalField(max_digits=12, decimal_places=3)
+    licence_area = ShapeField(
+        source="lot.licence_area",
+        help_text="The licence area of the lot it was won in, as a GeoJSON geometry, or null.",
+    )
     currency = CurrencyField()
     signature_bonus = money()
     status = serializers.ChoiceField(choices=Licence.Status.choices)

@@ -1,7 +1,7 @@
 """The public licence registry and licence certificates."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -63,3 +63,24 @@ def bonus_invoice(request: HttpRequest, number: str) -> HttpResponse:
     if not bank.is_complete:
         raise Http404(_("The ministry's bank details are not set yet."))
     return pdf_response(invoices.bonus_invoice(licence, bank), invoices.invoice_filename(licence))
+
+
+@require_GET
+def licence_area(request: HttpRequest, number: str) -> HttpResponse:
+    """Serve a registry licence's area, the licence area of its lot, as a GeoJSON Feature;
+    404 for a licence the registry does not list or whose lot has no shape on file."""
+    licence = get_object_or_404(
+        selectors.registry_licences().filter(lot__licence_area__isnull=False), number=number
+    )
+    feature = {
+        "type": "Feature",
+        "geometry": licence.lot.licence_area,
+        "properties": {
+            "licence": licence.number,
+            "deposit": licence.deposit.code,
+            "area_km2": str(licence.area_km2),
+        },
+    }
+    response = JsonResponse(feature, content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{licence.number}-area.geojson"'
+    return response

@@ -111,7 +111,7 @@ def _render_lot(
         "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         "form": form,
         "is_finished": lot.status in Lot.FINISHED_STATUSES,
-        "locator": locator_map([lot.deposit]),
+        "locator": locator_map([lot.deposit], licence_area=lot.licence_area),
     }
     if are_results_public(lot):
         result = public_result(lot)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from pages import dashboard, deposit, gallery, home, lot, observer, verify
+from pages import dashboard, dataroom, deposit, gallery, home, lot, observer, verify
 
 # Paths as they were when these pages lived in core, deposits and bidders; the names carry
 # no namespace, as the front page's never did.
@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("verify/nedra-signing-root.pem", verify.trust_root, name="verify_trust_root"),
     path("verify/<str:code>/", verify.verify_document, name="verify_document"),
     path("results/<slug:code>/observer/", observer.observer_report, name="observer_report"),
+    path("lot-documents/<int:pk>/", dataroom.lot_document, name="lot_document"),
 ]

@@ -26,7 +26,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from auctions.models import Application, Lot
+from auctions.models import Application, Lot, LotDocument, LotDocumentDownload
 from auctions.tests.factories import (
     ApplicationFactory,
     FinishedLotFactory,
@@ -117,6 +117,25 @@ def scene() -> Scene:
     LicenceFactory(lot=closed, holder=won.company, deposit=closed.deposit)
 
     representative = vantorra.company.representatives.get()
+    # The live lot's data room, its restricted paper taken by both bidders: each download
+    # row says a company is admitted to the lot.
+    paper = LotDocument.objects.create(
+        lot=live,
+        kind=LotDocument.Kind.GEOLOGICAL_SUMMARY,
+        title="Geological report summary",
+        access=LotDocument.Access.ADMITTED,
+        file="lot-documents/walk.pdf",
+        original_name="summary.pdf",
+        content_type="application/pdf",
+        size=1024,
+        uploaded_by=UserFactory(username="walk-uploader", is_staff=True),
+    )
+    for application in (vantorra, brackwell):
+        LotDocumentDownload.objects.create(
+            document=paper,
+            company=application.company,
+            user=application.company.representatives.get().user,
+        )
     scene.ids = {
         Company: vantorra.company_id,
         Representative: representative.pk,

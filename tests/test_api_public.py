@@ -166,6 +166,7 @@ def test_a_deposit_shows_its_location_status_and_reserves_as_decimal_strings(
         "longitude": "82.54321",
         "area_km2": "12.500",
         "licensing_blocks": None,
+        "outline": None,
         "status": "available",
         "minerals": ["gold"],
         "reserves": [
@@ -834,6 +835,7 @@ def test_a_licence_shows_what_the_registry_shows(
         "licence_type": "production",
         "term_years": 25,
         "area_km2": "12.500",
+        "licence_area": None,
         "currency": "KZT",
         "signature_bonus": "900000000.00",
         "status": "active",
