@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from auctions import dataroom
 from auctions.documents import document_response
 from auctions.models import LotDocument
-from auctions.selectors import public_lots
+from auctions.selectors.catalogue import offered_lots
 from core.errors import DomainError
 
 
@@ -18,7 +18,7 @@ from core.errors import DomainError
 def lot_document(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve a paper of a public lot's data room to whoever may take it."""
     document = get_object_or_404(
-        LotDocument.objects.select_related("lot"), pk=pk, lot__in=public_lots()
+        LotDocument.objects.select_related("lot"), pk=pk, lot__in=offered_lots()
     )
     if not document.is_public and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
