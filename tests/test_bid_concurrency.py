@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 
 from auctions import engine, live
 from auctions.engine import BidOutcome
@@ -28,6 +27,7 @@ from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import Bid, Lot
 from auctions.tests.factories import admitted_representative
 from core.errors import DomainError
+from core.tests.races import errors_of, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,26 +64,6 @@ class Race:
     broadcasts: list[int]
 
 
-def run_in_threads(workers: list[Callable[[], None]]) -> list[BaseException]:
-    """Start the workers together; return whatever escaped them."""
-    escaped: list[BaseException] = []
-
-    def guarded(work: Callable[[], None]) -> None:
-        try:
-            work()
-        except BaseException as error:  # reported to the test, never lost
-            escaped.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=guarded, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return escaped
-
-
 @pytest.fixture
 def recorded_broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count broadcasts instead of sending them: this test is about the database."""
@@ -101,13 +81,11 @@ def recorded_broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def race(lot: Lot, bidders: list[AbstractBaseUser], broadcasts: list[int]) -> Race:
     result = Race(acknowledged=[], refusals=[], unexpected=[], broadcasts=broadcasts)
     lock = threading.Lock()
-    start = threading.Barrier(len(bidders), timeout=60)
 
     def bidder(user: AbstractBaseUser, seed: int) -> Callable[[], None]:
         chance = random.Random(seed)  # noqa: S311 - reproducible amounts, not secrets
 
         def work() -> None:
-            start.wait()
             for _ in range(ROUNDS):
                 fresh = Lot.objects.get(pk=lot.pk)
                 amount = fresh.minimum_next_bid + fresh.bid_step * chance.randint(0, 2)
@@ -137,7 +115,7 @@ def race(lot: Lot, bidders: list[AbstractBaseUser], broadcasts: list[int]) -> Ra
 
         return work
 
-    escaped = run_in_threads([bidder(user, seed) for seed, user in enumerate(bidders)])
+    escaped = errors_of(run_together(*[bidder(user, seed) for seed, user in enumerate(bidders)]))
     result.unexpected.extend(escaped)
     return result
 
@@ -201,14 +179,12 @@ def send_twice_at_once(
     *, user: AbstractBaseUser, lot_id: int, amount: str, key: str
 ) -> list[BidOutcome]:
     """Send one bid from two threads released together; return both outcomes."""
-    start = threading.Barrier(2, timeout=60)
     outcomes: list[BidOutcome] = []
 
     def send() -> None:
-        start.wait()
         outcomes.append(engine.place_bid(user=user, lot_id=lot_id, amount=amount, key=key))
 
-    assert run_in_threads([send, send]) == []
+    assert errors_of(run_together(send, send)) == []
     return outcomes
 
 
@@ -241,12 +217,10 @@ def test_one_key_sent_at_once_by_two_bidders_places_one_bid(
     recorded_broadcasts: list[int],
 ) -> None:
     key = str(uuid.uuid4())
-    start = threading.Barrier(2, timeout=60)
     results: list[Any] = []
 
     def send(user: AbstractBaseUser) -> Callable[[], None]:
         def work() -> None:
-            start.wait()
             try:
                 results.append(
                     engine.place_bid(user=user, lot_id=live_lot.pk, amount="100000000", key=key)
@@ -256,7 +230,7 @@ def test_one_key_sent_at_once_by_two_bidders_places_one_bid(
 
         return work
 
-    assert run_in_threads([send(admitted_bidder), send(rival_bidder)]) == []
+    assert errors_of(run_together(send(admitted_bidder), send(rival_bidder))) == []
     accepted = [result for result in results if not isinstance(result, str)]
     refused = [result for result in results if isinstance(result, str)]
     assert len(accepted) == 1

@@ -14,8 +14,8 @@ from django.utils import timezone
 from auctions import engine, tasks
 from auctions.models import Bid, Lot, Payment, Result
 from auctions.tests.factories import LotFactory, admitted_representative
-from auctions.tests.races import run_together
 from core.errors import DomainError
+from core.tests.races import run_together
 from deposits.models import Deposit
 from licensing import tasks as licensing_tasks
 from licensing.models import Licence

@@ -1,10 +1,7 @@
 """Staff never represent a company and representatives are never staff: in the database,
 the one service that creates representatives, and every admin page that could write one."""
 
-import threading
-import time
 import uuid
-from collections.abc import Callable
 from importlib import import_module
 
 import pytest
@@ -20,6 +17,7 @@ from bidders import services
 from bidders.models import Company, Representative
 from bidders.tests.factories import CompanyFactory, RepresentativeFactory, UserFactory
 from core.errors import DomainError
+from core.tests.races import run_overlapping
 
 pytestmark = pytest.mark.django_db
 
@@ -183,43 +181,6 @@ def test_the_migration_refuses_existing_staff_representatives_and_names_them() -
         User.objects.filter(pk=representative.user_id).update(is_staff=True)
 
 
-def race(first: Callable[[], None], second: Callable[[], None]) -> list[BaseException]:
-    """Run `first` in a transaction that stays open until `second` has started; return the
-    errors either raised."""
-    written = threading.Event()
-    errors: list[BaseException] = []
-
-    def run_first() -> None:
-        try:
-            with transaction.atomic():
-                first()
-                written.set()
-                # Hold the transaction open while the other one runs into our row.
-                time.sleep(0.5)
-        except BaseException as error:
-            errors.append(error)
-            written.set()
-        finally:
-            connection.close()
-
-    def run_second() -> None:
-        written.wait(5)
-        try:
-            with transaction.atomic():
-                second()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    return errors
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("representative_first", [True, False])
@@ -235,7 +196,9 @@ def test_concurrent_promotion_and_representation_leave_only_one_of_the_two(
     def promote() -> None:
         User.objects.filter(pk=account.pk).update(is_staff=True)
 
-    errors = race(*((represent, promote) if representative_first else (promote, represent)))
+    errors = run_overlapping(
+        *((represent, promote) if representative_first else (promote, represent))
+    )
 
     assert len(errors) == 1
     assert isinstance(errors[0], IntegrityError)

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from auctions.tests.races import run_together
 from bidders.tests.factories import UserFactory
 from core.errors import DomainError
+from core.tests.races import run_together
 from licensing import services
 from licensing.models import Licence, LicenceNumberSeries
 from licensing.tests.factories import auctioned_lot
