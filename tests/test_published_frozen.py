@@ -32,6 +32,7 @@ from bidders.models import Company
 from bidders.tests.factories import CompanyFactory, UserFactory
 from core.errors import DomainError
 from core.pdf import NedraPDF
+from deposits.tests.factories import DepositFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -652,9 +653,9 @@ def test_the_migration_publishes_the_results_of_events_published_before_it() -> 
     event = Event.objects.create(
         code="old-june", name="Old June", name_en="Old June", results_published_at=timezone.now()
     )
-    deposit = old.get_model("deposits", "Deposit").objects.get(
-        pk=FinishedLotFactory.create().deposit_id
-    )
+    # The deposits app is not migrated back: today's factory writes its rows (a whole
+    # lot from today's factories would write columns auctions' later migrations add).
+    deposit = old.get_model("deposits", "Deposit").objects.get(pk=DepositFactory().pk)
     fields = {
         field: getattr(lot, field)
         for field in [
