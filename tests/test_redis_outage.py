@@ -21,7 +21,7 @@ from django.test import Client, override_settings
 
 from auctions.models import Bid, Lot
 from auctions.tests.contract import START
-from auctions.tests.test_consumers import frame, next_state, room, run, session_cookie
+from tests.test_consumers import frame, next_state, room, run, session_cookie
 from config.celery import app as celery_app
 from core.embedded_beat import EmbeddedBeat
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from auctions import consumers, live
 from auctions.models import Lot
-from auctions.tests.test_consumers import frame, next_state, room, run, session_cookie
+from tests.test_consumers import frame, next_state, room, run, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

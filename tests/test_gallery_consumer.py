@@ -21,7 +21,7 @@ from auctions import engine, live
 from auctions.models import AuctionEvent, Bid, Lot
 from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LotFactory
-from auctions.tests.test_consumers import (
+from tests.test_consumers import (
     Browser,
     host,
     next_state,
