@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, ForeignKey, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
@@ -1017,7 +1017,7 @@ class ErratumForm(forms.ModelForm):
     checked, so a refusal shows as a form error, never a 500."""
 
     # The user publishing it, set by ErratumAdmin.get_form on this request's form class.
-    user: AbstractBaseUser | None = None
+    user: User | None = None
 
     class Meta:
         model = Erratum

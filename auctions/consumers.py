@@ -67,7 +67,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     seat: live.Seat | None = None
     slot: str | None = None
     user_id: int | None = None
-    watcher: asyncio.Task | None = None
+    watcher: asyncio.Task[None] | None = None
     ended: bool = False
 
     async def connect(self) -> None:
@@ -110,16 +110,15 @@ class LotConsumer(AsyncWebsocketConsumer):
             await self._end(error)
             return
         await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
-        await self.channel_layer.group_add(
-            session_sockets.user_group(self.user_id), self.channel_name
-        )
+        await self.channel_layer.group_add(session_sockets.user_group(user.pk), self.channel_name)
         await self._send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
 
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
-        if self.seat is not None:
+        # Only a seated socket joined the groups, and only a user with an id takes a seat.
+        if self.seat is not None and self.user_id is not None:
             await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
             await self.channel_layer.group_discard(
                 session_sockets.user_group(self.user_id), self.channel_name
@@ -183,7 +182,7 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def lot_closed(self, event: dict[str, Any]) -> None:
         """Tell this socket the lot is over, in its own language."""
-        if self.ended:
+        if self.ended or self.seat is None:
             return
         with translation.override(self.language):
             frame = live.closed_frame(
@@ -193,7 +192,7 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def lot_state(self, event: dict[str, Any]) -> None:
         """Forward a broadcast state of the lot to this socket."""
-        if self.ended:
+        if self.ended or self.seat is None:
             return
         await self.send(text_data=live.state_frame(event["state"], self.seat.participant_number))
 
@@ -230,7 +229,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def _bid(self, message: dict[str, Any]) -> None:
         key = message.get("key")
         key = key if isinstance(key, str) else None
-        if self.seat.participant_number is None:
+        if self.seat is None or self.seat.participant_number is None:
             await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
             return
         try:
@@ -254,11 +253,12 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def _resync(self) -> None:
         try:
             if not self.snapshots.take():
-                raise DomainError("rate_limited", RESYNC_LIMITED)
+                raise DomainError("rate_limited", self._translate(RESYNC_LIMITED))
             # The user's budget too, which its other sockets and the API's state share.
-            await sync_to_async(live.spend_snapshot, thread_sensitive=False)(
-                user_id=self.user_id, lot_id=self.lot_id
-            )
+            if self.user_id is not None:
+                await sync_to_async(live.spend_snapshot, thread_sensitive=False)(
+                    user_id=self.user_id, lot_id=self.lot_id
+                )
         except DomainError:
             await self._send(
                 {
@@ -336,6 +336,8 @@ class LotConsumer(AsyncWebsocketConsumer):
         )
 
     async def _send_snapshot(self) -> None:
+        if self.seat is None:
+            return
         state = await self._call(live.lot_state, self.lot_id)
         await self.send(text_data=live.state_frame(state, self.seat.participant_number))
 

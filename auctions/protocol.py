@@ -48,7 +48,7 @@ def results_protocol(lot_id: int) -> NedraPDF:
     pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}")
     pdf.heading(title, size=16)
     pdf.paragraph(f"{lot.event.name} · {lot.deposit.name}")
-    if are_names_public:
+    if published is not None:
         pdf.paragraph(
             _("Results published on %(date)s.") % {"date": _astana(published.published_at)}
         )

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     BooleanField,
     Case,
@@ -235,7 +235,7 @@ def published_events() -> QuerySet[AuctionEvent]:
     )
 
 
-def may_preview_results(user: AbstractBaseUser | AnonymousUser) -> bool:
+def may_preview_results(user: User | AnonymousUser) -> bool:
     """Staff who may view results see them (and bid logs) before publication."""
     return user.is_staff and user.has_perm("auctions.view_result")
 
@@ -354,7 +354,7 @@ def _finished_lots() -> QuerySet[Lot]:
     return Lot.objects.filter(status__in=Lot.FINISHED_STATUSES).select_related("event", "deposit")
 
 
-def lots_with_visible_bid_log(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Lot]:
+def lots_with_visible_bid_log(user: User | AnonymousUser) -> QuerySet[Lot]:
     """Return the finished lots whose bid log the user may read: the published ones, and
     every finished one for staff previewing."""
     if may_preview_results(user):
@@ -362,7 +362,7 @@ def lots_with_visible_bid_log(user: AbstractBaseUser | AnonymousUser) -> QuerySe
     return _finished_lots().filter(event__results_published_at__isnull=False)
 
 
-def lots_with_visible_protocol(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Lot]:
+def lots_with_visible_protocol(user: User | AnonymousUser) -> QuerySet[Lot]:
     """Return the finished lots whose results protocol the user may read: the published
     ones, those the user's company took part in, and every finished one for staff."""
     if may_preview_results(user):
@@ -432,7 +432,7 @@ def outcome_for(application: Application) -> str:
     return "won" if result.winner_id == application.pk else "lost"
 
 
-def unsettled_lots(*, finished_before: datetime) -> QuerySet[Lot]:
+def unsettled_lots(*, finished_before: datetime) -> QuerySet[Lot, int]:
     """Return ids of finished lots not yet settled: deposits still held as received, or a
     won lot without its licence. Lots that finished after `finished_before` are left to
     the task queued when they finished."""
@@ -453,14 +453,14 @@ def unsettled_lots(*, finished_before: datetime) -> QuerySet[Lot]:
     )
 
 
-def events_with_results_unsent(*, published_before: datetime) -> QuerySet[AuctionEvent]:
+def events_with_results_unsent(*, published_before: datetime) -> QuerySet[AuctionEvent, int]:
     """Return ids of events published before `published_before` whose emails are not sent."""
     return AuctionEvent.objects.filter(
         results_published_at__lt=published_before, results_notified_at__isnull=True
     ).values_list("pk", flat=True)
 
 
-def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
+def admitted_number(*, user: User, lot_id: int) -> int | None:
     """Return the participant number of the user's company in the lot, if it was admitted
     (whether or not it may bid now)."""
     return (
@@ -474,7 +474,7 @@ def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
     )
 
 
-def represented_company_id(user: AbstractBaseUser | AnonymousUser) -> int | None:
+def represented_company_id(user: User | AnonymousUser) -> int | None:
     """Return the id of the company the user represents, or None."""
     if not user.is_authenticated:
         return None
@@ -483,7 +483,7 @@ def represented_company_id(user: AbstractBaseUser | AnonymousUser) -> int | None
     )
 
 
-def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | None:
+def bidding_participant(*, user: User, lot: Lot) -> Application | None:
     """Return the user's company's application that may bid in the lot, or None.
 
     It may bid when it is admitted, its company is approved (not suspended since), if the
@@ -729,7 +729,7 @@ def public_events_with_first_lots(limit: int) -> QuerySet[AuctionEvent]:
     )
 
 
-def payments_visible_to(user: AbstractBaseUser) -> QuerySet[Payment]:
+def payments_visible_to(user: User) -> QuerySet[Payment]:
     """Return the payments whose invoice the user may open: its company's, or any for staff
     who may view payments."""
     payments = Payment.objects.select_related(
