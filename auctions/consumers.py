@@ -117,12 +117,13 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
-        # Only a seated socket joined the groups, and only a user with an id takes a seat.
-        if self.seat is not None and self.user_id is not None:
+        if self.seat is not None:
             await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
-            await self.channel_layer.group_discard(
-                session_sockets.user_group(self.user_id), self.channel_name
-            )
+            # Always true for a seat, which only a logged-in user (with an id) takes.
+            if self.user_id is not None:
+                await self.channel_layer.group_discard(
+                    session_sockets.user_group(self.user_id), self.channel_name
+                )
         if self.slot is not None:
             await sync_to_async(ratelimit.release_slot, thread_sensitive=False)(
                 self.slot, self.channel_name
