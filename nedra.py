@@ -3,6 +3,7 @@
 
     python3 nedra.py            # virtualenv, install, migrate, demo data, start the platform
     python3 nedra.py test       # install the test extras and run the whole test suite
+    python3 nedra.py check      # install the test extras and run the static checks
 
 Embedded mode (no DATABASE_URL / REDIS_URL): SQLite under var/, the in-memory channel
 layer, Celery tasks in-process and the beat schedule driven inside the one process.
@@ -78,10 +79,33 @@ def test(argv: list[str]) -> None:
     run(PYTHON, "-m", "pytest", *argv, env=env)
 
 
+def check() -> None:
+    """Install the test extras and run the static checks: lint, layers and types."""
+    ensure_environment("test")
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    checks: dict[str, list[str | Path]] = {
+        "ruff check": [PYTHON, "-m", "ruff", "check", "."],
+        "ruff format --check": [PYTHON, "-m", "ruff", "format", "--check", "."],
+        "lint-imports": [PYTHON.parent / "lint-imports"],
+        "mypy": [PYTHON, "-m", "mypy"],
+    }
+    # Every check runs, so one report shows all that is wrong; any failure fails the whole.
+    failed = [
+        name
+        for name, command in checks.items()
+        if subprocess.run([str(a) for a in command], cwd=ROOT, env=env, check=False).returncode
+    ]
+    if failed:
+        sys.exit(f"Static checks failed: {', '.join(failed)}")
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args and args[0] == "test":
         test(args[1:])
+    elif args and args[0] == "check":
+        check()
     elif args and args[0] in {"-h", "--help"}:
         print(__doc__)
     else:

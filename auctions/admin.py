@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, ForeignKey, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
@@ -1030,7 +1030,7 @@ class ErratumForm(forms.ModelForm):
     checked, so a refusal shows as a form error, never a 500."""
 
     # The user publishing it, set by ErratumAdmin.get_form on this request's form class.
-    user: AbstractBaseUser | None = None
+    user: User | None = None
 
     class Meta:
         model = Erratum
@@ -1132,7 +1132,7 @@ class LotDocumentForm(forms.ModelForm):
         help_text=_("PDF, DOCX, XLSX, JPEG or PNG; its content must match its name."),
     )
     # The user attaching it, set by LotDocumentAdmin.get_form on this request's form class.
-    user: AbstractBaseUser | None = None
+    user: User | None = None
 
     class Meta:
         model = LotDocument

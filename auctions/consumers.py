@@ -90,7 +90,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     seat: live.Seat | None = None
     slot: str | None = None
     user_id: int | None = None
-    watcher: asyncio.Task | None = None
+    watcher: asyncio.Task[None] | None = None
     ended: bool = False
 
     async def connect(self) -> None:
@@ -133,9 +133,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             await self._end(error)
             return
         await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
-        await self.channel_layer.group_add(
-            session_sockets.user_group(self.user_id), self.channel_name
-        )
+        await self.channel_layer.group_add(session_sockets.user_group(user.pk), self.channel_name)
         await self._send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
 
@@ -144,6 +142,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             self.watcher.cancel()
         if self.seat is not None:
             await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
+            # Always true for a seat, which only a logged-in user (with an id) takes.
             if self.user_id is not None:
                 await self.channel_layer.group_discard(
                     session_sockets.user_group(self.user_id), self.channel_name
@@ -209,7 +208,7 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def lot_closed(self, event: dict[str, Any]) -> None:
         """Tell this socket the lot is over, in its own language."""
-        if self.ended:
+        if self.ended or self.seat is None:
             return
         with translation.override(self.language):
             frame = live.closed_frame(
@@ -219,7 +218,7 @@ class LotConsumer(AsyncWebsocketConsumer):
 
     async def lot_state(self, event: dict[str, Any]) -> None:
         """Forward a broadcast state of the lot to this socket."""
-        if self.ended:
+        if self.ended or self.seat is None:
             return
         await self.send(text_data=live.state_frame(event["state"], self.seat.participant_number))
 
@@ -256,7 +255,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def _bid(self, message: dict[str, Any]) -> None:
         key = message.get("key")
         key = key if isinstance(key, str) else None
-        if self.seat.participant_number is None:
+        if self.seat is None or self.seat.participant_number is None:
             await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
             return
         try:
@@ -280,11 +279,12 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def _resync(self) -> None:
         try:
             if not self.snapshots.take():
-                raise DomainError("rate_limited", RESYNC_LIMITED)
+                raise DomainError("rate_limited", self._translate(RESYNC_LIMITED))
             # The user's budget too, which its other sockets and the API's state share.
-            await sync_to_async(live.spend_snapshot, thread_sensitive=False)(
-                user_id=self.user_id, lot_id=self.lot_id
-            )
+            if self.user_id is not None:
+                await sync_to_async(live.spend_snapshot, thread_sensitive=False)(
+                    user_id=self.user_id, lot_id=self.lot_id
+                )
         except DomainError:
             await self._send(
                 {
@@ -362,6 +362,8 @@ class LotConsumer(AsyncWebsocketConsumer):
         )
 
     async def _send_snapshot(self) -> None:
+        if self.seat is None:
+            return
         state = await self._call(self.read_state, self.lot_id)
         await self.send(text_data=live.state_frame(state, self.seat.participant_number))
 

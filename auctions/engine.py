@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,7 +73,7 @@ def parse_key(raw: object) -> uuid.UUID:
     raise DomainError("malformed", _("Every bid needs a key: a UUID made by the client."))
 
 
-def place_bid(*, user: AbstractBaseUser, lot_id: int, amount: object, key: object) -> BidOutcome:
+def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOutcome:
     """Place a bid for the user's company and broadcast the new state after commit.
 
     A key seen before returns that bid and places nothing. Each participant has one budget
@@ -98,16 +98,14 @@ def place_bid(*, user: AbstractBaseUser, lot_id: int, amount: object, key: objec
     return outcome
 
 
-def _bid_budget_holder(user: AbstractBaseUser) -> str:
+def _bid_budget_holder(user: User) -> str:
     """Name whose bid budget a user spends: its company's, which every account of the
     company shares (a participant is a company, not a login); its own otherwise."""
     company_id = selectors.participants.represented_company_id(user)
     return f"company-{company_id}" if company_id is not None else f"user-{user.pk}"
 
 
-def _place_locked(
-    *, user: AbstractBaseUser, lot_id: int, amount: Decimal, key: uuid.UUID
-) -> BidOutcome:
+def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -> BidOutcome:
     # Lock the lot row: every rule below is checked against the state this bid will
     # change, so two bids at once can never both be validated against the same price.
     lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
@@ -126,7 +124,7 @@ def _place_locked(
         raise DomainError(
             "lot_not_live", _("Lot %(number)s is not taking bids now.") % {"number": lot.number}
         )
-    participant = _admitted_participant(user=user, lot=lot)
+    participant, number = _admitted_participant(user=user, lot=lot)
     if lot.leader_id == participant.pk:
         raise DomainError("already_leading", _("You already hold the highest bid."))
     minimum = lot.minimum_next_bid
@@ -139,7 +137,7 @@ def _place_locked(
     bid = Bid.objects.create(
         lot=lot,
         application_id=participant.pk,
-        participant_number=participant.participant_number,
+        participant_number=number,
         sequence=sequence,
         amount=amount,
         placed_at=now,
@@ -150,7 +148,7 @@ def _place_locked(
             prev_hash=lot.last_bid_hash or GENESIS_HASH,
             lot_id=lot.pk,
             sequence=sequence,
-            participant_number=participant.participant_number,
+            participant_number=number,
             amount=amount,
             placed_at=now,
         ),
@@ -179,22 +177,24 @@ def _place_locked(
     return BidOutcome(bid=bid, created=True, extended=extended)
 
 
-def _admitted_participant(*, user: AbstractBaseUser, lot: Lot) -> Application:
-    """Return the user's company's application that may bid in the lot; raise not_admitted.
+def _admitted_participant(*, user: User, lot: Lot) -> tuple[Application, int]:
+    """Return the user's company's application that may bid in the lot, and its number;
+    raise not_admitted.
 
     Staff never bid, even from an account wrongly linked to a company.
     """
     if user.is_staff or user.is_superuser:
         raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
     participant = selectors.participants.bidding_participant(user=user, lot=lot)
-    if participant is None:
+    # Admitted applications always have a number (Application's constraint).
+    if participant is None or participant.participant_number is None:
         # Only on the way to a refusal: say what would let an admitted bidder bid.
         if selectors.participants.admitted_number(user=user, lot_id=lot.pk) is not None:
             refuse_without_second_factor(user)
         raise DomainError(
             "not_admitted", _("Your company is not an admitted participant of this lot.")
         )
-    return participant
+    return participant, participant.participant_number
 
 
 # --- Opening, pausing and closing ---------------------------------------------------------
@@ -315,7 +315,8 @@ def resume_lot(*, lot_id: int) -> Lot:
     """
     with transaction.atomic():
         lot = Lot.objects.select_for_update().get(pk=lot_id)
-        if lot.status != Lot.Status.PAUSED:
+        # pause_lot stores the time left with the status: without it nothing is paused.
+        if lot.status != Lot.Status.PAUSED or lot.paused_remaining is None:
             raise DomainError("lot_not_paused", _("The lot is not paused."))
         new_end = timezone.now() + lot.paused_remaining
         lot.hard_end += new_end - lot.ends_at

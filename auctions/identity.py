@@ -10,7 +10,7 @@ Every page, admin screen, export, API and socket that could put a name and a num
 by side asks this module; nothing else decides it.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ NAMED_STATUSES = frozenset(Lot.FINISHED_STATUSES)
 
 def may_name_participants(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     lot_status: str,
     results_published: bool,
 ) -> bool:
@@ -38,7 +38,7 @@ def may_name_participants(
     return bool(user.is_authenticated and user.is_staff)
 
 
-def may_name_in(user: AbstractBaseUser | AnonymousUser, lot: Lot) -> bool:
+def may_name_in(user: User | AnonymousUser, lot: Lot) -> bool:
     """Return `may_name_participants` for a lot whose event is loaded or loadable."""
     return may_name_participants(
         user=user,

@@ -11,7 +11,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ class Seat:
     may_bid: bool
 
 
-def take_seat(*, user: AbstractBaseUser | AnonymousUser, lot_id: int) -> Seat:
+def take_seat(*, user: User | AnonymousUser, lot_id: int) -> Seat:
     """Return the user's seat in the lot's room.
 
     Admitted participants get a numbered seat, staff who may view lots a watching one:
@@ -139,7 +139,7 @@ def check_seat(*, session_key: str | None, user_id: int | None, seat: Seat) -> N
         )
 
 
-def session_user(*, session_key: str | None, user_id: int | None) -> AbstractBaseUser:
+def session_user(*, session_key: str | None, user_id: int | None) -> User:
     """Return the socket's user if its session still authenticates it; raise session_ended."""
     user = session_sockets.session_user(session_key)
     if user is None or user.pk != user_id:
@@ -297,13 +297,13 @@ def lot_outcome(lot_id: int) -> dict[str, Any]:
     """Return how a finished lot ended, the winner as a number."""
     lot = Lot.objects.select_related("result", "result__winner").get(pk=lot_id)
     result = getattr(lot, "result", None)
-    awarded = result is not None and result.outcome == Result.Outcome.AWARDED
+    won = result if result is not None and result.outcome == Result.Outcome.AWARDED else None
     return {
         "status": lot.status,
         "outcome": result.outcome if result is not None else lot.status,
         "reason": lot.status_reason,
-        "winner_number": result.winner.participant_number if awarded else None,
-        "winning_bonus": _amount(result.winning_bonus) if awarded else None,
+        "winner_number": won.winner.participant_number if won is not None else None,
+        "winning_bonus": _amount(won.winning_bonus) if won is not None else None,
         "bid_count": lot.bid_count,
     }
 

@@ -823,7 +823,7 @@ class Erratum(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = f"lot {self.lot.number}" if self.lot_id else self.event.code
+        where = f"lot {self.lot.number}" if self.lot is not None else self.event.code
         return f"Erratum {self.pk} to {where}: {self.get_field_display()}"
 
 

@@ -103,7 +103,7 @@ def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
     pdf = NedraPDF(title=title, subject=f"{lot.event.name}: {lot.deposit.name}", seal=seal)
     pdf.heading(title, size=16)
     pdf.paragraph(f"{lot.event.name} · {lot.deposit.name}")
-    if are_names_public:
+    if published is not None:
         pdf.paragraph(
             _("Results published on %(date)s.") % {"date": _astana(published.published_at)}
         )

@@ -1,5 +1,7 @@
 """What the applications API reads and writes: explicit shapes, never the tables themselves."""
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -58,7 +60,8 @@ def _bank(serializer: serializers.Serializer) -> BankDetails:
     """Return the ministry's bank details, read once per response (kept in its context)."""
     context = serializer.context
     if "bank" not in context:
-        context["bank"] = BankDetails.load()
+        # DRF's context is the dict the view passed; the stubs call it a read-only Mapping.
+        context["bank"] = BankDetails.load()  # type: ignore[index]
     return context["bank"]
 
 
@@ -209,7 +212,7 @@ class BidAcceptedSerializer(serializers.Serializer):
 # --- The public catalogue, events and results -------------------------------------------
 
 
-def money(help_text: str = "KZT, decimal string.", **kwargs: object) -> serializers.DecimalField:
+def money(help_text: str = "KZT, decimal string.", **kwargs: Any) -> serializers.DecimalField:
     """Return an amount in tenge as the API writes every amount: a decimal string."""
     return serializers.DecimalField(
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, help_text=help_text, **kwargs

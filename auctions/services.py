@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -52,12 +52,16 @@ def required_payments(lot: Lot) -> dict[str, Decimal]:
 
 def payment_reference(application: Application, kind: str) -> str:
     """Return the reference a company quotes in its transfer: lot, application and kind."""
-    suffix = {Payment.Kind.PARTICIPATION_FEE: "F", Payment.Kind.GUARANTEE_DEPOSIT: "D"}[kind]
+    suffixes: dict[str, str] = {
+        Payment.Kind.PARTICIPATION_FEE: "F",
+        Payment.Kind.GUARANTEE_DEPOSIT: "D",
+    }
+    suffix = suffixes[kind]
     return f"NDR-{application.lot_id:05d}-{application.pk:06d}-{suffix}"
 
 
 @transaction.atomic
-def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) -> Application:
+def apply_for_lot(*, user: User, lot_id: int, accept_terms: bool) -> Application:
     """Apply for a published lot for the user's company, with the payments it owes.
 
     Raises DomainError when the user is ministry staff, the terms are not accepted, the
@@ -108,7 +112,7 @@ def apply_for_lot(*, user: AbstractBaseUser, lot_id: int, accept_terms: bool) ->
 def record_bank_payment(
     *,
     payment_id: int,
-    recorded_by: AbstractBaseUser,
+    recorded_by: User,
     amount: Decimal,
     value_date: date,
     bank_reference: str,
@@ -177,7 +181,8 @@ def record_bank_payment(
         [payment.bank_reference, bank_reference] if payment.bank_reference else [bank_reference]
     )
     joined = "; ".join(references)
-    if len(joined) > Payment._meta.get_field("bank_reference").max_length:
+    limit = Payment._meta.get_field("bank_reference").max_length
+    if limit is not None and len(joined) > limit:
         raise DomainError(
             "bank_reference_too_long", _("The bank references of this payment are too long.")
         )
@@ -213,7 +218,7 @@ def record_bank_payment(
 
 
 @transaction.atomic
-def record_refund(*, payment_id: int, recorded_by: AbstractBaseUser) -> Payment:
+def record_refund(*, payment_id: int, recorded_by: User) -> Payment:
     """Record a guarantee deposit refunded to its payer.
 
     Raises DomainError payment_not_refund_due unless the deposit was due for refund.
@@ -233,7 +238,7 @@ def record_refund(*, payment_id: int, recorded_by: AbstractBaseUser) -> Payment:
 
 
 @transaction.atomic
-def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> Application:
+def admit_application(*, application_id: int, decided_by: User) -> Application:
     """Admit an application and give it the lot's next participant number.
 
     Raises DomainError when the application was already decided, the company is not
@@ -267,7 +272,9 @@ def admit_application(*, application_id: int, decided_by: AbstractBaseUser) -> A
     received = set(
         application.payments.filter(status=Payment.Status.RECEIVED).values_list("kind", flat=True)
     )
-    missing = [str(kind.label) for kind in required_payments(lot) if kind not in received]
+    missing = [
+        str(Payment.Kind(kind).label) for kind in required_payments(lot) if kind not in received
+    ]
     if missing:
         raise DomainError(
             "payment_missing",
@@ -306,9 +313,7 @@ def _draw_participant_number(lot: Lot) -> int:
 
 
 @transaction.atomic
-def reject_application(
-    *, application_id: int, reason: str, decided_by: AbstractBaseUser
-) -> Application:
+def reject_application(*, application_id: int, reason: str, decided_by: User) -> Application:
     """Reject a submitted application with a reason; raises DomainError otherwise."""
     reason = reason.strip()
     if not reason:
@@ -406,7 +411,7 @@ def publish_lot(*, lot_id: int) -> Lot:
 
 @transaction.atomic
 def publish_results(
-    *, event_id: int, published_by: AbstractBaseUser | None = None, early: bool = False
+    *, event_id: int, published_by: User | None = None, early: bool = False
 ) -> AuctionEvent:
     """Publish an event's results and email its participants after commit.
 
@@ -498,14 +503,16 @@ def snapshot_finished_lots(event: AuctionEvent, *, published_at: datetime) -> li
             {
                 "number": application.participant_number,
                 "legal_name": application.company.legal_name,
-                "country": application.company.country.code,
+                # django-countries' stubs leave the field a CharField (str) to the plugin;
+                # the instance attribute is a Country.
+                "country": application.company.country.code,  # type: ignore[attr-defined]
             }
         )
     snapshots = []
     for lot in lots:
         result = getattr(lot, "result", None)
         awarded = result is not None and result.outcome == Result.Outcome.AWARDED
-        winner = result.winner if awarded else None
+        winner = result.winner if result is not None and awarded else None
         snapshots.append(
             PublishedResult(
                 lot=lot,
@@ -513,7 +520,7 @@ def snapshot_finished_lots(event: AuctionEvent, *, published_at: datetime) -> li
                 winner_legal_name=winner.company.legal_name if winner else "",
                 winner_country=winner.company.country.code if winner else "",
                 winner_participant_number=winner.participant_number if winner else None,
-                winning_bonus=result.winning_bonus if awarded else None,
+                winning_bonus=result.winning_bonus if result is not None and awarded else None,
                 bid_count=result.bid_count if result is not None else lot.bid_count,
                 closed_at=result.closed_at if result is not None else None,
                 participants=participants[lot.pk],
@@ -547,7 +554,7 @@ def publish_erratum(
     field: str,
     value: str,
     reason: str,
-    published_by: AbstractBaseUser,
+    published_by: User,
     lot_id: int | None = None,
 ) -> Erratum:
     """Correct one published figure of an event's results and publish why, at once.
@@ -580,20 +587,21 @@ def publish_erratum(
     else:
         if lot_id is None:
             raise DomainError("lot_required", _("Say which lot's result is corrected."))
-        target = (
+        published = (
             PublishedResult.objects.select_for_update()
             .filter(lot_id=lot_id, lot__event=event)
             .first()
         )
-        if target is None:
+        if published is None:
             raise DomainError(
                 "result_not_published",
                 _("This lot of %(event)s has no published result.") % {"event": event.name},
             )
-        if field != Erratum.Field.BID_COUNT and not target.is_awarded:
+        if field != Erratum.Field.BID_COUNT and not published.is_awarded:
             raise DomainError(
                 "lot_not_awarded", _("The lot was not awarded: it has no winner nor bonus.")
             )
+        target = published
         old = getattr(target, field)
     new = _erratum_value(field, value)
     if str(new) == str(old):
@@ -612,7 +620,10 @@ def publish_erratum(
     )
     setattr(target, field, new)
     changed = [field]
-    if field in (Erratum.Field.WINNER_LEGAL_NAME, Erratum.Field.WINNER_COUNTRY):
+    if isinstance(target, PublishedResult) and field in (
+        Erratum.Field.WINNER_LEGAL_NAME,
+        Erratum.Field.WINNER_COUNTRY,
+    ):
         # The protocol names the winner among the participants: the same correction there.
         key = "legal_name" if field == Erratum.Field.WINNER_LEGAL_NAME else "country"
         target.participants = [

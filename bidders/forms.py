@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import fields
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -23,6 +24,9 @@ from bidders.services import (
 from core.errors import DomainError
 from core.held_uploads import HeldUpload
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Where each refusal of the bidder services belongs on the page.
 FIELD_OF_ERROR = {"company_exists": "registration_number"}
 OWNER_ERRORS = frozenset({"owners_required", "owner_shares", "owner_repeated"})
@@ -39,9 +43,12 @@ COMPANY_FIELDS = tuple(field.name for field in fields(CompanyDetails))
 OWNER_FIELDS = tuple(field.name for field in fields(OwnerDetails))
 
 
-def country_field(label: str) -> forms.Field:
+def country_field(label: "StrOrPromise") -> forms.Field:
     """Return a required country choice, its empty option asking to choose."""
-    return CountryField(blank_label=_("Choose a country")).formfield(label=label)
+    # django-countries' stubs type blank_label as str; the field takes a lazy string too.
+    return CountryField(blank_label=_("Choose a country")).formfield(  # type: ignore[call-overload]
+        label=label
+    )
 
 
 class DocumentInput(forms.ClearableFileInput):
@@ -53,7 +60,7 @@ class DocumentInput(forms.ClearableFileInput):
         return super().use_required_attribute(initial) and not self.is_held
 
 
-def document_field(label: str) -> forms.FileField:
+def document_field(label: "StrOrPromise") -> forms.FileField:
     """Return a file field that offers only the document types the platform accepts."""
     return forms.FileField(label=label, widget=DocumentInput(attrs={"accept": ACCEPTED_EXTENSIONS}))
 
@@ -96,7 +103,8 @@ class CompanyForm(forms.Form):
     def initial_from(cls, company: Company) -> dict[str, str]:
         """Return the form's initial data for an existing company."""
         initial = {name: getattr(company, name) for name in COMPANY_FIELDS}
-        initial["country"] = company.country.code
+        # django-countries' stubs leave the field a CharField (str); it holds a Country.
+        initial["country"] = company.country.code  # type: ignore[attr-defined]
         return initial
 
     def company_details(self) -> CompanyDetails:
@@ -120,7 +128,7 @@ class RegistrationForm(CompanyForm):
     power_of_attorney = document_field(_("Power of attorney for you as representative"))
 
     def __init__(
-        self, *args: object, held: Mapping[str, HeldUpload] | None = None, **kwargs: object
+        self, *args: Any, held: Mapping[str, HeldUpload] | None = None, **kwargs: Any
     ) -> None:
         """`held` describes the documents kept from the previous attempt; `initial` carries
         them opened, so that a field left empty takes its held file (and checks it again)."""
@@ -199,7 +207,9 @@ class BaseOwnerFormSet(forms.BaseFormSet):
         return [
             {
                 "full_name": owner.full_name,
-                "country": owner.country.code,
+                # django-countries' stubs leave the field a CharField (str); it holds a
+                # Country.
+                "country": owner.country.code,  # type: ignore[attr-defined]
                 "identifier": owner.identifier,
                 "share_percent": owner.share_percent,
             }
@@ -220,7 +230,7 @@ class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=CompanyDocument.Kind.choices)
     file = document_field(_("File"))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = document_help_text()
 
@@ -272,8 +282,9 @@ class RepresentativeFormSet(forms.BaseInlineFormSet):
 class StaffAccountForm(UserChangeForm):
     """An account as the admin edits it: a company's representative never becomes staff."""
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         representative = (
             Representative.objects.filter(user_id=self.instance.pk)
             .select_related("company")

@@ -56,7 +56,9 @@ class Company(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.legal_name} ({self.country.code})"
+        # django-countries' stubs leave the field a CharField (str) to the plugin; the
+        # instance attribute is a Country.
+        return f"{self.legal_name} ({self.country.code})"  # type: ignore[attr-defined]
 
     @property
     def is_approved(self) -> bool:

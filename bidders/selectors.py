@@ -1,17 +1,17 @@
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from bidders.models import Company, CompanyDocument
 
 
-def company_of(user: AbstractBaseUser | AnonymousUser) -> Company | None:
+def company_of(user: User | AnonymousUser) -> Company | None:
     """Return the company the user represents, or None."""
     if not user.is_authenticated:
         return None
     return Company.objects.filter(representatives__user=user).first()
 
 
-def documents_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[CompanyDocument]:
+def documents_visible_to(user: User | AnonymousUser) -> QuerySet[CompanyDocument]:
     """Return the documents a user may open: their own company's, or all of them for staff."""
     if not user.is_authenticated:
         return CompanyDocument.objects.none()

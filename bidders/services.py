@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -5,7 +7,7 @@ from decimal import Decimal
 import filetype
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -87,16 +89,15 @@ def _write_owners(company: Company, owners: Sequence[OwnerDetails]) -> None:
 
 
 def _registration_taken(details: CompanyDetails, *, other_than: int | None = None) -> bool:
-    return (
-        Company.objects.filter(
-            country=details.country, registration_number=details.registration_number.strip()
-        )
-        .exclude(pk=other_than)
-        .exists()
+    same_registration = Company.objects.filter(
+        country=details.country, registration_number=details.registration_number.strip()
     )
+    if other_than is not None:
+        same_registration = same_registration.exclude(pk=other_than)
+    return same_registration.exists()
 
 
-def staff_refusal(user: AbstractBaseUser | AnonymousUser) -> DomainError:
+def staff_refusal(user: User | AnonymousUser) -> DomainError:
     """Return the refusal a ministry staff account gets from every bidder's action."""
     return DomainError(
         "staff_not_bidder",
@@ -109,7 +110,7 @@ def staff_refusal(user: AbstractBaseUser | AnonymousUser) -> DomainError:
     )
 
 
-def refuse_staff(user: AbstractBaseUser | AnonymousUser) -> None:
+def refuse_staff(user: User | AnonymousUser) -> None:
     """Raise DomainError('staff_not_bidder') when the user is ministry staff."""
     if is_ministry_staff(user):
         raise staff_refusal(user)
@@ -118,7 +119,7 @@ def refuse_staff(user: AbstractBaseUser | AnonymousUser) -> None:
 @transaction.atomic
 def add_representative(
     *,
-    user: AbstractBaseUser,
+    user: User,
     company: Company,
     position: str = "",
     language: str = "",
@@ -154,11 +155,11 @@ def add_representative(
 @transaction.atomic
 def register_company(
     *,
-    user: AbstractBaseUser,
+    user: User,
     details: CompanyDetails,
     owners: Sequence[OwnerDetails],
     position: str = "",
-    documents: Mapping[str, UploadedFile] | None = None,
+    documents: Mapping[str, UploadedFile[bytes]] | None = None,
 ) -> Company:
     """Register a company for review with `user` as its representative and its documents.
 
@@ -204,7 +205,7 @@ def register_company(
 @transaction.atomic
 def update_company(
     *,
-    user: AbstractBaseUser,
+    user: User,
     company_id: int,
     details: CompanyDetails,
     owners: Sequence[OwnerDetails],
@@ -239,7 +240,7 @@ def update_company(
     return company
 
 
-def remember_language(*, user: AbstractBaseUser, language: str) -> None:
+def remember_language(*, user: User, language: str) -> None:
     """Record the language a representative uses on the site, so emails come in it."""
     if language not in dict(settings.LANGUAGES):
         return
@@ -249,7 +250,7 @@ def remember_language(*, user: AbstractBaseUser, language: str) -> None:
     )
 
 
-def _require_representative(user: AbstractBaseUser, company: Company) -> None:
+def _require_representative(user: User, company: Company) -> None:
     if not Representative.objects.filter(user=user, company=company).exists():
         raise DomainError("not_a_representative", _("You do not represent this company."))
 
@@ -261,7 +262,7 @@ def readable_size(size: int) -> str:
     return f"{size / 1024:g} KB"
 
 
-def check_document(upload: UploadedFile) -> str:
+def check_document(upload: UploadedFile[bytes]) -> str:
     """Return the upload's real content type; raise DomainError unless it is an allowed one."""
     name = upload.name or ""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -283,12 +284,12 @@ def check_document(upload: UploadedFile) -> str:
             "invalid_document",
             _("The file's content is not the PDF, JPEG or PNG its name says."),
         )
-    return sniffed
+    return DOCUMENT_TYPES[extension]
 
 
 @transaction.atomic
 def upload_document(
-    *, user: AbstractBaseUser, company_id: int, kind: str, upload: UploadedFile
+    *, user: User, company_id: int, kind: str, upload: UploadedFile[bytes]
 ) -> CompanyDocument:
     """Store a company document privately; raises DomainError for a bad file or user."""
     company = Company.objects.get(pk=company_id)
@@ -305,7 +306,7 @@ def upload_document(
 
 
 def _store_document(
-    *, company: Company, kind: str, upload: UploadedFile, user: AbstractBaseUser
+    *, company: Company, kind: str, upload: UploadedFile[bytes], user: User
 ) -> CompanyDocument:
     if kind not in CompanyDocument.Kind.values:
         raise DomainError("invalid_document", _("Unknown kind of document."))
@@ -315,7 +316,7 @@ def _store_document(
         kind=kind,
         original_name=(upload.name or "document")[-255:],
         content_type=content_type,
-        size=upload.size,
+        size=len(upload),
         uploaded_by=user,
     )
     document.file.save(upload.name or "document", upload, save=False)
@@ -342,7 +343,7 @@ def _lock_for_decision(company_id: int, *, allowed_from: set[str]) -> Company:
     return company
 
 
-def _decide(*, company: Company, status: str, reason: str, decided_by: AbstractBaseUser) -> Company:
+def _decide(*, company: Company, status: str, reason: str, decided_by: User) -> Company:
     company.status = status
     company.status_reason = reason
     company.save(update_fields=["status", "status_reason"])
@@ -354,7 +355,7 @@ def _decide(*, company: Company, status: str, reason: str, decided_by: AbstractB
 
 
 @transaction.atomic
-def approve_company(*, company_id: int, decided_by: AbstractBaseUser) -> Company:
+def approve_company(*, company_id: int, decided_by: User) -> Company:
     """Approve a company so its representatives may apply for lots; records the decision.
 
     Raises DomainError when a required document is missing.
@@ -375,7 +376,7 @@ def approve_company(*, company_id: int, decided_by: AbstractBaseUser) -> Company
 
 
 @transaction.atomic
-def reject_company(*, company_id: int, reason: str, decided_by: AbstractBaseUser) -> Company:
+def reject_company(*, company_id: int, reason: str, decided_by: User) -> Company:
     """Reject a company with a reason; raises DomainError('reason_required') without one."""
     reason = reason.strip()
     if not reason:
@@ -387,7 +388,7 @@ def reject_company(*, company_id: int, reason: str, decided_by: AbstractBaseUser
 
 
 @transaction.atomic
-def suspend_company(*, company_id: int, reason: str, decided_by: AbstractBaseUser) -> Company:
+def suspend_company(*, company_id: int, reason: str, decided_by: User) -> Company:
     """Suspend an approved company with a reason; raises DomainError otherwise."""
     reason = reason.strip()
     if not reason:

@@ -5,12 +5,13 @@ from celery import shared_task
 from django.conf import settings
 from django.core import mail
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bidders.models import Company, CompanyDecision
 
-SUBJECTS = {
+SUBJECTS: dict[str, Promise] = {
     Company.Status.APPROVED: gettext_lazy("Your company is approved to bid on Nedra"),
     Company.Status.REJECTED: gettext_lazy("Your company registration on Nedra was not approved"),
     Company.Status.SUSPENDED: gettext_lazy("Your company is suspended on Nedra"),

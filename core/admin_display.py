@@ -2,15 +2,18 @@
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.db.models import Model
-from django.utils.functional import Promise
 
 from core.money import format_kzt
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def kzt_column(field: str, description: str | Promise) -> Callable[[Model], str]:
+
+def kzt_column(field: str, description: "StrOrPromise") -> Callable[[Model], str]:
     """Return a list column showing the amount in `field` as 'KZT 100,000,000', sorted by it."""
 
     @admin.display(description=description, ordering=field)

@@ -26,7 +26,9 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. already_applied.")
     message = serializers.CharField(help_text="Human-readable explanation.")
-    errors = serializers.DictField(
+    # DRF's metaclass moves declared fields off the class, so the `errors` property stays;
+    # the stubs cannot see that.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         required=False,
         help_text="Per-field messages, present when code is 'invalid'.",

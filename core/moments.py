@@ -95,4 +95,5 @@ def moment_format(*, language: str | None = None) -> dict[str, object]:
 
 def _fields(pattern: str) -> set[str]:
     """Return the field names of a CLDR pattern, e.g. {'MMMM', 'd', 'y'}."""
-    return set(re.findall(r"%\((\w+)\)s", parse_pattern(pattern).format))
+    # Babel annotates DateTimePattern.format as a DateTimeFormat; it holds the %-format string.
+    return set(re.findall(r"%\((\w+)\)s", parse_pattern(pattern).format))  # type: ignore[call-overload]

@@ -3,12 +3,16 @@
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_symbol
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CURRENCY = "KZT"
 # 10^16 tenge is far beyond any signature bonus ever paid; it bounds absurd input.
@@ -22,7 +26,7 @@ NBSP = "\u00a0"
 BABEL_LOCALES = {"en": "en", "ru": "ru_KZ", "kk": "kk_KZ", "zh-hans": "zh_Hans_CN"}
 
 
-def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
+def money_field(verbose_name: "StrOrPromise", **kwargs: Any) -> models.DecimalField:
     """Return a DecimalField for an amount in KZT with two decimals."""
     return models.DecimalField(
         verbose_name, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs

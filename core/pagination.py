@@ -1,7 +1,7 @@
 """How lists are paged: the pages' forgiving ?page=N, and the public API's strict
 ?page=N&page_size=M, to anyone, at a pace set for anonymous callers."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -72,7 +72,16 @@ class PublicPagination(PageNumberPagination):
         return parameters
 
 
-class PublicReadMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into: the type checker then knows its settings and super().
+    from rest_framework.generics import GenericAPIView
+
+    _PublicView = GenericAPIView[Any]
+else:
+    _PublicView = object
+
+
+class PublicReadMixin(_PublicView):
     """What every public endpoint shares: anyone may read, anonymous callers are paced,
     lists come in pages and take their FilterSet's query parameters, names come in the
     caller's language."""

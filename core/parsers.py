@@ -1,5 +1,6 @@
 """The API's JSON parser: malformed or absurdly nested bodies are a 400, never a 500."""
 
+from collections.abc import Iterable
 from typing import IO, Any
 
 from django.utils.translation import gettext
@@ -47,6 +48,7 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
     pending = [(data, 1)]
     while pending:
         value, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

@@ -13,6 +13,7 @@ from asgiref.typing import (
     ASGIReceiveEvent,
     ASGISendCallable,
     ASGISendEvent,
+    HTTPScope,
     Scope,
 )
 from django.conf import settings
@@ -62,7 +63,7 @@ class BodySizeLimit:
             await _refuse(scope, send)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _content_length(scope: HTTPScope) -> int | None:
     for name, value in scope.get("headers", []):
         if name.lower() == b"content-length":
             try:
@@ -72,7 +73,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(scope: Scope, send: ASGISendCallable) -> None:
+async def _refuse(scope: HTTPScope, send: ASGISendCallable) -> None:
     megabytes = settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024)
     message = gettext("The request is larger than %(megabytes)s MB.") % {"megabytes": megabytes}
     if scope["path"].startswith("/api/"):

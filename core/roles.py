@@ -26,7 +26,7 @@ their own companies, bids come only from the engine and results only from closin
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db import transaction
 from django.db.models import Q
 
@@ -68,7 +68,7 @@ HEAD_OF_COMMISSION_WRITES = (
 )
 
 
-def is_ministry_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_ministry_staff(user: User | AnonymousUser) -> bool:
     """Say whether the user is ministry staff: staff or superuser, who never bids."""
     return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
 

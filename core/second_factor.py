@@ -17,7 +17,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import encrypt
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -33,7 +33,7 @@ STAFF_NEEDS_SECOND_FACTOR = gettext_lazy(
 )
 
 
-def has_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
+def has_second_factor(user: User | AnonymousUser) -> bool:
     """Say whether the user has enrolled an authenticator app or a security key."""
     if not user.is_authenticated:
         return False
@@ -49,7 +49,7 @@ def has_passed_second_factor(request: HttpRequest) -> bool:
     )
 
 
-def staff_session_passed(*, session: Any, user: AbstractBaseUser) -> bool:
+def staff_session_passed(*, session: Any, user: User) -> bool:
     """Say whether a session of the user (a websocket's, which has no request) has an
     enrolled factor and proved it, as the staff pages ask."""
     request = HttpRequest()
@@ -66,7 +66,7 @@ def record_enrolment(request: HttpRequest, authenticator: Authenticator) -> None
         )
 
 
-def enrol_authenticator_app(*, user: AbstractBaseUser, secret: str) -> Authenticator:
+def enrol_authenticator_app(*, user: User, secret: str) -> Authenticator:
     """Give the user an authenticator app with a known base32 `secret`, unless it has one.
 
     For accounts whose secret is published on purpose (the demo's); everyone else enrols
@@ -93,7 +93,7 @@ def enrolment_url() -> str:
     return reverse("mfa_activate_totp")
 
 
-def refuse_without_second_factor(user: AbstractBaseUser) -> None:
+def refuse_without_second_factor(user: User) -> None:
     """Raise DomainError second_factor_required unless the user has a second factor."""
     if not has_second_factor(user):
         raise DomainError(

@@ -27,7 +27,7 @@ from django.contrib.auth import (
     load_backend,
     user_logged_out,
 )
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -51,7 +51,7 @@ def session_fingerprint(session_key: str) -> str:
     return hashlib.sha256(f"nedra-socket:{session_key}".encode()).hexdigest()[:32]
 
 
-def session_user(session_key: str | None) -> AbstractBaseUser | None:
+def session_user(session_key: str | None) -> User | None:
     """Return the active user the session still authenticates, or None.
 
     The session must still exist, name a user of a configured backend, and carry the
@@ -107,7 +107,7 @@ def _send(user_id: int, message: dict[str, Any]) -> None:
 
 @receiver(user_logged_out, dispatch_uid="core.session_sockets.logged_out")
 def _end_sockets_of_logged_out_session(
-    sender: type, request: HttpRequest | None, user: AbstractBaseUser | None, **kwargs: Any
+    sender: type, request: HttpRequest | None, user: User | None, **kwargs: Any
 ) -> None:
     # Sent before the session is flushed: the sockets are told which session ended rather
     # than asked to re-check it, which would still find it.
@@ -118,7 +118,7 @@ def _end_sockets_of_logged_out_session(
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="core.session_sockets.saved")
 def _recheck_sockets_of_changed_user(
-    sender: type, instance: AbstractBaseUser, update_fields: frozenset[str] | None, **kwargs: Any
+    sender: type, instance: User, update_fields: frozenset[str] | None, **kwargs: Any
 ) -> None:
     # A new password or deactivation: every session but the one the change was made in
     # (re-hashed by update_session_auth_hash) no longer authenticates. A login only stamps

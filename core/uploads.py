@@ -21,10 +21,12 @@ from import_export.forms import ImportForm
 class OversizedUpload(UploadedFile):
     """A file refused for its size: its name and the size it reached, none of its bytes."""
 
-    def __init__(self, *, name: str, content_type: str, size: int, charset: str | None) -> None:
+    def __init__(
+        self, *, name: str | None, content_type: str | None, size: int, charset: str | None
+    ) -> None:
         super().__init__(io.BytesIO(), name, content_type, size, charset)
 
-    def open(self, mode: str | None = None) -> "OversizedUpload":
+    def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> "OversizedUpload":
         return self
 
 
@@ -51,7 +53,7 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
             return
         super().receive_data_chunk(raw_data, start)
 
-    def file_complete(self, file_size: int) -> UploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.is_oversized:
             return OversizedUpload(
                 name=self.file_name,

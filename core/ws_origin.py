@@ -10,7 +10,7 @@ must all match, as browsers define an origin.
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
-from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope, WebSocketScope
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -34,7 +34,7 @@ class SameOriginWebsockets:
         await self.application(scope, receive, send)  # type: ignore[operator]
 
 
-def is_allowed_origin(scope: Scope) -> bool:
+def is_allowed_origin(scope: WebSocketScope) -> bool:
     """Say whether the handshake's Origin is this site's origin or a CSRF-trusted one.
 
     This site's origin is the scheme the page was served with (https when the socket is
@@ -56,7 +56,7 @@ def is_allowed_origin(scope: Scope) -> bool:
     return origin == own or _is_trusted(origin, settings.CSRF_TRUSTED_ORIGINS)
 
 
-def _headers(scope: Scope) -> dict[bytes, str]:
+def _headers(scope: WebSocketScope) -> dict[bytes, str]:
     """Return the scope's headers by lowercase name; a repeated or undecodable one is dropped."""
     seen: dict[bytes, str] = {}
     repeated: set[bytes] = set()
@@ -71,7 +71,7 @@ def _headers(scope: Scope) -> dict[bytes, str]:
     return {name: value for name, value in seen.items() if name not in repeated}
 
 
-def _is_secure(scope: Scope, headers: dict[bytes, str]) -> bool:
+def _is_secure(scope: WebSocketScope, headers: dict[bytes, str]) -> bool:
     if scope.get("scheme") == "wss":
         return True
     # The proxy that terminates TLS says so, as Django's request.is_secure() reads it.

@@ -140,7 +140,9 @@ def trimmed(degrees: Decimal | float) -> Decimal:
     """Return degrees without trailing zeros, for reading: 48.36000 becomes 48.36."""
     value = Decimal(str(degrees)).normalize()
     # normalize() writes 50 as 5E+1; give whole degrees back their digits.
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent
+    # The exponent is a letter only for NaN and infinities, which are no degrees.
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def _place(label: str | Promise, latitude: Decimal | float, longitude: Decimal | float) -> Place:

@@ -28,7 +28,7 @@ class ShapeWidget(widgets.Widget):
         if isinstance(value, dict) and value.get("type") == "Feature":
             value = value.get("geometry")
         if not isinstance(value, dict):
-            raise ValueError(_("This is not a GeoJSON geometry."))
+            raise ValueError(_("This is not a GeoJSON geometry."))  # noqa: TRY004 - import-export shows a ValueError as the row's error
         return value
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:

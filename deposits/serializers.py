@@ -3,6 +3,8 @@
 Names come in the caller's language (Accept-Language) through modeltranslation.
 """
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -48,14 +50,15 @@ class ReserveSerializer(serializers.Serializer):
     )
     grade_unit = serializers.CharField(help_text="'%', 'g/t', or empty without a grade.")
     estimated_on = serializers.DateField()
-    source = serializers.CharField()
+    # DRF's metaclass moves declared fields off the class; the stubs read this as Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
 
 
 @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
 class MineralCodesField(serializers.Field):
     """The codes of a deposit's minerals, once each, from its prefetched minerals."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "Codes of the deposit's minerals, each once.")
         super().__init__(read_only=True, **kwargs)
 

@@ -93,7 +93,8 @@ def licence_certificate(licence: Licence, *, seal: Seal | None = None) -> NedraP
         (_("Licence number"), licence.number),
         (_("Status"), licence.get_status_display()),
         (_("Holder"), licence.holder.legal_name),
-        (_("Country of registration"), str(licence.holder.country.name)),
+        # django-countries' stubs leave the field a CharField (str); it holds a Country.
+        (_("Country of registration"), str(licence.holder.country.name)),  # type: ignore[attr-defined]
         (_("Registration number"), licence.holder.registration_number),
         (_("Licence type"), licence.get_licence_type_display()),
         (_("Deposit"), f"{deposit.name} ({deposit.code})"),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -19,14 +21,14 @@ class RegistryFilterForm(forms.Form):
         choices=[("", _("Any type")), *LicenceType.choices],
         required=False,
     )
-    mineral = forms.ModelChoiceField(
+    mineral: "forms.ModelChoiceField[Mineral]" = forms.ModelChoiceField(
         label=_("Mineral"),
         queryset=Mineral.objects.order_by("name"),
         to_field_name="code",
         empty_label=_("Any mineral"),
         required=False,
     )
-    region = forms.ModelChoiceField(
+    region: "forms.ModelChoiceField[Region]" = forms.ModelChoiceField(
         label=_("Region"),
         queryset=Region.objects.order_by("name"),
         to_field_name="code",
@@ -45,7 +47,7 @@ class RegistryFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: object, licences: QuerySet[Licence], **kwargs: object) -> None:
+    def __init__(self, *args: Any, licences: QuerySet[Licence], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the countries of the holders the registry may list: a choice that can match.
         codes = licences.order_by().values_list("holder__country", flat=True).distinct()

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from auctions.models import Lot, Payment, Result
@@ -42,7 +42,7 @@ def company_licences(company: Company) -> QuerySet[Licence]:
     )
 
 
-def licences_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Licence]:
+def licences_visible_to(user: User | AnonymousUser) -> QuerySet[Licence]:
     """Return the licences whose certificate the user may open.
 
     Anyone: licences in force or expired; a holder's representatives: all of its own;

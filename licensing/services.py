@@ -8,7 +8,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 # The winner pays the signature bonus within this many working days of the results protocol.
 PAYMENT_WORKING_DAYS = 20
-SERIES_LETTERS = {LicenceType.EXPLORATION: "E", LicenceType.PRODUCTION: "P"}
+SERIES_LETTERS: dict[str, str] = {LicenceType.EXPLORATION: "E", LicenceType.PRODUCTION: "P"}
 # Licences that hold the deposit: while one stands, the deposit is not free to offer.
 STANDING_STATUSES = (Licence.Status.ACTIVE, Licence.Status.SUSPENDED)
 
@@ -75,6 +75,8 @@ def settle_lot(*, lot_id: int) -> Licence | None:
         lot.status != Lot.Status.CLOSED
         or result is None
         or result.outcome != Result.Outcome.AWARDED
+        # Never true for an awarded result (Result's constraint); it tells the type checker.
+        or result.winner_id is None
     ):
         _release_deposits(lot)
         return None
@@ -112,7 +114,7 @@ def refuse_deposit_awaiting_payment(*, deposit: Deposit) -> None:
 
 
 @transaction.atomic
-def record_bonus_payment(*, licence_id: int, recorded_by: AbstractBaseUser) -> Licence:
+def record_bonus_payment(*, licence_id: int, recorded_by: User) -> Licence:
     """Record the signature bonus paid: the licence is active from today for its term.
 
     The deposit becomes licensed. Raises DomainError licence_not_awaiting_payment when

@@ -297,4 +297,5 @@ def test_staff_see_who_is_behind_each_number_once_the_lot_has_finished(
         reverse("admin:auctions_application_changelist"),
     ]:
         page = client.get(url).content.decode()
-        assert "Harrowgate Copper Ltd" in page and "26099" in page, url
+        assert "Harrowgate Copper Ltd" in page, url
+        assert "26099" in page, url

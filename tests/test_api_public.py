@@ -293,7 +293,8 @@ def test_pages_link_to_each_other_and_count_everything(api: APIClient) -> None:
     assert first["count"] == 5
     assert len(first["results"]) == 2
     assert first["previous"] is None
-    assert "page=2" in first["next"] and "region=abai" in first["next"]
+    assert "page=2" in first["next"]
+    assert "region=abai" in first["next"]
     assert "page_size=2" in first["next"]
 
     last = ok(api, "/api/deposits/", {"page_size": 2, "page": 3, "region": "abai"})

@@ -435,13 +435,15 @@ def test_deposit_page_shows_place_reserves_lots_and_licences(client: Client) -> 
     assert "<h1>Kuirektykol</h1>" in page
     assert "Ulytau Region" in page
     assert "48.36° N, 70.42° E" in page
-    assert "273.50 km²" in page and "120 licensing blocks" in page
+    assert "273.50 km²" in page
+    assert "120 licensing blocks" in page
     assert "Rare-earth weathering crust." in page
     assert "Drilled in the Soviet era." in page
     categories = re.findall(r'data-label="Category">([^<]+)<', page)
     assert categories == ["Inferred ", "A", "C1", "C2"]  # cerium first, then by category rank
     assert "432,000 t" in page
-    assert "0.0580 %" in page and "KAZRC report, 2024" in page
+    assert "0.0580 %" in page
+    assert "KAZRC report, 2024" in page
     assert f'href="/lots/{published.pk}/"' in page
     assert "Lot 7, June auction" in page
     assert f'href="/lots/{draft.pk}/"' not in page
@@ -519,10 +521,12 @@ def test_every_demo_deposit_and_city_lies_inside_the_drawn_outline() -> None:
 def test_projection_puts_north_up_and_west_left() -> None:
     assert locator.project(56, 46) == locator.Point(0, 0)
     corner = locator.project(40, 88)
-    assert abs(corner.x - locator.WIDTH) < 1 and corner.y == locator.HEIGHT
+    assert abs(corner.x - locator.WIDTH) < 1
+    assert corner.y == locator.HEIGHT
     astana = locator.project(51.17, 71.45)
     almaty = locator.project(43.24, 76.89)
-    assert astana.y < almaty.y and astana.x < almaty.x
+    assert astana.y < almaty.y
+    assert astana.x < almaty.x
 
 
 @pytest.mark.parametrize("language", ["ru", "kk", "zh-hans"])
@@ -559,7 +563,8 @@ def test_home_leads_into_the_catalogue_by_search_and_mineral_group(client: Clien
 
     page = page_of(client, "/")
 
-    assert f'action="{LOTS_URL}"' in page and 'name="q"' in page
+    assert f'action="{LOTS_URL}"' in page
+    assert 'name="q"' in page
     assert (
         f'href="{LOTS_URL}?mineral_group=rare_earth">Rare earth <span class="count">2 lots' in page
     )
@@ -591,5 +596,6 @@ def test_home_shows_each_events_first_lots_and_links_the_rest(
 
     page = page_of(client, "/")
 
-    assert "Deposit 10" in page and "Deposit 11" not in page
+    assert "Deposit 10" in page
+    assert "Deposit 11" not in page
     assert f'href="{LOTS_URL}?event=june-2025&amp;ordering=number">See all 12 lots' in page

@@ -95,7 +95,9 @@ def test_generated_rows_pass_every_model_and_database_check() -> None:
     deposits = Deposit.objects.filter(code__startswith=generated_prefix(4))
     for deposit in deposits:
         deposit.full_clean()
-        assert deposit.name_en and deposit.name_ru and deposit.name_kk
+        assert deposit.name_en
+        assert deposit.name_ru
+        assert deposit.name_kk
         assert deposit.name_ru != deposit.name_en
     for reserve in Reserve.objects.filter(deposit__in=deposits):
         reserve.full_clean()

@@ -329,7 +329,8 @@ def test_a_bid_racing_the_close_is_in_the_result_or_refused_never_lost(settings:
             assert result.winning_bonus == Decimal("150000000.00")
             assert result.bid_count == 2
         else:
-            assert isinstance(late, DomainError) and late.code == "lot_not_live"
+            assert isinstance(late, DomainError)
+            assert late.code == "lot_not_live"
             assert result.winning_bonus == Decimal("100000000.00")
             assert result.bid_count == 1
         assert Bid.objects.filter(lot=lot).count() == result.bid_count

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 from rest_framework.test import APIClient
+from tests.test_published_frozen import published  # noqa: F401
 
 from auctions import services as auction_services
 from auctions.models import Bid, Erratum, Lot
@@ -18,7 +19,6 @@ from bidders.tests.factories import (
     RepresentativeFactory,
     UserFactory,
 )
-from tests.test_published_frozen import published  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

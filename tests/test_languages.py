@@ -123,7 +123,8 @@ def switcher(page: str) -> tuple[str, str, str]:
     assert re.search(r'<button type="submit">', body)
     next_url = re.search(r'<input name="next" type="hidden" value="([^"]*)">', body)
     selected = re.search(r'<option value="([^"]+)" selected>', body)
-    assert next_url and selected
+    assert next_url
+    assert selected
     return form.group(1), unescape(next_url.group(1)), selected.group(1)
 
 

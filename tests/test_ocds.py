@@ -86,7 +86,8 @@ def check_value(value: dict[str, Any]) -> None:
 def check_release(release: dict[str, Any]) -> None:
     """Assert the release has OCDS 1.1's required fields and only codes from its codelists."""
     assert release.keys() >= RELEASE_REQUIRED, release.keys()
-    assert set(release["tag"]) <= RELEASE_TAG and release["tag"]
+    assert set(release["tag"]) <= RELEASE_TAG
+    assert release["tag"]
     assert release["initiationType"] in INITIATION_TYPE
     assert DATE_TIME.match(release["date"])
     assert release["id"].startswith(release["ocid"])
@@ -255,7 +256,8 @@ def test_unpublished_event_is_absent_everywhere_and_names_nobody(
     assert client.get(releases_url(hidden)).status_code == 404
     assert client.get(reverse("api-ocds-record", args=[hidden.code])).status_code == 404
     bulk = client.get(reverse("api-ocds-bulk")).content.decode()
-    assert "Secret Winner" not in bulk and "Hidden Tenderer" not in bulk
+    assert "Secret Winner" not in bulk
+    assert "Hidden Tenderer" not in bulk
     assert f"event-{hidden.pk}" not in bulk
 
     services.publish_results(event_id=hidden.pk)
@@ -397,7 +399,8 @@ def test_a_lot_the_identity_policy_keeps_anonymous_is_left_out(
 
     body = client.get(releases_url(event)).content.decode()
 
-    assert "SinoEarth" not in body and "Steppe" not in body
+    assert "SinoEarth" not in body
+    assert "Steppe" not in body
     (release,) = json.loads(body)["releases"]
     assert [lot["id"] for lot in release["tender"]["lots"]] == ["lot-2"]
 

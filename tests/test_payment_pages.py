@@ -93,8 +93,10 @@ def test_the_dashboard_shows_how_to_pay_each_payment(
     page = text(bidder_client.get(reverse("dashboard")))
     for value in (BANK["beneficiary"], BANK["bin"], BANK["iban"], BANK["bic"], BANK["kbe"]):
         assert value in page
-    assert BANK["knp_participation_fee"] in page and BANK["knp_guarantee_deposit"] in page
-    assert "How to pay" in page and "Pay by" in page
+    assert BANK["knp_participation_fee"] in page
+    assert BANK["knp_guarantee_deposit"] in page
+    assert "How to pay" in page
+    assert "Pay by" in page
     for payment in submitted_application.payments.all():
         assert payment.reference in page
         assert reverse("auctions:invoice", args=[payment.reference]) in page
@@ -226,9 +228,11 @@ def test_the_dashboard_shows_how_to_pay_the_bonus_and_its_invoice(
     url = reverse("licensing:invoice", args=[offered_licence.number])
     assert url in page
     response = bidder_client.get(url)
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
     everything = "\n".join(written)
-    assert "KZT\u00a0120,000,000" in everything and offered_licence.number in everything
+    assert "KZT\u00a0120,000,000" in everything
+    assert offered_licence.number in everything
 
 
 def test_only_the_holder_opens_the_bonus_invoice(client, offered_licence, bank) -> None:
@@ -253,7 +257,8 @@ def test_the_clerk_records_a_short_payment_and_sees_it_flagged(
     listing = text(
         staff_client.get(reverse("admin:auctions_payment_changelist") + "?discrepancy=short")
     )
-    assert deposit.reference in listing and "Short by" in listing
+    assert deposit.reference in listing
+    assert "Short by" in listing
 
 
 def test_the_clerk_sees_an_excess_flagged_for_refund(staff_client, submitted_application) -> None:

@@ -21,9 +21,9 @@ from django.test import Client, override_settings
 
 from auctions.models import Bid, Lot
 from auctions.tests.contract import START
-from tests.test_consumers import frame, next_state, room, run, session_cookie
 from config.celery import app as celery_app
 from core.embedded_beat import EmbeddedBeat
+from tests.test_consumers import frame, next_state, room, run, session_cookie
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

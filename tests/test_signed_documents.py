@@ -132,7 +132,9 @@ def test_a_published_protocol_is_a_pades_signature_valid_against_the_trust_root(
     document = protocol_of(client, gold)
 
     signature, status = pyhanko_status(document)
-    assert status.intact and status.valid and status.trusted
+    assert status.intact
+    assert status.valid
+    assert status.trusted
     assert status.bottom_line
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert signature.sig_object["/SubFilter"] == SigSeedSubFilter.PADES.value
@@ -146,7 +148,8 @@ def test_a_licence_certificate_is_signed_and_valid_against_the_trust_root(
 ) -> None:
     licence = LicenceFactory()
     _signature, status = pyhanko_status(certificate_of(client, licence))
-    assert status.bottom_line and status.trusted
+    assert status.bottom_line
+    assert status.trusted
 
 
 def test_an_issued_document_is_served_again_byte_for_byte(gold: Lot, client: Client) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,13 @@ BOUNDARY = "nedra-upload-boundary"
 
 
 @pytest.fixture(autouse=True)
-def small_limit(settings: LazySettings, tmp_path: Path) -> Iterator[None]:
+def small_limit(settings: LazySettings, tmp_path: Path) -> None:
     """A 1 MB limit, and private and temporary files in directories the test can watch."""
     settings.DOCUMENT_MAX_BYTES = LIMIT
     settings.UPLOAD_MAX_BYTES = LIMIT
     settings.MEDIA_ROOT = tmp_path / "private"
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads"
     settings.FILE_UPLOAD_TEMP_DIR.mkdir()
-    yield
 
 
 class GeneratedBody(io.RawIOBase):

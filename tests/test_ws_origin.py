@@ -3,8 +3,6 @@
 Each handshake goes through config.asgi.application, so the check tested is the one served.
 """
 
-from collections.abc import Iterator
-
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
@@ -18,10 +16,9 @@ NO_SUCH_LOT = "/ws/lots/999999/"
 
 
 @pytest.fixture(autouse=True)
-def site_hosts(settings: LazySettings) -> Iterator[None]:
+def site_hosts(settings: LazySettings) -> None:
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "nedra.example.kz"]
     settings.CSRF_TRUSTED_ORIGINS = []
-    yield
 
 
 def is_accepted(

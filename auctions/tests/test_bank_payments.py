@@ -54,7 +54,8 @@ def test_a_credit_of_the_amount_owed_is_received_with_its_date_and_reference(
     assert fee.value_date == yesterday
     assert fee.bank_reference == "HSBK-1"
     assert fee.recorded_by == staff_clerk
-    assert fee.shortfall == 0 and fee.excess == 0
+    assert fee.shortfall == 0
+    assert fee.excess == 0
 
 
 def test_a_short_credit_is_flagged_and_does_not_admit(submitted_application, staff_clerk) -> None:
@@ -127,7 +128,8 @@ def test_a_credit_the_bank_cannot_have_made_is_refused_and_nothing_stored(
     assert error.value.code == code
     fee.refresh_from_db()
     assert fee.status == Payment.Status.AWAITING
-    assert fee.amount_received is None and fee.bank_reference == ""
+    assert fee.amount_received is None
+    assert fee.bank_reference == ""
 
 
 def test_a_payment_received_in_full_takes_no_further_credit(
@@ -183,7 +185,8 @@ VALID = {
 
 def test_bank_details_are_empty_and_incomplete_until_staff_set_them() -> None:
     bank = BankDetails.load()
-    assert bank.pk == BankDetails.SINGLETON_ID and bank._state.adding
+    assert bank.pk == BankDetails.SINGLETON_ID
+    assert bank._state.adding
     assert not bank.is_complete
     BankDetails.objects.create(pk=BankDetails.SINGLETON_ID, **VALID)
     assert BankDetails.load().is_complete

@@ -86,7 +86,8 @@ def test_anonymous_visitors_see_and_take_only_public_papers(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PDF_BYTES
     restricted = download(client, papers["restricted"])
-    assert restricted.status_code == 302 and "/accounts/login/" in restricted["Location"]
+    assert restricted.status_code == 302
+    assert "/accounts/login/" in restricted["Location"]
     assert not LotDocumentDownload.objects.exists()
 
 
@@ -208,7 +209,8 @@ def test_staff_attach_a_paper_in_the_admin_and_its_type_is_sniffed(
     client = signed_in(staff_clerk)
     assert admin_add(client, lot, "contract.pdf", PDF_BYTES) == ""
     paper = LotDocument.objects.get()
-    assert paper.content_type == "application/pdf" and paper.size == len(PDF_BYTES)
+    assert paper.content_type == "application/pdf"
+    assert paper.size == len(PDF_BYTES)
     assert paper.uploaded_by == staff_clerk
     assert not paper.file.name.endswith("contract.pdf")  # stored under a random name
 

@@ -54,7 +54,8 @@ def test_staff_screens_show_at_most_one_of_company_and_number_until_the_lot_fini
 ) -> None:
     company, number = staff_may_see_company(status), staff_may_see_number(status)
     if status in Lot.FINISHED_STATUSES:
-        assert company and number
+        assert company
+        assert number
     else:
         assert not (company and number)
         # Who applied is seen while deciding on applications, never while the lot runs.

@@ -59,7 +59,8 @@ def test_the_monitor_shows_live_lots_by_participant_number_only(
     assert "Participant 2" in page
     assert "105" in page.replace(",", "").replace("\\xa0", "")  # the current price
     assert reverse("auctions:room", args=[live_lot.pk]) in page
-    assert "Ridgeline" not in page and "SinoEarth" not in page
+    assert "Ridgeline" not in page
+    assert "SinoEarth" not in page
 
 
 def test_the_lot_and_its_applications_hide_company_names_while_live(
@@ -72,7 +73,8 @@ def test_the_lot_and_its_applications_hide_company_names_while_live(
     for response in (lot_page, applications, detail):
         page = response.content.decode()
         assert "Hidden while the lot is live" in page
-        assert "Ridgeline" not in page and "SinoEarth" not in page
+        assert "Ridgeline" not in page
+        assert "SinoEarth" not in page
     assert 'name="company"' not in detail.content.decode(), "the company is never edited"
 
     Lot.objects.filter(pk=live_lot.pk).update(ends_at=timezone.now() - timedelta(seconds=1))

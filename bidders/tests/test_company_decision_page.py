@@ -31,7 +31,8 @@ def test_the_page_offers_approve_and_reject_after_the_documents(
     documents = page.index(pending_company.documents.first().original_name)
     panel = page.index('id="company-decision"')
     assert documents < panel
-    assert 'value="approve"' in page and 'value="reject"' in page
+    assert 'value="approve"' in page
+    assert 'value="reject"' in page
     assert 'value="suspend"' not in page
     assert 'form="company-decision-form"' in page
     assert 'id="company-decision-form"' in page
@@ -49,7 +50,8 @@ def test_approve_from_the_page_records_the_decision(
     assert LogEntry.objects.filter(object_id=str(pending_company.pk)).exists()
     page = clerk_client.get(response["Location"]).content.decode()
     assert "Nordic Rare Earths Oy: Approved." in page
-    assert 'value="suspend"' in page and 'value="approve"' not in page
+    assert 'value="suspend"' in page
+    assert 'value="approve"' not in page
 
 
 def test_reject_without_a_reason_is_refused_and_changes_nothing(

@@ -76,7 +76,8 @@ def row_counts() -> dict[str, int]:
 def test_the_command_loads_one_event_with_fifty_published_lots(demo_output: str) -> None:
     event = AuctionEvent.objects.get(code=EVENT_CODE)
     assert event.kzt_per_usd == Decimal("505.00")
-    assert event.name_ru and event.name_kk
+    assert event.name_ru
+    assert event.name_kk
     assert sorted(event.lots.values_list("number", flat=True)) == list(range(1, 51))
     assert set(event.lots.values_list("status", flat=True)) == {Lot.Status.PUBLISHED}
     assert Deposit.objects.filter(lots__event=event).count() == 50
@@ -149,7 +150,8 @@ def test_every_deposit_has_one_to_three_reserves_with_a_source(demo_output: str)
         reserves = list(deposit.reserves.all())
         assert 1 <= len(reserves) <= 3, deposit
         assert all(reserve.source and reserve.estimated_on for reserve in reserves)
-        assert deposit.description_ru and deposit.exploration_history_ru
+        assert deposit.description_ru
+        assert deposit.exploration_history_ru
         assert deposit.last_surveyed_year
 
 
@@ -301,4 +303,5 @@ def test_demo_deadlines_and_auctions_fall_on_kazakhstans_working_days_not_holida
     assert all(is_working_day(day) for day in days), sorted(days)
     assert not days & set(holidays)
     # The holidays lie inside the schedule's span, so it did step over them.
-    assert today < min(holidays) and max(holidays) < max(days)
+    assert today < min(holidays)
+    assert max(holidays) < max(days)

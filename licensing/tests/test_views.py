@@ -148,7 +148,8 @@ def test_the_registry_pages_and_keeps_its_filters(client: Client) -> None:
         LicenceFactory(licence_type=LicenceType.EXPLORATION)
     first = client.get(REGISTRY, {"licence_type": "exploration"}).content.decode()
     assert "27 licences" in first
-    assert "page=2" in first and "licence_type=exploration" in first
+    assert "page=2" in first
+    assert "licence_type=exploration" in first
     second = client.get(REGISTRY, {"licence_type": "exploration", "page": 2})
     assert second.status_code == 200
     assert second.content.decode().count("<tr>") == 1 + 2

@@ -60,5 +60,5 @@ def test_long_counts_cross_years() -> None:
 
 def test_zero_days_is_the_start_and_negative_counts_are_refused() -> None:
     assert add_working_days(date(2026, 3, 21), 0) == date(2026, 3, 21)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="forward only"):
         add_working_days(date(2026, 6, 1), -1)

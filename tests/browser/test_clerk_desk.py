@@ -133,7 +133,8 @@ def test_the_live_monitor_fits_a_laptop_screen(
         watch = row.get_by_role("link", name="Watch")
         expect(watch).to_be_in_viewport()
         box = watch.bounding_box()
-        assert box is not None and box["x"] + box["width"] <= 1366
+        assert box is not None
+        assert box["x"] + box["width"] <= 1366
         # Nothing scrolls sideways.
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
         screenshot("1366", of=page)

@@ -124,7 +124,9 @@ def test_the_lot_map_draws_the_licence_area(
     expect(inset).to_be_visible()
     box = page.locator("path.locator-inset-area").bounding_box()
     # The shape fills its frame, not a speck: a real polygon drawn large.
-    assert box is not None and box["width"] > 150 and box["height"] > 60
+    assert box is not None
+    assert box["width"] > 150
+    assert box["height"] > 60
     expect(page.locator("path.locator-area")).to_have_count(1)
     expect(page.locator("circle.locator-marker")).to_have_count(0)
     page.locator("figure.locator").scroll_into_view_if_needed()

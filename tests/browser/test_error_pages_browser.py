@@ -8,7 +8,8 @@ def test_the_404_page_wears_the_sites_header_and_icon(
 ) -> None:
     settings.DEBUG = True  # as the embedded mode runs
     response = page.goto(f"{live_server_url}/ru/no-such-page/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.locator(".site-header .brand")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Такой страницы нет")
     icon = page.locator("link[rel=icon][type='image/svg+xml']").get_attribute("href")
@@ -21,7 +22,8 @@ def test_the_500_page_wears_the_sites_header(
 ) -> None:
     settings.ROOT_URLCONF = "tests.failing_urls"
     response = page.goto(f"{live_server_url}/fail/")
-    assert response is not None and response.status == 500
+    assert response is not None
+    assert response.status == 500
     expect(page.locator(".site-header .brand")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong on our side")
     screenshot("500")

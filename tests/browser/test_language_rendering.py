@@ -66,7 +66,8 @@ def test_chinese_pages_render_real_glyphs_not_empty_boxes(
 def switcher_is_on_the_first_line(page: Page) -> None:
     brand = page.locator(".site-header .brand").bounding_box()
     switcher = page.locator(".site-header form.language").bounding_box()
-    assert brand and switcher
+    assert brand
+    assert switcher
     # The switcher overlaps the brand's row, rather than starting below it.
     assert switcher["y"] < brand["y"] + brand["height"], (brand, switcher)
 

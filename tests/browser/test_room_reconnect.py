@@ -54,7 +54,9 @@ class RestartableServer:
 
     def stop(self) -> None:
         """Stop serving: every open socket is closed, as when the process is restarted."""
-        assert self.server is not None and self.thread is not None and self.sock is not None
+        assert self.server is not None
+        assert self.thread is not None
+        assert self.sock is not None
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.sock.close()
