@@ -7,12 +7,12 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 from rest_framework.test import APIClient
-from tests.test_published_frozen import published  # noqa: F401
 
 from auctions import services as auction_services
 from auctions.models import Bid, Erratum, Lot
 from auctions.tests.contract import START
 from auctions.tests.factories import FinishedLotFactory, admit, pay_in_full, place_bids
+from auctions.tests.test_published_frozen import published  # noqa: F401
 from bidders.tests.factories import (
     CompanyDocumentFactory,
     CompanyFactory,
