@@ -175,7 +175,9 @@ def _accessible(name: str) -> Callable[[Element], Element]:
         root.set("role", "img")
         root.set("aria-label", name)
         root.set("class", f"{root.get('class', '')} results-chart-svg".strip())
-        for parent in root.iter():
+        # A list first: pygal builds the tree with lxml when it is installed (pyHanko
+        # brings it), and lxml stops iterating a tree changed under it.
+        for parent in list(root.iter()):
             for child in list(parent):
                 # A comment's or processing instruction's tag is a factory, not a name.
                 if (
