@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from auctions.models import Application, Lot, LotDocument, LotDocumentDownload
 from bidders.models import Company
+from bidders.services import readable_size
 from core.errors import DomainError
-from core.uploads import OversizedUpload, too_large_message
+from core.uploads import OversizedUpload
 
 # What a paper may be: its name's extension, and what its bytes must really be.
 DOCUMENT_TYPES = {
@@ -48,7 +49,11 @@ def check_upload(upload: UploadedFile) -> str:
             "invalid_document", _("Upload a PDF, Word (DOCX), Excel (XLSX), JPEG or PNG file.")
         )
     if isinstance(upload, OversizedUpload) or (upload.size or 0) > settings.UPLOAD_MAX_BYTES:
-        raise DomainError("invalid_document", too_large_message())
+        raise DomainError(
+            "invalid_document",
+            _("The file is larger than %(size)s.")
+            % {"size": readable_size(settings.UPLOAD_MAX_BYTES)},
+        )
     if not upload.size:
         raise DomainError("invalid_document", _("The file is empty."))
     upload.seek(0)
