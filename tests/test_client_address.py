@@ -151,3 +151,19 @@ def test_nginx_takes_the_client_address_from_the_configured_terminator_only() ->
     # Overwritten with the resolved client, never appended to what a client sent.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
     assert "$proxy_add_x_forwarded_for" not in nginx
+
+
+def test_the_public_gallery_has_web_processes_of_its_own_that_trust_nginx_alone() -> None:
+    """Spectators' sockets go to the gallery service, never to the bidders' processes."""
+    stack = compose()
+    gallery_command = " ".join(stack["services"]["gallery"]["command"])
+    assert "uvicorn config.asgi:application" in gallery_command
+    assert '--forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:?}"' in gallery_command
+    assert "gallery" in stack["services"]["proxy"]["depends_on"]
+
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server gallery:8000;" in nginx
+    gallery_route = nginx.index("location ~ ^/ws/lots/[0-9]+/gallery/$ {")
+    assert (
+        "proxy_pass http://nedra_gallery;" in nginx[gallery_route : nginx.index("}", gallery_route)]
+    )
