@@ -8,9 +8,9 @@ without a superuser. What the role may not do is asserted in tests/test_roles.py
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
+
 from auctions.tests.test_live_monitor import *  # noqa: F403
 from auctions.tests.test_live_monitor import live_lot  # noqa: F401 -- its own live lot, as there
-
 from tests.test_admin import *  # noqa: F403 -- the same tests, collected again as the clerk
 
 # The admin's add forms a clerk's work uses; the rest are refused (403) to the role.
