@@ -13,7 +13,7 @@ draft; once it is offered, applicants rely on what it holds, so nothing changes 
 
 import filetype
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -88,7 +88,7 @@ def attach_document(
     title: str,
     access: str,
     upload: UploadedFile,
-    uploaded_by: AbstractBaseUser,
+    uploaded_by: User,
 ) -> LotDocument:
     """Store a paper in the lot's data room; raises DomainError for a bad file, or once the
     event's results are published."""
@@ -109,7 +109,8 @@ def attach_document(
         access=access,
         original_name=(upload.name or "document")[-255:],
         content_type=content_type,
-        size=upload.size,
+        # check_upload refused an upload without a size.
+        size=upload.size or 0,
         uploaded_by=uploaded_by,
     )
     document.file.save(upload.name or "document", upload, save=False)
@@ -135,13 +136,14 @@ def remove_document(*, document_id: int) -> None:
     document = LotDocument.objects.get(pk=document_id)
     lot = Lot.objects.select_for_update().get(pk=document.lot_id)
     _require_draft(lot)
-    stored = document.file
+    stored, name = document.file, document.file.name
     document.delete()
     # The file goes only once the row is gone for good.
-    transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    if name:
+        transaction.on_commit(lambda: stored.storage.delete(name))
 
 
-def admitted_company(user: AbstractBaseUser | AnonymousUser, lot: Lot) -> Company | None:
+def admitted_company(user: User | AnonymousUser, lot: Lot) -> Company | None:
     """Return the company the user represents if it holds an admitted application for
     the lot, else None."""
     if not user.is_authenticated or user.is_staff:
@@ -163,13 +165,14 @@ def documents_of(lot: Lot) -> QuerySet[LotDocument]:
 
 
 @transaction.atomic
-def take_document(*, document: LotDocument, user: AbstractBaseUser | AnonymousUser) -> LotDocument:
+def take_document(*, document: LotDocument, user: User | AnonymousUser) -> LotDocument:
     """Return the paper if the user may download it, logging a restricted one against the
     user's company; raises DomainError (`not_admitted`) otherwise."""
     if document.is_public:
         return document
     company = admitted_company(user, document.lot)
-    if company is None:
+    # Only a signed-in user has a company; the isinstance says so to the type checker.
+    if company is None or isinstance(user, AnonymousUser):
         raise DomainError(
             "not_admitted",
             _("This paper is only for the representatives of companies admitted to the lot."),

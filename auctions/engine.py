@@ -398,7 +398,8 @@ def _save_status(lot: Lot, *, extra_fields: list[str]) -> None:
 # it moved, so a close queued by the previous release still finds its task.
 
 
-@shared_task(
+# Celery ships no annotations (its names are Any to us); the task's own signature is typed.
+@shared_task(  # type: ignore[untyped-decorator]
     name="auctions.tasks.close_lot_when_due",
     autoretry_for=(OperationalError,),
     retry_backoff=True,

@@ -114,6 +114,10 @@ def _results_notice(application: Application) -> list[mail.EmailMessage]:
                 "results protocol)."
             ) % {**names, "bonus": format_kzt(lot.result.winning_bonus)}
         elif outcome == "lost":
+            # Never None: an awarded result has a winner (result_awarded_has_winner).
+            winner = lot.result.winner
+            if winner is None:
+                raise ValueError(f"lot {lot.pk} is awarded without a winner")
             subject = _("Results of %(lot)s") % names
             body = _(
                 "Participant %(winner)s won %(lot)s with a signature bonus of %(bonus)s. Your "
@@ -121,7 +125,7 @@ def _results_notice(application: Application) -> list[mail.EmailMessage]:
                 "refunded."
             ) % {
                 **names,
-                "winner": lot.result.winner.participant_number,
+                "winner": winner.participant_number,
                 "bonus": format_kzt(lot.result.winning_bonus),
             }
         elif outcome == "failed":

@@ -41,7 +41,7 @@ PARTICIPANT_NUMBERS = 99
 MAX_BID_COUNT = 2_147_483_647
 
 
-def required_payments(lot: Lot) -> dict[str, Decimal]:
+def required_payments(lot: Lot) -> dict[Payment.Kind, Decimal]:
     """Return what an applicant for the lot must pay, by payment kind (zero means nothing)."""
     amounts = {
         Payment.Kind.PARTICIPATION_FEE: lot.participation_fee,

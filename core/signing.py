@@ -106,8 +106,8 @@ def _load_identity(
             key, cert, key_passphrase=key_password.encode() if key_password else None
         )
     elif allow_demo:
-        key, cert = _demonstration_key(Path(demo_dir))
-        signer = signers.SimpleSigner.load(str(key), str(cert))
+        demo_key, demo_cert = _demonstration_key(Path(demo_dir))
+        signer = signers.SimpleSigner.load(str(demo_key), str(demo_cert))
         is_demonstration = True
     else:
         raise SigningNotConfigured(

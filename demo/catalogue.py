@@ -364,7 +364,7 @@ class LotRow(NamedTuple):
     history: tuple[str, int, int]  # kind, year discovered, year last surveyed
     estimated_on: str
     reserves: tuple[R, ...]
-    licence: tuple[str, int]  # licence type, term in years
+    licence: tuple[LicenceType, int]  # licence type, term in years
     area: tuple[str, int | None]  # km², licensing blocks
     price_m: str  # starting price (minimum signature bonus), million KZT
 

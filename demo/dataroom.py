@@ -10,7 +10,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 
@@ -67,7 +67,7 @@ def _paper(lot: Lot, title: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{title.lower().replace(' ', '-')}.pdf", bytes(pdf.output()))
 
 
-def add_shapes_and_papers(*, uploaded_by: AbstractBaseUser) -> int:
+def add_shapes_and_papers(*, uploaded_by: User) -> int:
     """Give the shaped demo deposits an outline, their unpublished lots a licence area and
     two papers (public rules, restricted geology); return how many lots were changed."""
     changed = 0

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.db.models import Max
@@ -244,9 +244,7 @@ def _load_lot(
     return True
 
 
-def _load_user(
-    username: str, first_name: str, last_name: str, email: str, **flags: bool
-) -> AbstractUser:
+def _load_user(username: str, first_name: str, last_name: str, email: str, **flags: bool) -> User:
     """Create or refresh a user; only a new user gets the demo password.
 
     Raises DemoRefused when someone else's account holds the username: a visitor who
@@ -270,7 +268,7 @@ def _load_user(
     return user
 
 
-def _load_company(row: CompanyRow, decided_by: AbstractUser) -> Company:
+def _load_company(row: CompanyRow, decided_by: User) -> Company:
     """Create or refresh a bidder with its owners and representative; approve it if pending."""
     company = _upsert(
         Company,
@@ -319,7 +317,7 @@ def _load_live_lot(
     regions: dict[str, Region],
     minerals: dict[str, Mineral],
     companies: list[Company],
-    decided_by: AbstractUser,
+    decided_by: User,
 ) -> Lot:
     """Return the demonstration lot, written live now unless one is still open.
 
@@ -471,9 +469,9 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
             },
         )
         new_lots = 0
-        for number, row in enumerate(LOTS, start=1):
-            deposit = _load_deposit(row, regions, minerals)
-            if _load_lot(number, row, event, deposit, now):
+        for number, lot_row in enumerate(LOTS, start=1):
+            deposit = _load_deposit(lot_row, regions, minerals)
+            if _load_lot(number, lot_row, event, deposit, now):
                 new_lots += 1
 
         roles = setup_roles()
@@ -515,8 +513,8 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
                 "companies": len(companies),
             },
             new_lots=new_lots,
-            first_deadline=lots.order_by("application_deadline").first().application_deadline,
-            first_auction=lots.order_by("starts_at").first().starts_at,
+            first_deadline=lots.earliest("application_deadline").application_deadline,
+            first_auction=lots.earliest("starts_at").starts_at,
             live_lot_id=live_lot.pk,
             live_lot_ends=live_lot.ends_at,
             logins=(
@@ -525,7 +523,8 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
                     Login(
                         row.contact_email,
                         "Bidder",
-                        f"{company.legal_name} ({company.country.code})",
+                        # django-countries' stubs leave the field a str; it is a Country.
+                        f"{company.legal_name} ({company.country.code})",  # type: ignore[attr-defined]
                     )
                     for row, company in zip(COMPANIES, companies, strict=True)
                 ),

@@ -84,7 +84,7 @@ SHAPE_SCHEMA = {
 class ShapeField(serializers.JSONField):
     """A shape as a GeoJSON geometry, or null."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(read_only=True, **kwargs)
 
 

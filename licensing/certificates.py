@@ -49,7 +49,8 @@ def certificate_facts(licence: Licence) -> dict[str, object]:
         "licence_number": licence.number,
         "status": licence.status,
         "holder": licence.holder.legal_name,
-        "holder_country": licence.holder.country.code,
+        # django-countries' stubs leave the field a str to the plugin; it is a Country.
+        "holder_country": licence.holder.country.code,  # type: ignore[attr-defined]
         "registration_number": licence.holder.registration_number,
         "licence_type": licence.licence_type,
         "deposit": licence.deposit.name,

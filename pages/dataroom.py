@@ -3,7 +3,7 @@ the lot's admitted applicants (each download logged), never from a public media 
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -15,7 +15,7 @@ from core.errors import DomainError
 
 
 @require_GET
-def lot_document(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """Serve a paper of a public lot's data room to whoever may take it."""
     document = get_object_or_404(
         LotDocument.objects.select_related("lot"), pk=pk, lot__in=offered_lots()

@@ -14,7 +14,7 @@ from licensing.selectors import registry_licences
 @require_GET
 def deposit_detail(request: HttpRequest, code: str) -> HttpResponse:
     """Show a deposit: where it lies, its reserves by category, its lots and licences."""
-    deposit = get_object_or_404(Deposit.objects.select_related("region"), code=code)
+    deposit: Deposit = get_object_or_404(Deposit.objects.select_related("region"), code=code)
     context = {
         "deposit": deposit,
         "reserves": reserves_of(deposit),

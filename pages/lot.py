@@ -100,7 +100,7 @@ def _render_lot(
     application = (
         company_applications(company).filter(lot=lot).first() if company is not None else None
     )
-    context = {
+    context: dict[str, object] = {
         "lot": lot,
         "reserves": reserves_of(lot.deposit),
         "company": company,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from itertools import combinations
 
 import pygal
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats
@@ -158,17 +158,20 @@ def shared_owner_groups(numbers_by_company: dict[int, int]) -> list[list[int]]:
 
 
 def lot_report(
-    result: PublishedResult, *, bids: list[Bid], user: AbstractBaseUser | AnonymousUser
+    result: PublishedResult, *, bids: list[Bid], user: User | AnonymousUser
 ) -> LotReport:
     """Compute one published lot's observer figures."""
     lot = result.lot
     names_shown = may_name_in(user, lot)
     participants = _participants(result, names_shown=names_shown)
-    numbers_by_company = dict(
-        Application.objects.filter(
+    numbers_by_company = {
+        company_id: number
+        for company_id, number in Application.objects.filter(
             lot=lot, status=Application.Status.ADMITTED, participant_number__in=participants
         ).values_list("company_id", "participant_number")
-    )
+        # Never None (an IN matches no NULL); the check tells the type checker.
+        if number is not None
+    }
     bidders = {bid.participant_number for bid in bids}
     forfeited_winner = None
     duty_passed_to = []
@@ -219,7 +222,9 @@ def rotation_pairs(event: AuctionEvent) -> list[RotationPair]:
     for lot_id, company_id, number in Application.objects.filter(
         lot_id__in=results, status=Application.Status.ADMITTED
     ).values_list("lot_id", "company_id", "participant_number"):
-        companies_of_lot[lot_id][company_id] = number
+        # An admitted application always has its number (a check constraint says so).
+        if number is not None:
+            companies_of_lot[lot_id][company_id] = number
     names: dict[int, str] = {}
     winners: dict[int, int] = {}
     for lot_id, numbers in companies_of_lot.items():
@@ -231,8 +236,8 @@ def rotation_pairs(event: AuctionEvent) -> list[RotationPair]:
                 winners[lot_id] = company_id
     met: dict[tuple[int, int], list[int]] = defaultdict(list)
     for lot_id, numbers in companies_of_lot.items():
-        for pair in combinations(sorted(numbers), 2):
-            met[pair].append(lot_id)
+        for companies in combinations(sorted(numbers), 2):
+            met[companies].append(lot_id)
     pairs = []
     for (first, second), lot_ids in met.items():
         if len(lot_ids) < ROTATION_MIN_SHARED_LOTS:
@@ -253,7 +258,7 @@ def rotation_pairs(event: AuctionEvent) -> list[RotationPair]:
     return sorted(pairs, key=lambda pair: (-pair.lot_count, pair.first, pair.second))
 
 
-def event_report(event: AuctionEvent, *, user: AbstractBaseUser | AnonymousUser) -> list[LotReport]:
+def event_report(event: AuctionEvent, *, user: User | AnonymousUser) -> list[LotReport]:
     """Compute the observer figures of every lot of the event whose result is published."""
     results = list(
         PublishedResult.objects.filter(lot__event=event)
@@ -299,7 +304,8 @@ def bids_chart(lot: Lot, bids: Sequence[Bid], *, last_minutes: int) -> SafeStrin
     ordered = sorted(bids, key=lambda bid: bid.placed_at)
     first_late = len(ordered) - last_minutes
     name = _("Bids on lot %(number)s over time, in millions of KZT") % {"number": lot.number}
-    earlier, last = [], []
+    earlier: list[tuple[float, float]] = []
+    last: list[tuple[float, float]] = []
     for index, bid in enumerate(ordered):
         # pygal draws with floats; the exact amounts are in the bid log linked beside it.
         point = (
@@ -331,8 +337,9 @@ def bids_chart(lot: Lot, bids: Sequence[Bid], *, last_minutes: int) -> SafeStrin
     config.x_value_formatter = _number
     config.value_formatter = _number
     chart = pygal.XY(config)
-    chart.add(_("Earlier bids"), earlier or [None])
-    chart.add(_("Bids in the last minutes"), last or [None])
+    no_value: list[None] = [None]  # pygal's empty series
+    chart.add(_("Earlier bids"), earlier or no_value)
+    chart.add(_("Bids in the last minutes"), last or no_value)
     # The same accessible, script-free rendering as the results dashboard's charts.
     return charts._render(chart, name=name)
 

@@ -51,12 +51,12 @@ RELEASED_ERRATA = (
     Erratum.Field.WINNER_COUNTRY,
     Erratum.Field.WINNING_BONUS,
 )
-TENDER_STATUS = {
+TENDER_STATUS: dict[str, str] = {
     Lot.Status.CLOSED: "complete",
     Lot.Status.FAILED: "unsuccessful",
     Lot.Status.CANCELLED: "cancelled",
 }
-CONTRACT_STATUS = {
+CONTRACT_STATUS: dict[str, str] = {
     Licence.Status.AWAITING_PAYMENT: "pending",
     Licence.Status.ACTIVE: "active",
     Licence.Status.SUSPENDED: "active",
@@ -161,7 +161,9 @@ def event_facts(event: AuctionEvent) -> EventFacts:
     for lot_id, number, company_id in Application.objects.filter(
         lot_id__in=lot_ids, status=Application.Status.ADMITTED
     ).values_list("lot_id", "participant_number", "company_id"):
-        party_of_number[(lot_id, number)] = party_of_company[company_id] = _party_id(company_id)
+        # An admitted application always has its number (a check constraint says so).
+        if number is not None:
+            party_of_number[(lot_id, number)] = party_of_company[company_id] = _party_id(company_id)
     by_lot = {result.lot_id: result for result in results}
     licences = []
     for licence in (
@@ -289,7 +291,10 @@ def build_release(facts: EventFacts, moment: Moment) -> dict[str, Any]:
     parties: dict[str, dict[str, Any]] = {
         BUYER_ID: {**buyer, "roles": ["buyer", "procuringEntity"]},
     }
-    lots, items, awards, tenderers = [], [], [], []
+    lots: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    awards: list[dict[str, Any]] = []
+    tenderers: list[str] = []
     results = [result for result in facts.results if result.published_at <= at]
     names: dict[str, tuple[str, str]] = {}
     for result in results:
@@ -344,7 +349,9 @@ def build_release(facts: EventFacts, moment: Moment) -> dict[str, Any]:
                     "status": "cancelled" if forfeited else "active",
                     "date": _date(result.published_at),
                     "value": _value(values[Erratum.Field.WINNING_BONUS]),
-                    "suppliers": [{"id": winner, "name": names.get(winner, ("", ""))[0]}],
+                    "suppliers": [
+                        {"id": winner, "name": names[winner][0] if winner in names else ""}
+                    ],
                     "relatedLots": [lot_id],
                 }
             )
@@ -637,6 +644,8 @@ class OcdsIndexView(PublicReadMixin, APIView):
                 "record": request.build_absolute_uri(reverse("api-ocds-record", args=[event.code])),
             }
             for event in published_events()
+            # Never None here (published_events says so); the check tells the type checker.
+            if event.results_published_at is not None
         ]
         return _json(
             {

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -203,11 +204,11 @@ def _astana_date(moment: str) -> str:
     return formats.date_format(timezone.localtime(datetime.fromisoformat(moment)), "DATE_FORMAT")
 
 
-def _licence_type_label(value: str) -> str:
+def _licence_type_label(value: str) -> str | Promise:
     return LicenceType(value).label if value in LicenceType.values else value
 
 
-def _licence_status_label(value: str) -> str:
+def _licence_status_label(value: str) -> str | Promise:
     return Licence.Status(value).label if value in Licence.Status.values else value
 
 

@@ -1,8 +1,9 @@
 """The results dashboard: events' totals added up, and outcomes per mineral group and region."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     CharField,
@@ -101,7 +102,7 @@ def _outcome_counts(
     }
 
 
-def _breakdown(key: str, label: str, figures: dict[str, object], name: str = "") -> Breakdown:
+def _breakdown(key: str, label: str, figures: Mapping[str, Any], name: str = "") -> Breakdown:
     awarded = figures[f"{name}awarded"]
     return Breakdown(
         key=key,

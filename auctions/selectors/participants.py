@@ -1,7 +1,7 @@
 """Applicants and participants: a company's applications, affiliated rivals, who is admitted
 to a lot and who may bid in it, and what each participant's results notice says."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Exists,
     OuterRef,
@@ -13,6 +13,7 @@ from auctions.models import (
     Application,
     Lot,
     Payment,
+    Result,
 )
 from auctions.selectors.catalogue import PUBLIC_LOT_STATUSES
 from auctions.selectors.results import is_awarded
@@ -89,7 +90,7 @@ def admitted_participants_of_lots(lot_ids: list[int]) -> QuerySet[Application]:
     )
 
 
-def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
+def admitted_number(*, user: User, lot_id: int) -> int | None:
     """Return the participant number of the user's company in the lot, if it was admitted
     (whether or not it may bid now)."""
     return (
@@ -103,7 +104,7 @@ def admitted_number(*, user: AbstractBaseUser, lot_id: int) -> int | None:
     )
 
 
-def represented_company_id(user: AbstractBaseUser | AnonymousUser) -> int | None:
+def represented_company_id(user: User | AnonymousUser) -> int | None:
     """Return the id of the company the user represents, or None."""
     if not user.is_authenticated:
         return None
@@ -112,7 +113,7 @@ def represented_company_id(user: AbstractBaseUser | AnonymousUser) -> int | None
     )
 
 
-def bidding_participant(*, user: AbstractBaseUser, lot: Lot) -> Application | None:
+def bidding_participant(*, user: User, lot: Lot) -> Application | None:
     """Return the user's company's application that may bid in the lot, or None.
 
     It may bid when it is admitted, its company is approved (not suspended since), if the
@@ -161,7 +162,7 @@ def outcome_for(application: Application) -> str:
     lot = application.lot
     if lot.status not in Lot.FINISHED_STATUSES:
         return "pending"
-    result = getattr(lot, "result", None)
-    if not is_awarded(lot, result):
+    result: Result | None = getattr(lot, "result", None)
+    if result is None or not is_awarded(lot, result):
         return "failed"
     return "won" if result.winner_id == application.pk else "lost"

@@ -1,13 +1,14 @@
 """Who may see what before results are public: staff previewing, bid logs, protocols,
 published results and invoices."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Exists,
     OuterRef,
     Q,
     QuerySet,
 )
+from django.db.models.expressions import Combinable
 
 from auctions.models import (
     Application,
@@ -17,7 +18,7 @@ from auctions.models import (
 )
 
 
-def may_preview_results(user: AbstractBaseUser | AnonymousUser) -> bool:
+def may_preview_results(user: User | AnonymousUser) -> bool:
     """Staff who may view results see them (and bid logs) before publication."""
     return user.is_staff and user.has_perm("auctions.view_result")
 
@@ -44,7 +45,7 @@ def _finished_lots() -> QuerySet[Lot]:
     return Lot.objects.filter(status__in=Lot.FINISHED_STATUSES).select_related("event", "deposit")
 
 
-def lots_with_visible_bid_log(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Lot]:
+def lots_with_visible_bid_log(user: User | AnonymousUser) -> QuerySet[Lot]:
     """Return the finished lots whose bid log the user may read: the published ones, and
     every finished one for staff previewing."""
     if may_preview_results(user):
@@ -52,12 +53,13 @@ def lots_with_visible_bid_log(user: AbstractBaseUser | AnonymousUser) -> QuerySe
     return _finished_lots().filter(event__results_published_at__isnull=False)
 
 
-def lots_with_visible_protocol(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Lot]:
+def lots_with_visible_protocol(user: User | AnonymousUser) -> QuerySet[Lot]:
     """Return the finished lots whose results protocol the user may read: the published
     ones, those the user's company took part in, and every finished one for staff."""
     if may_preview_results(user):
         return _finished_lots()
-    visible = Q(event__results_published_at__isnull=False)
+    # Q | Exists is a Q at run time; the stubs type it as the expression's Combinable.
+    visible: Q | Combinable = Q(event__results_published_at__isnull=False)
     if user.is_authenticated:
         visible |= Exists(
             Application.objects.filter(
@@ -69,7 +71,7 @@ def lots_with_visible_protocol(user: AbstractBaseUser | AnonymousUser) -> QueryS
     return _finished_lots().filter(visible)
 
 
-def payments_visible_to(user: AbstractBaseUser) -> QuerySet[Payment]:
+def payments_visible_to(user: User) -> QuerySet[Payment]:
     """Return the payments whose invoice the user may open: its company's, or any for staff
     who may view payments."""
     payments = Payment.objects.select_related(
