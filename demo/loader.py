@@ -52,6 +52,7 @@ from demo.catalogue import (
     lot_schedule,
     lot_terms,
 )
+from demo.dataroom import add_shapes_and_papers
 from demo.people import (
     COMPANIES,
     DEMO_PASSWORD,
@@ -497,6 +498,8 @@ def load_demo(now: datetime | None = None, *, force: bool = False) -> DemoSummar
             enrol_authenticator_app(user=user, secret=DEMO_TOTP_SECRET)
         live_lot = _load_live_lot(now, regions, minerals, companies, decided_by=staff["admin"])
         _upsert(BankDetails, {"pk": BankDetails.SINGLETON_ID}, DEMO_BANK_DETAILS)
+        # A few deposits drawn as shapes, their lots with a licence area and a data room.
+        add_shapes_and_papers(uploaded_by=staff["admin"])
 
         lots = event.lots.all()
         return DemoSummary(
