@@ -9,6 +9,7 @@ appends them to bench/RESULTS.md.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -86,6 +87,15 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--results", type=Path, default=DEFAULT_RESULTS, help="file the run is appended to"
+    )
+    parser.add_argument(
+        "--gallery-workers",
+        type=int,
+        default=0,
+        help=(
+            "serve the spectators' gallery sockets from a second uvicorn with this many "
+            "workers, as production's gallery service does (0: the bidders' server)"
+        ),
     )
     parser.add_argument("--no-record", action="store_true", help="print, do not append")
     parser.add_argument(
@@ -222,21 +232,36 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
                 "anonymous spectators, then without again"
             )
             lot_url = server.lot_url(bench.spectator_lot)
-            with report.cpu_shares(roots) as cpu["spectators"]:
-                results["spectators"] = load(
-                    {
-                        "scenario": "spectators",
-                        "url": lot_url,
-                        "gallery_url": f"{lot_url}gallery/",
-                        "bidder_sessions": bench.bidder_sessions[: arguments.spectator_bidders],
-                        "spectators": arguments.spectators,
-                        "bids": arguments.spectator_bids,
-                        "rate": arguments.spectator_rate,
-                        "settle": 10,
-                        **common,
-                        "bid_step": step,
-                    }
-                )
+            with contextlib.ExitStack() as stack:
+                gallery = server
+                if arguments.gallery_workers:
+                    # Production's split (docker-compose's gallery service): spectators'
+                    # sockets on processes of their own, the lot's news through Redis.
+                    gallery = stack.enter_context(
+                        servers.app_server(
+                            workers=arguments.gallery_workers,
+                            environment=environment,
+                            log_path=log_path.with_suffix(".gallery.log"),
+                        )
+                    )
+                    note(f"gallery sockets: {gallery.command} (pid {gallery.pid})")
+                    roots.append(gallery.pid)
+                with report.cpu_shares(roots) as cpu["spectators"]:
+                    results["spectators"] = load(
+                        {
+                            "scenario": "spectators",
+                            "url": lot_url,
+                            "gallery_url": f"{gallery.lot_url(bench.spectator_lot)}gallery/",
+                            "gallery_origin": gallery.origin,
+                            "bidder_sessions": bench.bidder_sessions[: arguments.spectator_bidders],
+                            "spectators": arguments.spectators,
+                            "bids": arguments.spectator_bids,
+                            "rate": arguments.spectator_rate,
+                            "settle": 10,
+                            **common,
+                            "bid_step": step,
+                        }
+                    )
         command = server.command
     if "floor" in parts:
         for name, lots, clients in (

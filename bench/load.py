@@ -412,7 +412,7 @@ async def run_spectators(spec: dict[str, Any]) -> dict[str, Any]:
         async with opening:
             websocket = await open_socket(
                 spec["gallery_url"],
-                origin=origin,
+                origin=spec.get("gallery_origin", origin),
                 session=None,
                 compression=compression,
                 address=address,
