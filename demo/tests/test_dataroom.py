@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_load_demo_draws_valid_shapes_and_gives_each_shaped_lot_two_papers_once(
-    settings, tmp_path: Path
+    settings, tmp_path: Path, reference_data: None
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     load_demo()
