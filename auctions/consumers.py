@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from auctions import engine, live
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
+from core.lockout import address_behind_proxies
 from core.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -498,10 +499,17 @@ class GalleryConsumer(LotConsumer):
 
 
 def _client_address(scope: dict[str, Any]) -> str:
-    """Return the client's IP address: the peer's, or the TLS proxy's word for it (uvicorn's
-    --proxy-headers puts it in the scope)."""
+    """Return the client's IP address as HTTP's limits count it (core.lockout): the peer's,
+    or the TLS proxy's word for it (uvicorn's --proxy-headers puts it in the scope), or,
+    with PROXY_COUNT set, X-Forwarded-For's that many hops from the right. Without that,
+    behind such proxies every spectator would be the proxy, one address for all."""
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    forwarded = ",".join(
+        value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+        if name == b"x-forwarded-for"
+    )
+    return address_behind_proxies(str(client[0]) if client else "", forwarded) or "unknown"
 
 
 def _close_if_broken() -> None:

@@ -20,9 +20,13 @@ from django.contrib.admin.filters import FieldListFilter, ListFilter
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import url_params_from_lookup_dict
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.forms import Field
 from django.http import HttpRequest
+
+from core.parsers import JSONFormField
 
 
 def is_sidebar_parameter(model_admin: admin.ModelAdmin, request: HttpRequest, lookup: str) -> bool:
@@ -67,6 +71,15 @@ class GuardedAdmin:
             if (lookup, value) in url_params_from_lookup_dict(limits).items():
                 return True
         return is_sidebar_parameter(model_admin, request, lookup)
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        """Read a JSON field (a shape) with the field that refuses absurd nesting as a form
+        error, where Django's own answers a 500."""
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", JSONFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         """Refuse a date drill-down no calendar has, as Django refuses a year that is not a

@@ -23,8 +23,15 @@ def client_address(request: HttpRequest) -> str:
     NUM_PROXIES and allauth's TRUSTED_PROXY_COUNT read it; a client's own entries sit to
     the left of every hop a proxy appends and are never taken.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return address_behind_proxies(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def address_behind_proxies(remote: str, forwarded: str) -> str:
+    """Return the client's address from the peer's and the X-Forwarded-For header's, by
+    `client_address`'s rule: the header only with PROXY_COUNT set, that many hops from the
+    right; the websockets' limits count by it too."""
     if settings.PROXY_COUNT and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
         return hops[-min(settings.PROXY_COUNT, len(hops))] or remote

@@ -1,8 +1,11 @@
-"""The API's JSON parser: malformed or absurdly nested bodies are a 400, never a 500."""
+"""The API's JSON parser and the forms' JSON field: malformed or absurdly nested JSON is a
+400 or a form error, never a 500."""
 
 from collections.abc import Iterable
 from typing import IO, Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -35,6 +38,28 @@ class JSONParser(parsers.JSONParser):
         if _depth_exceeds(data, MAX_JSON_DEPTH):
             raise JSONTooDeep(_too_deep())
         return data
+
+
+class JSONFormField(forms.JSONField):
+    """Django's form JSON field, refusing JSON nested deeper than MAX_JSON_DEPTH as a form
+    error: Django's own catches only JSONDecodeError, so a few thousand brackets typed into
+    a shape's box were a RecursionError, a 500, both on reading the form and on showing it
+    again with its errors."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            converted = super().to_python(value)
+        except RecursionError:
+            raise ValidationError(_too_deep(), code="invalid") from None
+        if _depth_exceeds(converted, MAX_JSON_DEPTH):
+            raise ValidationError(_too_deep(), code="invalid")
+        return converted
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
 
 
 def _too_deep() -> str:

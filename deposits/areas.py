@@ -109,14 +109,21 @@ def _is_inside_kazakhstan(longitude: float, latitude: float) -> bool:
     ) <= latitude <= float(LATITUDE_RANGE[1])
 
 
+def _is_finite_number(number: Any) -> bool:
+    if not isinstance(number, int | float) or isinstance(number, bool):
+        return False
+    try:
+        # JSON keeps an integer of hundreds of digits exact: too large for a float.
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _checked_position(position: Any, where: str) -> tuple[float, float]:
     if (
         not isinstance(position, list | tuple)
         or len(position) not in (2, 3)
-        or not all(
-            isinstance(number, int | float) and not isinstance(number, bool) for number in position
-        )
-        or not all(math.isfinite(number) for number in position)
+        or not all(_is_finite_number(number) for number in position)
     ):
         raise ValidationError(
             _("In %(where)s: %(position)s is not a position [longitude, latitude].")

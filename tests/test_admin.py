@@ -228,3 +228,18 @@ def test_every_admin_list_and_add_page_renders(staff_client, model: str, bid) ->
         "licensing_licence",
     }
     assert add.status_code == (403 if model in written_elsewhere else 200)
+
+
+@pytest.mark.parametrize(
+    ("model", "field"), [("deposits_deposit", "outline"), ("auctions_lot", "licence_area")]
+)
+def test_a_shape_nested_thousands_deep_is_a_form_error_not_a_500(
+    staff_client, model: str, field: str
+) -> None:
+    # Django's JSON form field catches only JSONDecodeError; the decoder's recursion limit
+    # raised RecursionError, both reading the form and showing it again.
+    response = staff_client.post(
+        reverse(f"admin:{model}_add"), {field: "[" * 100_000 + "]" * 100_000}
+    )
+    assert response.status_code == 200
+    assert "nested more than" in " ".join(response.context["adminform"].form.errors[field])

@@ -273,3 +273,43 @@ def test_spectators_opening_together_share_one_read_of_the_state(live_lot: Lot) 
                 assert second["server_time"] >= first["server_time"]
 
     run(conversation)
+
+
+def test_behind_proxies_django_cannot_resolve_spectators_count_by_their_forwarded_address(
+    live_lot: Lot, settings: Any
+) -> None:
+    # With PROXY_COUNT set every socket's peer is the proxy: counted by the peer, one
+    # address's few sockets were the whole gallery's.
+    settings.PROXY_COUNT = 1
+    settings.GALLERY_SOCKETS_PER_IP = 1
+    proxy = "10.0.0.2"
+
+    def forwarded_socket(forwarded_for: str) -> Browser:
+        browser = Browser(
+            f"/ws/lots/{live_lot.pk}/gallery/",
+            [
+                (b"host", host()),
+                (b"origin", origin()),
+                (b"x-forwarded-for", forwarded_for.encode()),
+            ],
+        )
+        browser.scope["client"] = (proxy, 50000)
+        return browser
+
+    async def conversation() -> None:
+        first = forwarded_socket("198.51.100.1")
+        second = forwarded_socket("198.51.100.2")
+        # A client's own entry left of the proxy's hop moves nothing.
+        forged = forwarded_socket("198.51.100.2, 198.51.100.1")
+        try:
+            assert await first.connect()
+            assert (await first.frame())["type"] == "state"
+            assert await second.connect()
+            assert (await second.frame())["type"] == "state"
+            error, code = await refusal_of(forged)
+            assert (error["code"], code) == ("too_many_sockets", 4429)
+        finally:
+            for browser in (first, second, forged):
+                await browser.leave()
+
+    run(conversation)

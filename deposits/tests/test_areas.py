@@ -108,3 +108,24 @@ def test_a_shape_of_too_many_positions_is_refused_before_the_crossing_check() ->
     ]
     shape = {"type": "Polygon", "coordinates": [[*circle, circle[0]]]}
     assert "at most 500 are accepted" in messages_of(shape)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [10**400, -(10**400), float("nan"), float("inf")],
+    ids=["huge", "huge_negative", "nan", "infinite"],
+)
+def test_a_coordinate_no_float_can_hold_is_refused_in_words(number: object) -> None:
+    # Parsed JSON keeps a 400-digit integer exact; math.isfinite overflows on it.
+    ring = [[73.0, 49.0], [73.1, 49.0], [number, 49.1], [73.0, 49.0]]
+    assert "is not a position" in messages_of({"type": "Polygon", "coordinates": [ring]})
+
+
+@pytest.mark.django_db
+def test_a_deposit_with_an_overflowing_outline_fails_validation_on_that_field() -> None:
+    ring = [[73.0, 49.0], [73.1, 49.0], [73.1, 10**400], [73.0, 49.0]]
+    deposit = DepositFactory(outline=None)
+    deposit.outline = {"type": "Polygon", "coordinates": [ring]}
+    with pytest.raises(ValidationError) as refusal:
+        deposit.full_clean()
+    assert "outline" in refusal.value.message_dict
