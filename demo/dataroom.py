@@ -20,7 +20,7 @@ from core.pdf import NedraPDF
 from deposits.areas import area_km2, check_shape, polygons_of
 from deposits.models import Deposit
 
-# Demo deposits (core.demo LOTS) drawn as shapes; the rest keep their centre dot.
+# Demo deposits (demo.catalogue LOTS) drawn as shapes; the rest keep their centre dot.
 SHAPED_DEPOSITS = ("KZ-ULY-0101", "KZ-KOS-0214", "KZ-AKT-0307", "KZ-KAR-0412", "KZ-EKZ-0618")
 # A star-shaped outline, (bearing in degrees, relative reach): simple whatever its scale.
 OUTLINE_VERTICES = (

@@ -6,12 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from auctions.models import Lot, LotDocument
-from core.demo import load_demo
 from demo.dataroom import SHAPED_DEPOSITS, add_shapes_and_papers
+from demo.loader import load_demo
 from deposits.areas import check_shape
 from deposits.models import Deposit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 def test_the_demo_gets_valid_shapes_and_two_papers_per_shaped_lot_once(
