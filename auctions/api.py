@@ -322,7 +322,7 @@ class EventListView(PublicReadMixin, ListAPIView):
     filterset_class = EventFilter
 
     def get_queryset(self) -> QuerySet[AuctionEvent]:
-        return selectors.results.public_events()
+        return selectors.results.events_with_public_lots()
 
 
 @extend_schema_view(
@@ -342,7 +342,7 @@ class EventDetailView(PublicReadMixin, RetrieveAPIView):
 
     def get_queryset(self) -> QuerySet[AuctionEvent]:
         lots = selectors.catalogue.catalogue_lots().order_by("number")
-        return selectors.results.public_events().prefetch_related(
+        return selectors.results.events_with_public_lots().prefetch_related(
             Prefetch("lots", queryset=lots, to_attr="public_lots"),
             Prefetch(
                 "errata",

@@ -1,6 +1,7 @@
 """Bulk import of lots (CSV/XLSX) for the admin; imported lots start as drafts."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields
 
 from auctions.models import AuctionEvent, Lot
@@ -57,6 +58,6 @@ class LotResource(SpreadsheetResource):
         """Refuse rows that would change a lot already open to bidders."""
         if not new and instance.status != Lot.Status.DRAFT:
             raise ValidationError(
-                f"Lot {instance.number} is {instance.get_status_display().lower()}; "
-                "only draft lots can be changed by import."
+                _("Lot %(number)s is %(status)s; only draft lots can be changed by import.")
+                % {"number": instance.number, "status": instance.get_status_display().lower()}
             )

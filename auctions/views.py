@@ -133,7 +133,7 @@ def results(request: HttpRequest) -> HttpResponse:
     region, and each event with its totals."""
     events = [
         (event, selectors.results.totals_of(event))
-        for event in selectors.results.published_events()
+        for event in selectors.results.events_with_published_results()
     ]
     lots = selectors.results.offered_lots_of_published_events()
     context = {

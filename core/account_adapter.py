@@ -9,6 +9,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from core.lockout import client_address
 from core.tasks import send_email
@@ -54,7 +55,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # One client address for allauth's limits and axes' lockouts alike.
         address = client_address(request)
         if not address:
-            raise PermissionDenied("Unable to determine the client's address.")
+            raise PermissionDenied(_("Unable to determine the client's address."))
         return address
 
     def get_login_stages(self) -> list[str]:

@@ -25,7 +25,10 @@ class CodeWidget(widgets.ForeignKeyWidget):
             return super().clean(value, row=row, **kwargs)
         except self.model.DoesNotExist:
             name = self.model._meta.verbose_name
-            raise ValueError(f"There is no {name} with {self.field} '{value}'.") from None
+            raise ValueError(
+                _("There is no %(name)s with %(field)s '%(value)s'.")
+                % {"name": name, "field": self.field, "value": value}
+            ) from None
 
 
 # What a cell of each kind must hold, in words; the first match wins (IntegerWidget is a

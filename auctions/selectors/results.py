@@ -130,14 +130,14 @@ def event_totals(event_id: int) -> EventTotals:
     return totals_of(with_totals(AuctionEvent.objects.filter(pk=event_id)).get())
 
 
-def published_events() -> QuerySet[AuctionEvent]:
+def events_with_published_results() -> QuerySet[AuctionEvent]:
     """Return the events whose results are published, latest first, with their totals."""
     return with_totals(AuctionEvent.objects.filter(results_published_at__isnull=False)).order_by(
         "-results_published_at"
     )
 
 
-def public_events() -> QuerySet[AuctionEvent]:
+def events_with_public_lots() -> QuerySet[AuctionEvent]:
     """Return the events with public lots, each with its totals, latest first."""
     has_public_lot = Exists(
         Lot.objects.filter(event=OuterRef("pk"), status__in=PUBLIC_LOT_STATUSES)

@@ -11,7 +11,7 @@ from demo.loader import load_demo
 from deposits.areas import check_shape
 from deposits.models import Deposit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 def test_load_demo_draws_valid_shapes_and_gives_each_shaped_lot_two_papers_once(
