@@ -11,6 +11,12 @@ from bidders.models import Company
 from deposits.selectors import minerals_once
 from licensing.models import PUBLIC_CERTIFICATE_STATUSES, Licence
 
+# A licence's lot has a public result: its event's results are published and the lot's
+# result with them (auctions.selectors.visibility.are_results_public, as a query).
+PUBLIC_RESULT = Q(lot__event__results_published_at__isnull=False) & Q(
+    lot__published_result__isnull=False
+)
+
 
 def with_registry_details(licences: QuerySet[Licence]) -> QuerySet[Licence]:
     """Return the licences with holder, deposit, region and minerals loaded in bulk."""
@@ -23,14 +29,14 @@ def with_registry_details(licences: QuerySet[Licence]) -> QuerySet[Licence]:
 def registry_licences() -> QuerySet[Licence]:
     """Return the licences the public registry may list.
 
-    An issued licence is a public act; an offer still awaiting payment (or forfeited)
-    names a winner, so it shows only once the event's results are published.
+    Only licences of lots whose result is public. A licence names its lot's winner, whose
+    number anyone watched bid in the public gallery: before the results are published
+    nobody may connect that number to a company (auctions.identity), so even a licence
+    issued early waits for its lot's published result.
     """
-    return with_registry_details(
-        Licence.objects.filter(
-            Q(issued_on__isnull=False) | Q(lot__event__results_published_at__isnull=False)
-        )
-    ).order_by("-issued_on", "number")
+    return with_registry_details(Licence.objects.filter(PUBLIC_RESULT)).order_by(
+        "-issued_on", "number"
+    )
 
 
 def company_licences(company: Company) -> QuerySet[Licence]:
@@ -45,12 +51,13 @@ def company_licences(company: Company) -> QuerySet[Licence]:
 def licences_visible_to(user: User | AnonymousUser) -> QuerySet[Licence]:
     """Return the licences whose certificate the user may open.
 
-    Anyone: licences in force or expired; a holder's representatives: all of its own;
+    Anyone: licences in force or expired whose lot's result is public; a holder's
+    representatives: all of its own;
     staff with the view permission: all.
     """
     if user.is_authenticated and user.is_staff and user.has_perm("licensing.view_licence"):
         return Licence.objects.all()
-    visible = Q(status__in=PUBLIC_CERTIFICATE_STATUSES)
+    visible = Q(status__in=PUBLIC_CERTIFICATE_STATUSES) & PUBLIC_RESULT
     if user.is_authenticated:
         visible |= Q(holder__representatives__user=user)
     return Licence.objects.filter(visible).distinct()

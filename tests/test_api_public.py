@@ -812,7 +812,9 @@ def registry() -> dict[str, Licence]:
             signature_bonus=Decimal("50000000.00"),
             **not_yet,
         ),
-        "unpublished_offer": licence("KZ-E-2026-0003", tungsten, karaganda, **not_yet),
+        "unpublished_offer": licence(
+            "KZ-E-2026-0003", tungsten, karaganda, published=False, **not_yet
+        ),
     }
 
 

@@ -428,6 +428,7 @@ def test_deposit_page_shows_place_reserves_lots_and_licences(client: Client) -> 
         status=Licence.Status.AWAITING_PAYMENT,
         issued_on=None,
         expires_on=None,
+        published=False,
     )
 
     page = page_of(client, "/deposits/KZ-ULY-0101/")

@@ -414,6 +414,7 @@ def test_a_licence_made_before_publication_is_in_the_first_release(client: Clien
         status=Licence.Status.AWAITING_PAYMENT,
         issued_on=None,
         expires_on=None,
+        published=False,
     )
     services.publish_results(event_id=event.pk)
 

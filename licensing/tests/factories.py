@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from auctions.models import Application, Bid, Lot, Result
+from auctions.models import Application, AuctionEvent, Bid, Lot, PublishedResult, Result
 from auctions.tests.factories import LotFactory, admit
 from bidders.models import Company
 from bidders.tests.factories import CompanyFactory, UserFactory
@@ -102,3 +102,35 @@ class LicenceFactory(factory.django.DjangoModelFactory):
     status = Licence.Status.ACTIVE
     issued_on = date(2026, 6, 15)
     expires_on = date(2032, 6, 15)
+
+    @factory.post_generation
+    def published(licence: Licence, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Publish the lot's result with its licence (the registry lists only those);
+        `published=False` leaves the event unpublished."""
+        if not create or extracted is False:
+            return
+        publish_lot_result(licence.lot, winner=licence.holder, bonus=licence.signature_bonus)
+
+
+def publish_lot_result(lot: Lot, *, winner: Company, bonus: Decimal) -> PublishedResult:
+    """Publish the event's results with the lot's result awarded to `winner`, straight in
+    the tables (as publish_results would leave them)."""
+    now = timezone.now()
+    AuctionEvent.objects.filter(pk=lot.event_id, results_published_at__isnull=True).update(
+        results_published_at=now
+    )
+    lot.event.refresh_from_db(fields=["results_published_at"])
+    published, _created = PublishedResult.objects.get_or_create(
+        lot=lot,
+        defaults={
+            "outcome": Result.Outcome.AWARDED,
+            "winner_legal_name": winner.legal_name,
+            "winner_country": winner.country,
+            "winner_participant_number": 1,
+            "winning_bonus": bonus,
+            "bid_count": 1,
+            "closed_at": now,
+            "published_at": now,
+        },
+    )
+    return published

@@ -17,7 +17,7 @@ from deposits.tests.factories import (
 )
 from licensing import services
 from licensing.models import Licence
-from licensing.tests.factories import LicenceFactory, auctioned_lot
+from licensing.tests.factories import LicenceFactory, auctioned_lot, publish_lot_result
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def awaiting(approved_company) -> Licence:
         status=Licence.Status.AWAITING_PAYMENT,
         issued_on=None,
         expires_on=None,
+        published=False,
     )
 
 
@@ -269,3 +270,23 @@ def test_staff_record_a_refund_in_the_payment_admin(client: Client, staff_clerk)
     assert refund.status == Payment.Status.REFUNDED
     assert applied.status == Payment.Status.APPLIED
     assert "not due for refund" in response.content.decode()
+
+
+def test_a_licence_issued_before_its_lots_result_is_published_stays_out_of_public_view(
+    client: Client,
+) -> None:
+    """A licence names its lot's winner, whose number the public gallery showed bidding:
+    until the lot's result is published, neither the registry, its API, the deposit page
+    nor the certificate may pair that company with the lot."""
+    licence = LicenceFactory(published=False)
+    assert licence.number not in client.get(REGISTRY, {"status": "all"}).content.decode()
+    assert client.get(f"/api/licences/{licence.number}/").status_code == 404
+    assert licence.number not in client.get("/api/licences/?status=all").content.decode()
+    assert licence.number not in client.get(f"/deposits/{licence.deposit.code}/").content.decode()
+    assert client.get(certificate_url(licence)).status_code == 404
+
+    publish_lot_result(licence.lot, winner=licence.holder, bonus=licence.signature_bonus)
+
+    assert licence.number in client.get(REGISTRY).content.decode()
+    assert client.get(f"/api/licences/{licence.number}/").status_code == 200
+    assert client.get(certificate_url(licence)).status_code == 200
