@@ -3,8 +3,9 @@ it, how it is built from the database, and how it reaches every socket of the lo
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -174,30 +175,67 @@ def lot_state(lot_id: int) -> dict[str, Any]:
     recent = list(
         Bid.objects.filter(lot_id=lot_id, sequence__lte=lot.bid_count)
         .order_by("-sequence")
-        .values("sequence", "participant_number", "amount", "placed_at")[:RECENT_BIDS]
+        .values_list("sequence", "participant_number", "amount", "placed_at")[:RECENT_BIDS]
     )
+    return build_state(
+        lot_id=lot.pk,
+        version=lot.version,
+        status=lot.status,
+        current_price=lot.current_price,
+        min_next_bid=lot.minimum_next_bid,
+        has_leader=lot.leader_id is not None,
+        bid_count=lot.bid_count,
+        status_reason=lot.status_reason,
+        starts_at=lot.starts_at,
+        ends_at=lot.ends_at,
+        hard_end=lot.hard_end,
+        recent=recent,
+    )
+
+
+RecentBid = tuple[int, int, Decimal, datetime]
+
+
+def build_state(
+    *,
+    lot_id: int,
+    version: int,
+    status: str,
+    current_price: Decimal | None,
+    min_next_bid: Decimal,
+    has_leader: bool,
+    bid_count: int,
+    status_reason: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    hard_end: datetime,
+    recent: Sequence[RecentBid],
+) -> dict[str, Any]:
+    """Return the state of a lot from its row and its newest bids (sequence, participant
+    number, amount, time; newest first, at most RECENT_BIDS): read back by `lot_state`, or
+    as the bid's own transaction holds them (engine), which then reads nothing again."""
     return {
         "type": "state",
-        "lot": lot.pk,
-        "version": lot.version,
-        "status": lot.status,
-        "current_price": _amount(lot.current_price),
-        "min_next_bid": _amount(lot.minimum_next_bid),
-        "leader_number": recent[0]["participant_number"] if lot.leader_id and recent else None,
-        "bid_count": lot.bid_count,
-        "status_reason": lot.status_reason,
-        "starts_at": lot.starts_at.isoformat(),
-        "ends_at": lot.ends_at.isoformat(),
-        "hard_end": lot.hard_end.isoformat(),
+        "lot": lot_id,
+        "version": version,
+        "status": status,
+        "current_price": _amount(current_price),
+        "min_next_bid": _amount(min_next_bid),
+        "leader_number": recent[0][1] if has_leader and recent else None,
+        "bid_count": bid_count,
+        "status_reason": status_reason,
+        "starts_at": starts_at.isoformat(),
+        "ends_at": ends_at.isoformat(),
+        "hard_end": hard_end.isoformat(),
         "server_time": timezone.now().isoformat(),
         "recent_bids": [
             {
-                "sequence": bid["sequence"],
-                "participant_number": bid["participant_number"],
-                "amount": _amount(bid["amount"]),
-                "placed_at": bid["placed_at"].isoformat(),
+                "sequence": sequence,
+                "participant_number": number,
+                "amount": _amount(amount),
+                "placed_at": placed_at.isoformat(),
             }
-            for bid in recent
+            for sequence, number, amount, placed_at in recent[:RECENT_BIDS]
         ],
     }
 
@@ -245,10 +283,12 @@ def accepted_frame(bid: Bid, *, created: bool) -> dict[str, Any]:
     }
 
 
-def broadcast_state(lot_id: int) -> None:
-    """Send the lot's committed state to every socket of the lot."""
+def broadcast_state(lot_id: int, state: dict[str, Any] | None = None) -> None:
+    """Send the lot's committed state to every socket of the lot (None: read it now)."""
+    if state is None:
+        state = lot_state(lot_id)
     async_to_sync(get_channel_layer().group_send)(
-        group_name(lot_id), {"type": "lot.state", "state": lot_state(lot_id)}
+        group_name(lot_id), {"type": "lot.state", "state": state}
     )
 
 

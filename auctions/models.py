@@ -111,6 +111,16 @@ class AuctionEvent(models.Model):
         return self.results_published_at is not None
 
 
+def next_minimum(
+    *, current_price: Decimal | None, starting_price: Decimal, bid_step: Decimal
+) -> Decimal:
+    """The lowest bid a lot takes next: its starting price for the first bid, its current
+    price plus one step after that (the engine asks it from the bid's locked row)."""
+    if current_price is None:
+        return starting_price
+    return current_price + bid_step
+
+
 class Lot(models.Model):
     """One deposit offered under one licence type and term, auctioned on its bonus."""
 
@@ -286,9 +296,11 @@ class Lot(models.Model):
     @property
     def minimum_next_bid(self) -> Decimal:
         """The starting price for the first bid; the current price plus one step after it."""
-        if self.current_price is None:
-            return self.starting_price
-        return self.current_price + self.bid_step
+        return next_minimum(
+            current_price=self.current_price,
+            starting_price=self.starting_price,
+            bid_step=self.bid_step,
+        )
 
     @property
     def is_open_for_applications(self) -> bool:

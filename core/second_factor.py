@@ -18,6 +18,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import encrypt
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -37,7 +38,13 @@ def has_second_factor(user: User | AnonymousUser) -> bool:
     """Say whether the user has enrolled an authenticator app or a security key."""
     if not user.is_authenticated:
         return False
-    return Authenticator.objects.filter(user_id=user.pk, type__in=FACTOR_TYPES).exists()
+    return enrolled_factors(user.pk).exists()
+
+
+def enrolled_factors(user_id: int) -> QuerySet[Authenticator]:
+    """Return the user's second factors: authenticator apps and security keys (recovery
+    codes alone are none). The bid's locked statement asks it as an `Exists`."""
+    return Authenticator.objects.filter(user_id=user_id, type__in=FACTOR_TYPES)
 
 
 def has_passed_second_factor(request: HttpRequest) -> bool:

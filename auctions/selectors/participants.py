@@ -1,6 +1,9 @@
 """Applicants and participants: a company's applications, affiliated rivals, who is admitted
 to a lot and who may bid in it, and what each participant's results notice says."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Exists,
@@ -18,7 +21,7 @@ from auctions.models import (
 from auctions.selectors.catalogue import PUBLIC_LOT_STATUSES
 from auctions.selectors.results import is_awarded
 from bidders.models import BeneficialOwner, Company, Representative
-from core.second_factor import has_second_factor
+from core.second_factor import enrolled_factors
 
 LIVE_APPLICATION_STATUSES = [Application.Status.SUBMITTED, Application.Status.ADMITTED]
 
@@ -113,33 +116,57 @@ def represented_company_id(user: User | AnonymousUser) -> int | None:
     )
 
 
-def bidding_participant(*, user: User, lot: Lot) -> Application | None:
-    """Return the user's company's application that may bid in the lot, or None.
+def bidding_candidate(*, user_id: int, lot_id: int) -> QuerySet[Any, Any]:
+    """Return the user's company's admitted application in the lot, if the company is still
+    approved, with what `may_bid` decides on: whether its guarantee deposit is received and
+    whether the user has a second factor (`id`, `participant_number`, `has_deposit`,
+    `has_factor`; at most one row).
 
-    It may bid when it is admitted, its company is approved (not suspended since), if the
-    lot asks one, its guarantee deposit is received, and the user has a second factor.
+    The rule of who may bid, as one query: the bid's locked statement embeds it
+    (`engine`, compiled once), the room's seat asks it (`bidding_participant`).
     """
     deposit_received = Payment.objects.filter(
         application=OuterRef("pk"),
         kind=Payment.Kind.GUARANTEE_DEPOSIT,
         status=Payment.Status.RECEIVED,
     )
-    participant = (
+    return (
         Application.objects.filter(
-            lot_id=lot.pk,
-            company__representatives__user=user,
+            lot_id=lot_id,
+            company__representatives__user_id=user_id,
             status=Application.Status.ADMITTED,
             company__status=Company.Status.APPROVED,
         )
-        .annotate(has_deposit=Exists(deposit_received))
-        .only("pk", "participant_number")
-        .first()
+        .annotate(
+            has_deposit=Exists(deposit_received),
+            has_factor=Exists(enrolled_factors(user_id)),
+        )
+        .order_by("pk")
+        .values("id", "participant_number", "has_deposit", "has_factor")[:1]
     )
-    if participant is None or (lot.guarantee_deposit > 0 and not participant.has_deposit):
+
+
+def may_bid(*, guarantee_deposit: Decimal, has_deposit: bool, has_factor: bool) -> bool:
+    """Say whether a candidate of `bidding_candidate` may bid: if the lot asks a guarantee
+    deposit it is received, and the user has a second factor."""
+    return bool(has_factor) and (guarantee_deposit <= 0 or bool(has_deposit))
+
+
+def bidding_participant(*, user: User, lot: Lot) -> int | None:
+    """Return the participant number of the user's company in the lot if it may bid now.
+
+    It may bid when it is admitted, its company is approved (not suspended since), if the
+    lot asks one, its guarantee deposit is received, and the user has a second factor.
+    """
+    candidate = bidding_candidate(user_id=user.pk, lot_id=lot.pk).first()
+    if candidate is None or not may_bid(
+        guarantee_deposit=lot.guarantee_deposit,
+        has_deposit=bool(candidate["has_deposit"]),
+        has_factor=bool(candidate["has_factor"]),
+    ):
         return None
-    if not has_second_factor(user):
-        return None
-    return participant
+    number = candidate["participant_number"]
+    return int(number) if number is not None else None
 
 
 def results_recipients(event_id: int) -> QuerySet[Application]:

@@ -61,24 +61,24 @@ class Race:
     acknowledged: list[Acknowledged]
     refusals: list[str]
     unexpected: list[BaseException]
-    broadcasts: list[int]
+    broadcasts: list[dict[str, Any]]
 
 
 @pytest.fixture
-def recorded_broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count broadcasts instead of sending them: this test is about the database."""
-    sent: list[int] = []
+def recorded_broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Keep the states broadcast instead of sending them: this test is about the database."""
+    sent: list[dict[str, Any]] = []
     lock = threading.Lock()
 
-    def record(lot_id: int) -> None:
+    def record(lot_id: int, state: dict[str, Any] | None = None) -> None:
         with lock:
-            sent.append(lot_id)
+            sent.append(state if state is not None else live.lot_state(lot_id))
 
     monkeypatch.setattr(live, "broadcast_state", record)
     return sent
 
 
-def race(lot: Lot, bidders: list[AbstractBaseUser], broadcasts: list[int]) -> Race:
+def race(lot: Lot, bidders: list[AbstractBaseUser], broadcasts: list[dict[str, Any]]) -> Race:
     result = Race(acknowledged=[], refusals=[], unexpected=[], broadcasts=broadcasts)
     lock = threading.Lock()
 
@@ -121,7 +121,7 @@ def race(lot: Lot, bidders: list[AbstractBaseUser], broadcasts: list[int]) -> Ra
 
 
 def test_racing_bidders_build_one_gapless_hash_chained_ladder(
-    live_lot: Lot, recorded_broadcasts: list[int]
+    live_lot: Lot, recorded_broadcasts: list[dict[str, Any]]
 ) -> None:
     bidders = [admitted_representative(live_lot, number) for number in range(1, BIDDERS + 1)]
 
@@ -173,6 +173,23 @@ def test_racing_bidders_build_one_gapless_hash_chained_ladder(
     assert live_lot.last_bid_hash == bids[-1].hash
     assert live.lot_state(live_lot.pk)["leader_number"] == bids[-1].participant_number
     assert len(outcome.broadcasts) == len(bids)
+    # Each state was built inside its bid's transaction, from what it read under the lock
+    # (after waiting for it, too): it shows exactly the committed ladder up to that bid.
+    assert sorted(state["bid_count"] for state in outcome.broadcasts) == [b.sequence for b in bids]
+    for state in outcome.broadcasts:
+        upto = bids[: state["bid_count"]]
+        assert state["version"] == state["bid_count"]
+        assert state["current_price"] == f"{upto[-1].amount:.2f}"
+        assert state["leader_number"] == upto[-1].participant_number
+        assert state["recent_bids"] == [
+            {
+                "sequence": stored.sequence,
+                "participant_number": stored.participant_number,
+                "amount": f"{stored.amount:.2f}",
+                "placed_at": stored.placed_at.isoformat(),
+            }
+            for stored in reversed(upto[-live.RECENT_BIDS :])
+        ]
 
 
 def send_twice_at_once(
@@ -192,7 +209,7 @@ def test_one_key_sent_twice_at_once_places_one_bid(
     admitted_bidder: AbstractBaseUser,
     rival_bidder: AbstractBaseUser,
     live_lot: Lot,
-    recorded_broadcasts: list[int],
+    recorded_broadcasts: list[dict[str, Any]],
 ) -> None:
     """A client retrying over the API while its websocket bid is still in flight."""
     for attempt in range(6):
@@ -214,7 +231,7 @@ def test_one_key_sent_at_once_by_two_bidders_places_one_bid(
     admitted_bidder: AbstractBaseUser,
     rival_bidder: AbstractBaseUser,
     live_lot: Lot,
-    recorded_broadcasts: list[int],
+    recorded_broadcasts: list[dict[str, Any]],
 ) -> None:
     key = str(uuid.uuid4())
     results: list[Any] = []

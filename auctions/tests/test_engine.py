@@ -724,7 +724,29 @@ def test_an_accepted_bid_is_broadcast_once_and_only_after_commit(
         bid(admitted_bidder, live_lot, START)
         broadcast.assert_not_called()
     assert len(callbacks) == 1
-    broadcast.assert_called_once_with(live_lot.pk)
+    broadcast.assert_called_once()
+    assert broadcast.call_args.args[0] == live_lot.pk
+
+
+def test_the_broadcast_state_is_built_in_the_bids_transaction_as_a_fresh_read_shows_it(
+    admitted_bidder: AbstractBaseUser,
+    rival_bidder: AbstractBaseUser,
+    live_lot: Lot,
+    broadcast: mock.Mock,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Twelve bids: the state shows the newest ten, the new one first.
+    with django_capture_on_commit_callbacks(execute=True):
+        for index in range(12):
+            bidder = admitted_bidder if index % 2 == 0 else rival_bidder
+            bid(bidder, live_lot, START + STEP * index)
+    sent = broadcast.call_args.args[1]
+    read = live.lot_state(live_lot.pk)
+    del sent["server_time"], read["server_time"]
+    assert sent == read
+    assert [each["sequence"] for each in sent["recent_bids"]] == list(range(12, 2, -1))
+    assert sent["leader_number"] == 2
+    assert sent["min_next_bid"] == f"{START + STEP * 12:.2f}"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,118 @@
+"""Plain SQL for the few hot paths where building and compiling a queryset costs more than
+running it (the bid: bench/RESULTS.md), with the ORM's own compilation and conversions.
+
+A rule stays written once, as a queryset: `compiled` turns it into SQL once per process and
+database, with named slots for the values that change per call; `converters` gives the
+ORM's own conversions of a model's columns (SQLite returns times as text and money as
+floats; the ORM's converters make them the same `datetime` and `Decimal` as PostgreSQL's).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import Field, Model, QuerySet
+
+# Stand-ins for the slots while the queryset compiles: integers no id ever reaches, each
+# found again by value among the compiled parameters.
+_SLOT_BASE = -(2**62)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A parameter of a compiled statement filled per call."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement compiled once: its SQL, and its parameters, constants or slots."""
+
+    sql: str
+    params: tuple[object, ...]
+
+    def bind(self, **values: object) -> list[Any]:
+        """Return the statement's parameters with each slot filled from `values`."""
+        return [values[param.name] if isinstance(param, Slot) else param for param in self.params]
+
+
+_compiled: dict[tuple[Callable[..., QuerySet[Any]], str], Compiled] = {}
+
+
+def compiled(build: Callable[..., QuerySet[Any]], *slots: str, using: str = "default") -> Compiled:
+    """Return the SQL of `build(**slots)`, compiled once per process and database.
+
+    `build` takes each slot as an integer keyword argument (an id) and returns the
+    queryset; every slot must reach the SQL as a parameter of its own, unchanged.
+    """
+    key = (build, using)
+    found = _compiled.get(key)
+    if found is None:
+        stand_ins = {name: _SLOT_BASE + index for index, name in enumerate(slots)}
+        by_value = {value: Slot(name) for name, value in stand_ins.items()}
+        queryset = build(**stand_ins)
+        sql, params = queryset.query.get_compiler(using=using).as_sql()
+        bound = tuple(by_value.get(param, param) for param in params)
+        missing = set(slots) - {param.name for param in bound if isinstance(param, Slot)}
+        if missing:
+            raise ValueError(f"Slots {sorted(missing)} did not reach the SQL as parameters.")
+        found = _compiled[key] = Compiled(sql=sql, params=bound)
+    return found
+
+
+Converter = Callable[[object], object]
+
+
+def converters(
+    model: type[Model], fields: Sequence[str], *, using: str = "default"
+) -> list[Converter]:
+    """Return, per field of the model, a function turning the column's raw value into the
+    value the ORM would give (times aware, money `Decimal`, durations `timedelta`)."""
+    connection = connections[using]
+    result: list[Converter] = []
+    for name in fields:
+        column = model_field(model, name).get_col(model._meta.db_table)
+        steps = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+        def convert(value: object, steps: list[Any] = steps, column: Any = column) -> object:
+            for step in steps:
+                value = step(value, column, connection)
+            return value
+
+        result.append(convert if steps else _unchanged)
+    return result
+
+
+def _unchanged(value: object) -> object:
+    return value
+
+
+def column(model: type[Model], field: str, *, alias: str = "", using: str = "default") -> str:
+    """Return the quoted column of a model's field, optionally qualified by a table alias."""
+    quote = connections[using].ops.quote_name
+    name = quote(str(model_field(model, field).column))
+    return f"{quote(alias)}.{name}" if alias else name
+
+
+def db_values(
+    model: type[Model], values: Sequence[tuple[str, object]], *, using: str = "default"
+) -> list[Any]:
+    """Return each (field, value) of the model as the ORM would send it to the database
+    when saving (UUIDs as the backend stores them, times in UTC, money as decimals)."""
+    connection = connections[using]
+    return [model_field(model, name).get_db_prep_save(value, connection) for name, value in values]
+
+
+def model_field(model: type[Model], name: str) -> "Field[Any, Any]":
+    """Return a concrete field of the model (not a reverse relation)."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column.")
+    return found
+
+
+def table(model: type[Model], *, using: str = "default") -> str:
+    """Return the quoted table of a model."""
+    return connections[using].ops.quote_name(model._meta.db_table)
