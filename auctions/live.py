@@ -142,7 +142,7 @@ def check_seat(*, session_key: str | None, user_id: int | None, seat: Seat) -> N
 
 def session_user(*, session_key: str | None, user_id: int | None) -> User:
     """Return the socket's user if its session still authenticates it; raise session_ended."""
-    user = session_sockets.session_user(session_key)
+    user = session_sockets.session_user(session_key, user_id)
     if user is None or user.pk != user_id:
         raise DomainError("session_ended", _("Your session has ended; log in again."))
     return user
