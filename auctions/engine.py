@@ -174,10 +174,9 @@ class _LockedLot:
 
 @dataclass(frozen=True)
 class _Statements:
-    lock: str
-    lock_params: sql.Compiled
-    insert: str
-    update: str
+    lock: sql.Compiled
+    insert: sql.Compiled
+    update: sql.Compiled
     lot_converters: list[sql.Converter]
     recent_converters: list[sql.Converter]
 
@@ -218,6 +217,7 @@ def _prepared(using: str = "default") -> _Statements:
         f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
         f"WHERE l.{id_} = %s ORDER BY r.{seq_} DESC{lock_clause}"
     )
+    lock_params = (sql.Slot("key"), *candidate.params, sql.Slot("lot_id"), sql.Slot("lot_id"))
     inserted = (
         "lot",
         "application",
@@ -240,10 +240,13 @@ def _prepared(using: str = "default") -> _Statements:
     lot_table, lot_id_column = sql.table(Lot, using=using), sql.column(Lot, "id", using=using)
     update = f"UPDATE {lot_table} SET {assignments} WHERE {lot_id_column} = %s"  # noqa: S608
     found = _statements[using] = _Statements(
-        lock=lock,
-        lock_params=candidate,
-        insert=insert,
-        update=update,
+        lock=sql.Compiled(lock, lock_params, name="nedra_bid_lock"),
+        insert=sql.Compiled(
+            insert, tuple(sql.Slot(name) for name in inserted), name="nedra_bid_insert"
+        ),
+        update=sql.Compiled(
+            update, (*(sql.Slot(name) for name in updated), sql.Slot("id")), name="nedra_bid_update"
+        ),
         lot_converters=sql.converters(Lot, _LOT_FIELDS, using=using),
         recent_converters=sql.converters(Bid, _RECENT_FIELDS, using=using),
     )
@@ -254,15 +257,9 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     """Lock the lot's row and read what the bid's rules need; None if there is no lot."""
     statements = _prepared()
     connection = connections["default"]
-    key_value = sql.model_field(Bid, "key").get_db_prep_value(key, connection)
-    params = [
-        key_value,
-        *statements.lock_params.bind(user_id=user.pk, lot_id=lot_id),
-        lot_id,
-        lot_id,
-    ]
+    (key_value,) = sql.db_values(Bid, [("key", key)])
     with connection.cursor() as cursor:
-        cursor.execute(statements.lock, params)
+        statements.lock.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id)
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -366,42 +363,36 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
     version = lot["version"] + 1
 
     statements = _prepared()
+    inserted = [
+        ("lot", lot_id),
+        ("application", participant_id),
+        ("participant_number", number),
+        ("sequence", sequence),
+        ("amount", amount),
+        ("placed_at", now),
+        ("placed_by", user.pk),
+        ("key", key),
+        ("prev_hash", prev_hash),
+        ("hash", digest),
+    ]
+    updated = [
+        ("current_price", amount),
+        ("leader", participant_id),
+        ("bid_count", sequence),
+        ("last_bid_hash", digest),
+        ("version", version),
+        ("ends_at", ends_at),
+    ]
     with connections["default"].cursor() as cursor:
-        cursor.execute(
-            statements.insert,
-            sql.db_values(
-                Bid,
-                [
-                    ("lot", lot_id),
-                    ("application", participant_id),
-                    ("participant_number", number),
-                    ("sequence", sequence),
-                    ("amount", amount),
-                    ("placed_at", now),
-                    ("placed_by", user.pk),
-                    ("key", key),
-                    ("prev_hash", prev_hash),
-                    ("hash", digest),
-                ],
-            ),
+        statements.insert.execute(
+            cursor,
+            **dict(zip((name for name, _ in inserted), sql.db_values(Bid, inserted), strict=True)),
         )
         bid_id = cursor.fetchone()[0]
-        cursor.execute(
-            statements.update,
-            [
-                *sql.db_values(
-                    Lot,
-                    [
-                        ("current_price", amount),
-                        ("leader", participant_id),
-                        ("bid_count", sequence),
-                        ("last_bid_hash", digest),
-                        ("version", version),
-                        ("ends_at", ends_at),
-                    ],
-                ),
-                lot_id,
-            ],
+        statements.update.execute(
+            cursor,
+            id=lot_id,
+            **dict(zip((name for name, _ in updated), sql.db_values(Lot, updated), strict=True)),
         )
     bid = Bid(
         id=bid_id,
