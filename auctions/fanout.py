@@ -200,8 +200,15 @@ class LotHub:
         self.reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
+        # Neither a hiccup of the layer nor one bad message may end the lot's news for every
+        # socket of the process; a state lost meanwhile is caught up by the heartbeat.
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception:
+                logger.exception("Lot %s: receiving the news failed", self.lot_id)
+                await asyncio.sleep(0.1)
+                continue
             try:
                 self.publish(message)
             except Exception:
