@@ -41,4 +41,6 @@ USER nedra
 EXPOSE 8000
 # sh -c so WEB_CONCURRENCY expands at start; exec so uvicorn gets the stop signal.
 # Forwarded headers are trusted from any address: only the proxy can reach this port.
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\""]
+# No permessage-deflate: compressing every frame once per socket cost more of the fan-out's
+# CPU than anything else of ours (README, "Production deployment").
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\" --ws-per-message-deflate false"]

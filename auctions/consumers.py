@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,6 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import connection
@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from auctions import engine, live
+from auctions import engine, fanout, live
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.lockout import address_behind_proxies
@@ -64,21 +64,49 @@ TOO_MANY_SOCKETS = _(
 )
 # A socket's slot lapses after this many missed renewals (its process died).
 SLOT_RENEWALS_MISSED = 3
-# The lot's news that reaches every socket of the lot, whose handlers never touch the
-# database: they skip Channels' hop to close old connections (see `LotConsumer.dispatch`).
-# In the bench's fan-out (100 watchers, 5 bids/s; bench/RESULTS.md, 2026-12-06 20:43) the
-# hop for every socket took a bid's delivery to all watchers from p99 188-192 ms to
-# 649-701 ms (p50 109-115 to 144-145 ms).
-DATABASE_FREE_NEWS = frozenset({"lot.state", "lot.closed", "lot.heartbeat"})
-# Every socket of a process does its database work on this one thread, the asgiref way
-# (`sync_to_async(thread_sensitive=False, executor=...)`), so its connection is reused by
-# the next call, whoever makes it, one per process like a pool of one. On asgiref's
-# thread-sensitive thread, Channels' own cleanup (before every message it dispatches, and
-# its AuthMiddleware's user lookup) closes connections with CONN_MAX_AGE=0, the setting
-# ASGI needs for HTTP; here nothing does, and the bid no longer pays a new connection
-# (a login and cold caches, which cost more than the bid itself). Same runs: 3-9 accepted
-# bids/s on the hot lot, as many as or more than the copied dispatch it replaces (2-4/s).
-DATABASE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lot-sockets-db")
+
+
+class DatabaseThreads:
+    """The sockets' database work of a process, on a few threads each keeping its own
+    connection, the asgiref way (`sync_to_async(thread_sensitive=False, executor=...)`).
+
+    On asgiref's thread-sensitive thread, Channels' own cleanup (before every message it
+    dispatches, and its AuthMiddleware's user lookup) closes connections with
+    CONN_MAX_AGE=0, the setting ASGI needs for HTTP; here nothing does, and a bid does not
+    pay a new connection (a login and cold caches, which cost more than the bid itself).
+    One thread per process serialised every socket's bids; a few let bids on different
+    lots (and the snapshots beside them) wait on PostgreSQL together. Each call goes to the
+    least busy thread, the first of equals: under light load one connection does it all.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.executors = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lot-sockets-db-{index}")
+            for index in range(size)
+        ]
+        self.busy = [0] * size
+        # Event loops of several threads (tests, async_to_sync) may pick at once.
+        self.lock = threading.Lock()
+
+    def take(self) -> int:
+        """Return the index of the least busy thread, counted busy until `give_back`."""
+        with self.lock:
+            index = self.busy.index(min(self.busy))
+            self.busy[index] += 1
+        return index
+
+    def give_back(self, index: int) -> None:
+        with self.lock:
+            self.busy[index] -= 1
+
+    def close_connections(self) -> None:
+        """Close every thread's database connection (each thread holds its own)."""
+        for executor in self.executors:
+            # The lambda looks the connection up on that thread: connections are per thread.
+            executor.submit(lambda: connection.close()).result()
+
+
+DATABASE_THREADS = DatabaseThreads(settings.LIVE_DATABASE_THREADS)
 # Results of periodic session re-checks, shared by the sockets of a process that opened
 # with the same session and seat (one browser's tabs, or a bench's watchers).
 _recent_checks: dict[tuple[str | None, live.Seat], tuple[float, DomainError | None]] = {}
@@ -89,6 +117,8 @@ class LotConsumer(AsyncWebsocketConsumer):
     """One socket of a lot's auction room: a participant bidding or a clerk watching."""
 
     seat: live.Seat | None = None
+    # The socket in its process's hub of the lot, which writes the lot's news to it.
+    listener: fanout.Listener | None = None
     slot: str | None = None
     user_id: int | None = None
     watcher: asyncio.Task[None] | None = None
@@ -133,21 +163,20 @@ class LotConsumer(AsyncWebsocketConsumer):
         except DomainError as error:
             await self._end(error)
             return
-        await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
         await self.channel_layer.group_add(session_sockets.user_group(user.pk), self.channel_name)
-        await self._send_snapshot()
+        await self._join_and_send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
 
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
-        if self.seat is not None:
-            await self.channel_layer.group_discard(live.group_name(self.lot_id), self.channel_name)
-            # Always true for a seat, which only a logged-in user (with an id) takes.
-            if self.user_id is not None:
-                await self.channel_layer.group_discard(
-                    session_sockets.user_group(self.user_id), self.channel_name
-                )
+        if self.listener is not None:
+            await fanout.leave(self.listener)
+        # A room's seat is only taken by a logged-in user (with an id); a spectator has none.
+        if self.seat is not None and self.user_id is not None:
+            await self.channel_layer.group_discard(
+                session_sockets.user_group(self.user_id), self.channel_name
+            )
         if self.slot is not None:
             await sync_to_async(ratelimit.release_slot, thread_sensitive=False)(
                 self.slot, self.channel_name
@@ -192,51 +221,6 @@ class LotConsumer(AsyncWebsocketConsumer):
             if self.snapshots.take():
                 await self._send_snapshot()
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand the lot's news straight to its handler; everything else to Channels.
-
-        Channels (4.2+) runs `aclose_old_connections()` before every handler: a hop to a
-        thread and back. The news of a lot (a state, the close, a heartbeat) reaches every
-        socket of the lot, and its handlers only forward what they were given, so that hop
-        would be paid once per socket per broadcast for nothing. Every other message
-        (connect, receive, disconnect, the session's news) goes through Channels' own
-        dispatch unchanged.
-        """
-        if message["type"] in DATABASE_FREE_NEWS:
-            await getattr(self, get_handler_name(message))(message)
-            return
-        # Channels is unannotated, and mypy checks a super() call against no exclude list.
-        await super().dispatch(message)  # type: ignore[no-untyped-call]
-
-    async def lot_closed(self, event: dict[str, Any]) -> None:
-        """Tell this socket the lot is over, in its own language."""
-        if self.ended or self.seat is None:
-            return
-        with translation.override(self.language):
-            frame = live.closed_frame(
-                event["state"], event["outcome"], self.seat.participant_number
-            )
-        await self._send(frame)
-
-    async def lot_state(self, event: dict[str, Any]) -> None:
-        """Forward a broadcast state of the lot to this socket."""
-        if self.ended or self.seat is None:
-            return
-        await self.send(text_data=live.state_frame(event["state"], self.seat.participant_number))
-
-    async def lot_heartbeat(self, event: dict[str, Any]) -> None:
-        """Forward the lot's current version: a client behind it asks for a resync."""
-        if self.ended:
-            return
-        await self._send(
-            {
-                "type": "heartbeat",
-                "lot": event["lot"],
-                "version": event["version"],
-                "server_time": event["server_time"],
-            }
-        )
-
     async def session_ended(self, event: dict[str, Any]) -> None:
         """Close this socket if it was opened with the session that just ended."""
         if self.session_key and event["session"] == session_sockets.session_fingerprint(
@@ -260,16 +244,30 @@ class LotConsumer(AsyncWebsocketConsumer):
         if self.seat is None or self.seat.participant_number is None:
             await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
             return
+        # The bid's own state (and any other) waits until the bidder has its reply.
+        if self.listener is not None:
+            self.listener.hold()
         try:
-            outcome = await self._call(self._place_bid, message.get("amount"), message.get("key"))
-        except DomainError as error:
-            await self._send(
-                {"type": "bid_rejected", "key": key, "code": error.code, "message": error.message}
-            )
-            if error.code in ENDING_CODES:
-                await self._end(error)
-            return
-        await self._send(live.accepted_frame(outcome.bid, created=outcome.created))
+            try:
+                outcome = await self._call(
+                    self._place_bid, message.get("amount"), message.get("key")
+                )
+            except DomainError as error:
+                await self._send(
+                    {
+                        "type": "bid_rejected",
+                        "key": key,
+                        "code": error.code,
+                        "message": error.message,
+                    }
+                )
+                if error.code in ENDING_CODES:
+                    await self._end(error)
+                return
+            await self._send(live.accepted_frame(outcome.bid, created=outcome.created))
+        finally:
+            if self.listener is not None:
+                self.listener.release()
 
     def _place_bid(self, amount: object, key: object) -> engine.BidOutcome:
         """Place a bid as the user the socket's session still authenticates."""
@@ -356,18 +354,54 @@ class LotConsumer(AsyncWebsocketConsumer):
             return
         self.ended = True
         await self._send({"type": "error", "code": error.code, "message": error.message})
-        await self.close(code=REFUSAL_CLOSE_CODES.get(error.code, 4400))
+        code = REFUSAL_CLOSE_CODES.get(error.code, 4400)
+        if self.listener is not None:
+            # After the frames the hub handed over before it: the close comes last.
+            self.listener.emit({"type": "websocket.close", "code": code})
+        else:
+            await self.close(code=code)
 
     async def _reject(self, key: str | None, code: str, message: Promise) -> None:
         await self._send(
             {"type": "bid_rejected", "key": key, "code": code, "message": self._translate(message)}
         )
 
-    async def _send_snapshot(self) -> None:
+    async def _join_and_send_snapshot(self) -> None:
+        """Join the process's hub of the lot, then send the snapshot, then the news.
+
+        The hub is in the lot's group before the snapshot is read, and holds the news
+        until the snapshot is sent: no state falls between, none comes before it, and an
+        older or repeated one is skipped.
+        """
         if self.seat is None:
             return
-        state = await self._call(self.read_state, self.lot_id)
-        await self.send(text_data=live.state_frame(state, self.seat.participant_number))
+        self.listener = await fanout.join(
+            self.channel_layer,
+            self.lot_id,
+            self.base_send,
+            participant_number=self.seat.participant_number,
+            language=self.language,
+        )
+        try:
+            await self._send_snapshot()
+        except BaseException:
+            await fanout.leave(self.listener)
+            self.listener = None
+            raise
+        self.listener.release()
+
+    async def _send_snapshot(self) -> None:
+        listener = self.listener
+        if self.seat is None or listener is None:
+            return
+        listener.hold()
+        try:
+            state = await self._call(self.read_state, self.lot_id)
+            listener.snapshot(
+                live.state_frame(state, self.seat.participant_number), state["version"]
+            )
+        finally:
+            listener.release()
 
     @staticmethod
     def read_state(lot_id: int) -> dict[str, Any]:
@@ -375,10 +409,14 @@ class LotConsumer(AsyncWebsocketConsumer):
         return live.lot_state(lot_id)
 
     async def _send(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame))
+        if self.listener is not None:
+            # In order with the lot's news the hub writes to this socket.
+            self.listener.emit({"type": "websocket.send", "text": json.dumps(frame)})
+        else:
+            await self.send(text_data=json.dumps(frame))
 
     async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a database function in the socket's language, on the sockets' database thread."""
+        """Run a database function in the socket's language, on a sockets' database thread."""
 
         def in_language() -> T:
             with translation.override(self.language):
@@ -387,7 +425,13 @@ class LotConsumer(AsyncWebsocketConsumer):
                 finally:
                     _close_if_broken()
 
-        return await sync_to_async(in_language, thread_sensitive=False, executor=DATABASE_THREAD)()
+        index = DATABASE_THREADS.take()
+        try:
+            return await sync_to_async(
+                in_language, thread_sensitive=False, executor=DATABASE_THREADS.executors[index]
+            )()
+        finally:
+            DATABASE_THREADS.give_back(index)
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):
@@ -397,9 +441,9 @@ class LotConsumer(AsyncWebsocketConsumer):
 class GalleryConsumer(LotConsumer):
     """One spectator's socket in a lot's public gallery, /ws/lots/<id>/gallery/.
 
-    The room's own socket on the room's own fan-out (the lot's group, its frames encoded
-    once per process), in a watcher's seat: participants by number, never "you", and no
-    bid. Anyone may open it, logged in or not, so its limits count by the client's
+    The room's own socket on the room's own fan-out (its process's hub of the lot, the
+    frames encoded once per broadcast), in a watcher's seat: participants by number, never
+    "you", and no bid. Anyone may open it, logged in or not, so its limits count by the client's
     address: a few sockets and snapshots each, and snapshots read at most once a second
     per process (`live.gallery_state`), so that thousands of spectators cost the bidders
     next to nothing.
@@ -431,8 +475,7 @@ class GalleryConsumer(LotConsumer):
         except DomainError as error:
             await self._end(error)
             return
-        await self.channel_layer.group_add(live.group_name(self.lot_id), self.channel_name)
-        await self._send_snapshot()
+        await self._join_and_send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
 
     @staticmethod
@@ -522,10 +565,9 @@ def _close_if_broken() -> None:
 
 
 def close_database_thread_connection() -> None:
-    """Close the sockets' database thread's connection (tests end with it, as the server's
-    process does)."""
-    # The lambda looks the connection up on that thread: connections are per thread.
-    DATABASE_THREAD.submit(lambda: connection.close()).result()
+    """Close the sockets' database threads' connections (tests end with it, as the
+    server's process does)."""
+    DATABASE_THREADS.close_connections()
 
 
 def _language_of(scope: dict[str, Any]) -> str:

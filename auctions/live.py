@@ -283,13 +283,32 @@ def accepted_frame(bid: Bid, *, created: bool) -> dict[str, Any]:
     }
 
 
+def state_message(state: dict[str, Any]) -> dict[str, Any]:
+    """Return the group message that carries a state to every process's sockets of the lot.
+
+    Its frames are encoded here, once: everyone's (the leader as "Participant N") and the
+    leader's own ("you"), with the leader's number so each process's hub picks
+    (auctions/fanout.py); nothing decodes or encodes the state again per socket.
+    """
+    leader = state["leader_number"]
+    return {
+        "type": "lot.state",
+        "lot": state["lot"],
+        "version": state["version"],
+        "leader_number": leader,
+        "frame": json.dumps(personal_state(state, None)),
+        "leader_frame": None if leader is None else json.dumps(personal_state(state, leader)),
+    }
+
+
 def broadcast_state(lot_id: int, state: dict[str, Any] | None = None) -> None:
-    """Send the lot's committed state to every socket of the lot (None: read it now)."""
+    """Send the lot's committed state to every socket of the lot.
+
+    `state` is the one the bid's transaction built; without it the state is read now.
+    """
     if state is None:
         state = lot_state(lot_id)
-    async_to_sync(get_channel_layer().group_send)(
-        group_name(lot_id), {"type": "lot.state", "state": state}
-    )
+    async_to_sync(get_channel_layer().group_send)(group_name(lot_id), state_message(state))
 
 
 # Besides live and paused lots, the heartbeat covers lots about to open and lots just
@@ -323,9 +342,14 @@ def broadcast_heartbeats() -> int:
                 group_name(lot_id),
                 {
                     "type": "lot.heartbeat",
-                    "lot": lot_id,
-                    "version": version,
-                    "server_time": server_time,
+                    "frame": json.dumps(
+                        {
+                            "type": "heartbeat",
+                            "lot": lot_id,
+                            "version": version,
+                            "server_time": server_time,
+                        }
+                    ),
                 },
             )
 

@@ -1,6 +1,7 @@
 """How the lot's consumer uses Channels: the lot's news skips Channels' per-message
-database hop, everything else goes through Channels' own dispatch, and the sockets'
-database connection survives Channels' cleanup (auctions/consumers.py says why)."""
+database hop (the process's hub writes it, auctions/fanout.py), everything else goes
+through Channels' own dispatch, and the sockets' database connections survive Channels'
+cleanup (auctions/consumers.py says why)."""
 
 from typing import Any
 from unittest import mock
@@ -18,9 +19,10 @@ from tests.test_consumers import frame, next_state, room, run, session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def database_thread_connection() -> Any:
-    """Return the raw connection the sockets' database thread holds now (None if closed)."""
-    return consumers.DATABASE_THREAD.submit(lambda: connection.connection).result()
+def database_thread_connection(index: int = 0) -> Any:
+    """Return the raw connection a sockets' database thread holds now (None if closed)."""
+    executor = consumers.DATABASE_THREADS.executors[index]
+    return executor.submit(lambda: connection.connection).result()
 
 
 def test_the_lots_news_skips_channels_database_hop_and_the_rest_takes_it(
@@ -29,13 +31,14 @@ def test_the_lots_news_skips_channels_database_hop_and_the_rest_takes_it(
     cookie = session_cookie(admitted_bidder)
 
     async def conversation() -> None:
-        async with room(live_lot.pk, cookie) as (bidder, _):
+        async with room(live_lot.pk, cookie) as (bidder, snapshot):
             with mock.patch(
                 "channels.consumer.aclose_old_connections", new=mock.AsyncMock()
             ) as hop:
+                # A newer version than the snapshot's: a repeated one is never sent again.
+                state = {**await _state(live_lot.pk), "version": snapshot["version"] + 1}
                 await get_channel_layer().group_send(
-                    live.group_name(live_lot.pk),
-                    {"type": "lot.state", "state": await _state(live_lot.pk)},
+                    live.group_name(live_lot.pk), live.state_message(state)
                 )
                 await next_state(bidder)
                 assert hop.await_count == 0
@@ -48,13 +51,8 @@ def test_the_lots_news_skips_channels_database_hop_and_the_rest_takes_it(
 
 async def _state(lot_id: int) -> dict[str, Any]:
     return await sync_to_async(
-        live.lot_state, thread_sensitive=False, executor=consumers.DATABASE_THREAD
+        live.lot_state, thread_sensitive=False, executor=consumers.DATABASE_THREADS.executors[0]
     )(lot_id)
-
-
-def test_every_news_type_the_lot_broadcasts_has_a_database_free_handler() -> None:
-    for news in consumers.DATABASE_FREE_NEWS:
-        assert callable(getattr(consumers.LotConsumer, news.replace(".", "_")))
 
 
 def test_the_sockets_connection_survives_channels_cleanup_between_messages(
@@ -82,6 +80,7 @@ def test_a_connection_left_in_a_transaction_is_closed_after_the_call() -> None:
         connection.ensure_connection()
         connection.set_autocommit(False)
 
-    consumers.DATABASE_THREAD.submit(leave_a_transaction_open).result()
-    consumers.DATABASE_THREAD.submit(consumers._close_if_broken).result()
+    executor = consumers.DATABASE_THREADS.executors[0]
+    executor.submit(leave_a_transaction_open).result()
+    executor.submit(consumers._close_if_broken).result()
     assert database_thread_connection() is None

@@ -1,6 +1,7 @@
 """The bid engine's rules: every bid, from the websocket or the API, passes place_bid."""
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -834,12 +835,16 @@ def test_the_broadcast_state_is_read_from_the_committed_lot(
         bid(admitted_bidder, live_lot, START)
     [(group, message)] = sent
     assert group == f"lot-{live_lot.pk}"
+    # The group message carries the frames, encoded once: everyone's and the leader's own.
     assert message["type"] == "lot.state"
-    state = message["state"]
+    assert message["version"] == 1
+    assert message["leader_number"] == 1
+    state = json.loads(message["frame"])
     assert state["version"] == 1
     assert state["bid_count"] == 1
     assert state["current_price"] == "100000000.00"
     assert state["min_next_bid"] == "105000000.00"
-    assert state["leader_number"] == 1
+    assert state["leader"] == "Participant 1"
     assert state["recent_bids"][0]["sequence"] == 1
     assert datetime.fromisoformat(state["server_time"]).utcoffset() is not None
+    assert json.loads(message["leader_frame"]) == {**state, "leader": "you"}
