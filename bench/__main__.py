@@ -197,7 +197,7 @@ def main() -> None:
         catalogue.main(sys.argv[2:])
         return
     arguments = parse_arguments()
-    sides = [Side("after", servers.ROOT)]
+    sides = [Side("after", servers.ROOT, servers.checkout_commit(servers.ROOT))]
     if arguments.before is not None:
         before = arguments.before.resolve()
         if not (before / "config" / "asgi.py").is_file():
@@ -209,7 +209,7 @@ def main() -> None:
                 "same data cannot serve both; compare commits with the same migrations. "
                 "Differing: " + ", ".join(differences)
             )
-        sides.insert(0, Side("before", before))
+        sides.insert(0, Side("before", before, servers.checkout_commit(before)))
     database_url, redis_url = (
         os.environ.get("BENCH_DATABASE_URL"),
         os.environ.get("BENCH_REDIS_URL"),
@@ -227,6 +227,8 @@ class Side:
 
     name: str
     code: Path
+    # Read when the run starts: the tree may be edited while it runs.
+    commit: str = ""
 
 
 @dataclass
@@ -243,6 +245,8 @@ class Context:
         default_factory=lambda: defaultdict(dict)
     )
     commands: dict[str, str] = field(default_factory=dict)
+    # pgbench's runs by scenario (hot, many).
+    floors: dict[str, floor.FloorRun] = field(default_factory=dict)
 
     def server(
         self, side: Side, *, workers: int, name: str
@@ -318,7 +322,7 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
         roots=[os.getpid(), *backends.pids],
     )
     for side in sides:
-        note(f"{side.name}: {side.code} at {servers.checkout_commit(side.code)}")
+        note(f"{side.name}: {side.code} at {side.commit}")
     with contextlib.ExitStack() as stack:
         main_servers: dict[str, servers.AppServer] = {}
         if parts & {"hot", "many", "fanout", "spectators", "closing"}:
@@ -347,7 +351,7 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
         ):
             note(f"floor: pgbench, {clients} clients on {len(lots)} row(s)")
             with report.cpu_shares(context.roots) as context.cpu[f"floor_{name}"]["floor"]:
-                context.results[f"floor_{name}"] = floor.run_floor(  # type: ignore[assignment]
+                context.floors[name] = floor.run_floor(
                     pgbench=servers.pgbench(),
                     database_url=backends.database_url,
                     lot_ids=lots,
@@ -548,7 +552,7 @@ def run_spectators(
 
 # The shared end comes this long after the lots' bids are in and every socket is open.
 CLOSING_LEAD_SECONDS = 3.0
-CLOSING_TIMEOUT_SECONDS = 60.0
+CLOSING_TIMEOUT_SECONDS = 30.0
 
 
 def run_closing(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
@@ -658,7 +662,7 @@ def record(
 ) -> None:
     """Print the table; append the run to RESULTS.md and write --json's file if asked."""
     arguments, results = context.arguments, context.results
-    found = figures.collect(results)
+    found = figures.collect(results, context.floors)
     found_ratios = figures.ratios(found)
     names = [side.name for side in sides]
     table = figures.markdown_table(
@@ -677,21 +681,12 @@ def record(
         "PostgreSQL settings": ", ".join(f"{k}={v}" for k, v in servers.PG_SETTINGS.items())
         + " (as CI runs it)",
         "clients offer permessage-deflate": "no" if arguments.no_compression else "yes",
-        **{
-            f"{side.name} code": f"{side.code} at {servers.checkout_commit(side.code)}"
-            for side in sides
-        },
+        **{f"{side.name} code": f"{side.code} at {side.commit}" for side in sides},
     }
     command = ["python", "-m", "bench", *sys.argv[1:]]
     if arguments.json is not None:
-        raw = {
-            name: (
-                {side: _plain(value) for side, value in by_side.items()}
-                if isinstance(by_side, dict)
-                else _plain(by_side)
-            )
-            for name, by_side in results.items()
-        }
+        raw: dict[str, Any] = dict(results)
+        raw["floor"] = {name: dataclasses.asdict(run) for name, run in context.floors.items()}
         raw["cpu"] = {
             name: {side: dataclasses.asdict(shares) for side, shares in by_side.items()}
             for name, by_side in context.cpu.items()
@@ -701,10 +696,7 @@ def record(
             started_at=started_at,
             machine=machine_facts,
             setup=setup,
-            sides={
-                side.name: {"path": str(side.code), "commit": servers.checkout_commit(side.code)}
-                for side in sides
-            },
+            sides={side.name: {"path": str(side.code), "commit": side.commit} for side in sides},
             figures=found,
             found_ratios=found_ratios,
             raw=raw,
@@ -735,7 +727,7 @@ def details_lines(context: Context, sides: list[str]) -> list[str]:
                 f"{side}, {label}: outcomes in {run['duration']}s {run['outcomes']}; load "
                 f"generator used {run['client_cpu_share']:.0%} of a core; {cpu[name][side]}"
             )
-        floor_run = results.get(f"floor_{name}")
+        floor_run = context.floors.get(name)
         if floor_run is not None:
             details.append(
                 f"floor ({floor_run.rows} row(s), {floor_run.clients} clients): "
@@ -785,13 +777,6 @@ def details_lines(context: Context, sides: list[str]) -> list[str]:
 
 def _triple(values: dict[str, float | None]) -> str:
     return "/".join("-" if v is None else f"{v:.1f}" for v in values.values())
-
-
-def _plain(value: Any) -> Any:
-    """Return the value as JSON can carry it (the floor's runs are dataclasses)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return value
 
 
 def note(message: str) -> None:

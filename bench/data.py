@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from allauth.account.internal.flows.login import record_authentication
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connections, transaction
@@ -184,15 +184,15 @@ def create_bench_data(
     return data
 
 
-def _user(username: str, **flags: bool) -> AbstractBaseUser:
-    user = get_user_model()(username=username, email=f"{username}@example.com", **flags)
+def _user(username: str, **flags: bool) -> User:
+    user = User(username=username, email=f"{username}@example.com", **flags)
     # No password hashing: the bench logs in by writing sessions, never by a form.
     user.set_unusable_password()
     user.save()
     return user
 
 
-def _session(user: AbstractBaseUser) -> str:
+def _session(user: User) -> str:
     """Return the key of a server-side session logged in as the user (the sessionid cookie)."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)

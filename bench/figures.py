@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bench.floor import FloorRun
 from bench.report import Row
 
 SCHEMA = 1
@@ -41,12 +42,12 @@ class Ratio:
     value: float | None
 
 
-def collect(results: dict[str, Any]) -> list[Figure]:
-    """Return every figure of the run's results, flat."""
-    return list(_collect(results))
+def collect(results: dict[str, Any], floors: dict[str, FloorRun]) -> list[Figure]:
+    """Return every figure of the run's results and floors, flat."""
+    return list(_collect(results, floors))
 
 
-def _collect(results: dict[str, Any]) -> Iterator[Figure]:
+def _collect(results: dict[str, Any], floors: dict[str, FloorRun]) -> Iterator[Figure]:
     for name in ("hot", "many"):
         for side, figures in results.get(name, {}).items():
             yield Figure(f"{name}.accepted_per_second", side, figures["accepted_per_second"], "1/s")
@@ -56,7 +57,7 @@ def _collect(results: dict[str, Any]) -> Iterator[Figure]:
                 yield Figure(
                     f"{name}.bid_round_trip_ms.{p}", side, figures["bid_round_trip_ms"][p], "ms"
                 )
-        floor_run = results.get(f"floor_{name}")
+        floor_run = floors.get(name)
         if floor_run is not None:
             yield Figure(
                 f"{name}.accepted_per_second", "floor", floor_run.transactions_per_second, "1/s"
@@ -210,9 +211,10 @@ class Table:
     ) -> None:
         if not any(self.has(key) for key in keys):
             return
+        # "41/s", "12.5 ms", "0/0/0".
+        suffix = unit if not unit or unit.startswith("/") else f" {unit}"
         figures = {
-            side: "/".join(_number(self.values.get((key, side)), digits) for key in keys)
-            + f" {unit}"
+            side: "/".join(_number(self.values.get((key, side)), digits) for key in keys) + suffix
             for side in self.sides
         }
         change = ""

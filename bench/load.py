@@ -7,6 +7,7 @@ times come from time.monotonic(), one system-wide clock on Linux.
 
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -136,6 +137,22 @@ class Room:
             return await reply
 
 
+def _has_bid_count(room: Room, count: int) -> bool:
+    return int(room.state["bid_count"]) >= count
+
+
+def _is_newer(room: Room, version: int) -> bool:
+    return room.version > version
+
+
+def _is_not_leading(room: Room) -> bool:
+    return bool(room.state["leader"] != "you")
+
+
+def _has_arrived(room: Room, count: int) -> bool:
+    return count in room.arrived
+
+
 @dataclass
 class Tally:
     """Bid outcomes whose reply arrived inside the measured window."""
@@ -174,11 +191,11 @@ async def bid_as_fast_as_allowed(room: Room, *, step: Decimal, until: float, tal
         if reply["type"] == "bid_accepted":
             # Decide the next move on the state this bid made, not an older one.
             sequence = reply["sequence"]
-            await room.wait_until(lambda s=sequence: room.state["bid_count"] >= s)
+            await room.wait_until(functools.partial(_has_bid_count, room, sequence))
         elif reply["code"] in {"too_low", "already_leading"}:
             # Someone else moved the price: bid again on the state that says by how much.
             seen = state["version"]
-            await room.wait_until(lambda v=seen: room.version > v, timeout=1.0)
+            await room.wait_until(functools.partial(_is_newer, room, seen), timeout=1.0)
         elif reply["code"] == "rate_limited":
             await asyncio.sleep(0.01)
         else:
@@ -339,7 +356,7 @@ async def run_fanout(spec: dict[str, Any]) -> dict[str, Any]:
                     refused[reply["code"]] += 1
                     if reply["code"] == "already_leading":
                         turn += 1
-                    await bidder.wait_until(lambda b=bidder: b.state["leader"] != "you", timeout=1)
+                    await bidder.wait_until(functools.partial(_is_not_leading, bidder), timeout=1)
                     next_amount = Decimal(bidder.state["min_next_bid"])
             deadline = time.monotonic() + spec["settle"]
             while time.monotonic() < deadline and any(
@@ -547,13 +564,15 @@ async def paced_bids(
         reply = await bidder.bid(next_amount)
         if reply["type"] != "bid_accepted":
             refused[reply["code"]] += 1
-            await bidder.wait_until(lambda b=bidder: b.state["leader"] != "you", timeout=1)
+            await bidder.wait_until(functools.partial(_is_not_leading, bidder), timeout=1)
             next_amount = Decimal(bidder.state["min_next_bid"])
             continue
         to_ack.append(time.monotonic() - sent)
         sequence = reply["sequence"]
         sent_at[sequence] = sent
-        if await bidder.wait_until(lambda b=bidder, s=sequence: s in b.arrived, timeout=settle):
+        if await bidder.wait_until(
+            functools.partial(_has_arrived, bidder, sequence), timeout=settle
+        ):
             to_state.append(bidder.arrived[sequence] - sent)
         next_amount += step
         turn += 1
