@@ -10,6 +10,8 @@ appends them to bench/RESULTS.md.
 
 import argparse
 import contextlib
+import dataclasses
+import importlib.util
 import json
 import os
 import secrets
@@ -19,12 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import django
 
-from bench import floor, report, servers
+from bench import figures, floor, report, servers
 
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -81,9 +87,62 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["hot", "many", "fanout", "spectators", "floor"],
+        choices=[*ORDER, "floor"],
         action="append",
         help="run only these parts (repeatable); the default runs all",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="PATH",
+        help="also run every scenario against a server of the checkout at PATH (e.g. made by "
+        "`git worktree add --detach /tmp/before <commit>`), alternating with the current "
+        "tree's, and print after/before; its migrations must equal the current tree's",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="the ASGI server (uvicorn, as the Dockerfile runs; granian if installed)",
+    )
+    parser.add_argument(
+        "--server-deflate",
+        action="store_true",
+        help="let the server (and the bare room) negotiate permessage-deflate; production "
+        "runs uvicorn with --ws-per-message-deflate false, so the default does too",
+    )
+    parser.add_argument(
+        "--no-bare", action="store_true", help="skip the bare websockets room in the fan-out"
+    )
+    parser.add_argument(
+        "--memory-sockets",
+        type=int,
+        default=None,
+        help="watcher sockets on the memory scenario's one-worker server (2000; --quick 300)",
+    )
+    parser.add_argument(
+        "--memory-bids", type=int, default=20, help="bids broadcast before memory is read (20)"
+    )
+    parser.add_argument(
+        "--closing-lots", type=int, default=50, help="lots ending in the same second (50)"
+    )
+    parser.add_argument(
+        "--closing-watchers",
+        type=int,
+        default=None,
+        help="watcher sockets on each lot ending together, besides its 2 bidders (10; --quick 2)",
+    )
+    parser.add_argument(
+        "--scaleout-watchers",
+        type=int,
+        default=None,
+        help="watchers split over the scale-out's two servers (500; --quick 100)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write every figure and ratio of the run to FILE (shape: bench/README.md)",
     )
     parser.add_argument(
         "--results", type=Path, default=DEFAULT_RESULTS, help="file the run is appended to"
@@ -120,6 +179,14 @@ def parse_arguments() -> argparse.Namespace:
         arguments.spectators = 300 if quick else 2000
     if arguments.spectator_bids is None:
         arguments.spectator_bids = 25 if quick else 100
+    if arguments.memory_sockets is None:
+        arguments.memory_sockets = 300 if quick else 2000
+    if arguments.closing_watchers is None:
+        arguments.closing_watchers = 2 if quick else 10
+    if arguments.scaleout_watchers is None:
+        arguments.scaleout_watchers = 100 if quick else 500
+    if arguments.server == "granian" and importlib.util.find_spec("granian") is None:
+        parser.error("--server granian: granian is not installed in this interpreter")
     return arguments
 
 
@@ -130,19 +197,93 @@ def main() -> None:
         catalogue.main(sys.argv[2:])
         return
     arguments = parse_arguments()
+    sides = [Side("after", servers.ROOT, servers.checkout_commit(servers.ROOT))]
+    if arguments.before is not None:
+        before = arguments.before.resolve()
+        if not (before / "config" / "asgi.py").is_file():
+            sys.exit(f"--before {before}: not a checkout of Nedra (no config/asgi.py).")
+        differences = servers.migration_differences(before, servers.ROOT)
+        if differences:
+            sys.exit(
+                f"--before {before}: its migrations differ from the current tree's, so the "
+                "same data cannot serve both; compare commits with the same migrations. "
+                "Differing: " + ", ".join(differences)
+            )
+        sides.insert(0, Side("before", before, servers.checkout_commit(before)))
     database_url, redis_url = (
         os.environ.get("BENCH_DATABASE_URL"),
         os.environ.get("BENCH_REDIS_URL"),
     )
     if database_url and redis_url:
-        run(arguments, servers.given_backends(database_url, redis_url))
+        run(arguments, servers.given_backends(database_url, redis_url), sides)
         return
     with servers.throwaway_backends() as backends:
-        run(arguments, backends)
+        run(arguments, backends, sides)
 
 
-def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
-    parts = set(arguments.only or ["hot", "many", "fanout", "spectators", "floor"])
+@dataclass(frozen=True)
+class Side:
+    """A checkout whose server the scenarios run against: `after` is the current tree."""
+
+    name: str
+    code: Path
+    # Read when the run starts: the tree may be edited while it runs.
+    commit: str = ""
+
+
+@dataclass
+class Context:
+    """What every scenario of the run needs."""
+
+    arguments: argparse.Namespace
+    bench: Any
+    environment: dict[str, str]
+    log_dir: Path
+    roots: list[int]
+    results: defaultdict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    cpu: defaultdict[str, dict[str, report.CpuShares]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    commands: dict[str, str] = field(default_factory=dict)
+    # pgbench's runs by scenario (hot, many).
+    floors: dict[str, floor.FloorRun] = field(default_factory=dict)
+
+    def server(
+        self, side: Side, *, workers: int, name: str
+    ) -> contextlib.AbstractContextManager[servers.AppServer]:
+        """Start a server of the side's code as the run's flags say."""
+        return servers.app_server(
+            workers=workers,
+            environment=self.environment,
+            log_path=self.log_dir / f"{side.name}-{name}.log",
+            code=side.code,
+            deflate=self.arguments.server_deflate,
+            server=self.arguments.server,
+        )
+
+    def common(self, side: str, server: servers.AppServer) -> dict[str, Any]:
+        """Return the load generator's settings every scenario shares."""
+        spec: dict[str, Any] = {
+            "origin": server.origin,
+            "compression": not self.arguments.no_compression,
+            "bid_step": str(BID_STEP),
+            "rss_pids": server.worker_pids(),
+            "server_ports": [server.port],
+        }
+        if self.arguments.profile is not None:
+            directory = self.arguments.profile / side
+            directory.mkdir(parents=True, exist_ok=True)
+            spec["profile"] = profiler_command(server.pid, directory)
+        return spec
+
+
+BID_STEP = Decimal("5000000.00")
+ORDER = ("hot", "many", "fanout", "spectators", "memory", "closing", "scaleout")
+
+
+def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[Side]) -> None:
+    parts = set(arguments.only or [*ORDER, "floor"])
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     environment = {
         "DATABASE_URL": backends.database_url,
         "REDIS_URL": backends.redis_url,
@@ -152,6 +293,8 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
         "BID_RATE_LIMIT": arguments.bid_rate_limit,
         # The fan-out's watchers are thousands of sockets of one clerk to one lot.
         "LIVE_SOCKETS_PER_USER": "100000",
+        # The closing scenario's licence offers email the winners: not what it measures.
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     # CONN_MAX_AGE and the like pass through from the caller's environment as they are.
     os.environ.update(environment)
@@ -163,114 +306,52 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
     note("migrating a fresh database and creating the bench data")
     data.migrate()
     bidders = max(arguments.bidders, arguments.lot_bidders, arguments.spectator_bidders, 2)
-    bench = data.create_bench_data(bidders=bidders, run=secrets.token_hex(3))
-    results: dict[str, Any] = {}
-    cpu: dict[str, report.CpuShares] = {}
-    roots = [os.getpid(), *backends.pids]
-    log_path = Path(tempfile.gettempdir()) / f"nedra-bench-uvicorn-{os.getpid()}.log"
-    with servers.app_server(
-        workers=arguments.workers, environment=environment, log_path=log_path
-    ) as server:
-        note(f"{server.command} (pid {server.pid}); log {log_path}")
-        common: dict[str, Any] = {
-            "origin": server.origin,
-            "compression": not arguments.no_compression,
-        }
-        if arguments.profile is not None:
-            arguments.profile.mkdir(parents=True, exist_ok=True)
-            common["profile"] = profiler_command(server.pid, arguments.profile)
-        step = str(data.BID_STEP)
-        bidding = {
-            "warmup": arguments.warmup,
-            "duration": arguments.duration,
-            "bid_step": step,
-            **common,
-        }
-
-        if "hot" in parts:
-            note(f"one hot lot: {arguments.bidders} bidders for {arguments.duration}s")
-            sockets = [
-                (server.lot_url(bench.hot_lot), session)
-                for session in bench.bidder_sessions[: arguments.bidders]
-            ]
-            with report.cpu_shares(roots) as cpu["hot"]:
-                results["hot"] = load(
-                    {"scenario": "bidding", "name": "hot", "sockets": sockets, **bidding}
+    bench = data.create_bench_data(
+        bidders=bidders,
+        run=secrets.token_hex(3),
+        closing_sets=len(sides) if "closing" in parts else 0,
+        closing_lots=arguments.closing_lots,
+    )
+    log_dir = Path(tempfile.mkdtemp(prefix=f"nedra-bench-{os.getpid()}."))
+    note(f"server logs in {log_dir}")
+    context = Context(
+        arguments=arguments,
+        bench=bench,
+        environment=environment,
+        log_dir=log_dir,
+        roots=[os.getpid(), *backends.pids],
+    )
+    for side in sides:
+        note(f"{side.name}: {side.code} at {side.commit}")
+    with contextlib.ExitStack() as stack:
+        main_servers: dict[str, servers.AppServer] = {}
+        if parts & {"hot", "many", "fanout", "spectators", "closing"}:
+            for side in sides:
+                main_servers[side.name] = server = stack.enter_context(
+                    context.server(side, workers=arguments.workers, name="server")
                 )
-        if "many" in parts:
-            note(f"50 lots: {arguments.lot_bidders} bidders each for {arguments.duration}s")
-            sockets = [
-                (server.lot_url(lot), session)
-                for lot in bench.many_lots
-                for session in bench.bidder_sessions[: arguments.lot_bidders]
-            ]
-            with report.cpu_shares(roots) as cpu["many"]:
-                results["many"] = load(
-                    {"scenario": "bidding", "name": "many", "sockets": sockets, **bidding}
-                )
-        if "fanout" in parts:
-            note(f"fan-out: {arguments.watchers} watchers, {arguments.fanout_rate} bids/s")
-            with report.cpu_shares(roots) as cpu["fanout"]:
-                results["fanout"] = load(
-                    {
-                        "scenario": "fanout",
-                        "url": server.lot_url(bench.fanout_lot),
-                        "watcher_session": bench.watcher_session,
-                        "bidder_sessions": bench.bidder_sessions[:2],
-                        "watchers": arguments.watchers,
-                        "bids": arguments.fanout_bids,
-                        "rate": arguments.fanout_rate,
-                        "settle": 10,
-                        "bid_step": step,
-                        **common,
-                    }
-                )
-        if "spectators" in parts:
-            note(
-                f"spectators: {arguments.spectator_bidders} bidders at "
-                f"{arguments.spectator_rate} bids/s, without then with {arguments.spectators} "
-                "anonymous spectators, then without again"
-            )
-            lot_url = server.lot_url(bench.spectator_lot)
-            with contextlib.ExitStack() as stack:
-                gallery = server
-                if arguments.gallery_workers:
-                    # Production's split (docker-compose's gallery service): spectators'
-                    # sockets on processes of their own, the lot's news through Redis.
-                    gallery = stack.enter_context(
-                        servers.app_server(
-                            workers=arguments.gallery_workers,
-                            environment=environment,
-                            log_path=log_path.with_suffix(".gallery.log"),
-                        )
+                context.commands["server"] = server.command
+                note(f"{side.name}: {server.command} (pid {server.pid})")
+        for scenario in ORDER:
+            if scenario not in parts:
+                continue
+            if scenario == "fanout" and not arguments.no_bare:
+                note(f"bare room: {arguments.watchers} watchers, {arguments.fanout_rate} bids/s")
+                with report.cpu_shares(context.roots) as context.cpu["fanout"]["bare"]:
+                    context.results["fanout"]["bare"] = run_bare_fanout(context)
+            for side in sides:
+                with report.cpu_shares(context.roots) as context.cpu[scenario][side.name]:
+                    context.results[scenario][side.name] = RUNNERS[scenario](
+                        context, side, main_servers.get(side.name)
                     )
-                    note(f"gallery sockets: {gallery.command} (pid {gallery.pid})")
-                    roots.append(gallery.pid)
-                with report.cpu_shares(roots) as cpu["spectators"]:
-                    results["spectators"] = load(
-                        {
-                            "scenario": "spectators",
-                            "url": lot_url,
-                            "gallery_url": f"{gallery.lot_url(bench.spectator_lot)}gallery/",
-                            "gallery_origin": gallery.origin,
-                            "bidder_sessions": bench.bidder_sessions[: arguments.spectator_bidders],
-                            "spectators": arguments.spectators,
-                            "bids": arguments.spectator_bids,
-                            "rate": arguments.spectator_rate,
-                            "settle": 10,
-                            **common,
-                            "bid_step": step,
-                        }
-                    )
-        command = server.command
     if "floor" in parts:
         for name, lots, clients in (
             ("hot", [bench.floor_hot_lot], arguments.bidders),
             ("many", bench.floor_many_lots, arguments.lot_bidders * len(bench.floor_many_lots)),
         ):
             note(f"floor: pgbench, {clients} clients on {len(lots)} row(s)")
-            with report.cpu_shares(roots) as cpu[f"floor_{name}"]:
-                results[f"floor_{name}"] = floor.run_floor(
+            with report.cpu_shares(context.roots) as context.cpu[f"floor_{name}"]["floor"]:
+                context.floors[name] = floor.run_floor(
                     pgbench=servers.pgbench(),
                     database_url=backends.database_url,
                     lot_ids=lots,
@@ -279,7 +360,279 @@ def run(arguments: argparse.Namespace, backends: servers.Backends) -> None:
                     clients=clients,
                     duration=arguments.duration,
                 )
-    record(arguments, backends, command, results, cpu)
+    record(context, backends, sides, started_at)
+
+
+def run_hot(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    assert server is not None  # noqa: S101 -- started for this scenario
+    arguments = context.arguments
+    note(f"{side.name}: one hot lot, {arguments.bidders} bidders for {arguments.duration}s")
+    sockets = [
+        (server.lot_url(context.bench.hot_lot), session)
+        for session in context.bench.bidder_sessions[: arguments.bidders]
+    ]
+    return load(
+        {
+            "scenario": "bidding",
+            "name": "hot",
+            "sockets": sockets,
+            "warmup": arguments.warmup,
+            "duration": arguments.duration,
+            **context.common(side.name, server),
+        }
+    )
+
+
+def run_many(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    assert server is not None  # noqa: S101 -- started for this scenario
+    arguments = context.arguments
+    note(f"{side.name}: 50 lots, {arguments.lot_bidders} bidders each for {arguments.duration}s")
+    sockets = [
+        (server.lot_url(lot), session)
+        for lot in context.bench.many_lots
+        for session in context.bench.bidder_sessions[: arguments.lot_bidders]
+    ]
+    return load(
+        {
+            "scenario": "bidding",
+            "name": "many",
+            "sockets": sockets,
+            "warmup": arguments.warmup,
+            "duration": arguments.duration,
+            **context.common(side.name, server),
+        }
+    )
+
+
+def fanout_spec(context: Context, *, name: str, watchers: list[int], bids: int) -> dict[str, Any]:
+    return {
+        "scenario": "fanout",
+        "name": name,
+        "watcher_session": context.bench.watcher_session,
+        "bidder_sessions": context.bench.bidder_sessions[:2],
+        "watchers": watchers,
+        "bids": bids,
+        "rate": context.arguments.fanout_rate,
+        "settle": 10,
+    }
+
+
+def run_fanout(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    assert server is not None  # noqa: S101 -- started for this scenario
+    arguments = context.arguments
+    note(f"{side.name}: fan-out, {arguments.watchers} watchers, {arguments.fanout_rate} bids/s")
+    return load(
+        {
+            **fanout_spec(
+                context, name="fanout", watchers=arguments.watchers, bids=arguments.fanout_bids
+            ),
+            "url": server.lot_url(context.bench.fanout_lot),
+            **context.common(side.name, server),
+        }
+    )
+
+
+def run_bare_fanout(context: Context) -> dict[str, Any]:
+    """Run the fan-out against the bare websockets room (bench/bare.py)."""
+    arguments = context.arguments
+    port = servers.free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "bench.bare",
+        f"--port={port}",
+        f"--lot={context.bench.fanout_lot}",
+        "--sessions=" + ",".join(context.bench.bidder_sessions[:2]),
+    ]
+    if arguments.server_deflate:
+        command.append("--deflate")
+    with (context.log_dir / "bare.log").open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 -- our own module, fixed arguments
+            command, cwd=servers.ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        servers.wait_for_port(port, timeout=30)
+        return load(
+            {
+                **fanout_spec(
+                    context, name="bare", watchers=arguments.watchers, bids=arguments.fanout_bids
+                ),
+                "url": f"ws://127.0.0.1:{port}/ws/lots/{context.bench.fanout_lot}/",
+                "origin": f"http://127.0.0.1:{port}",
+                "compression": not arguments.no_compression,
+                "bid_step": str(BID_STEP),
+                "rss_pids": [process.pid],
+                "server_ports": [port],
+            }
+        )
+    finally:
+        servers.stop(process)
+
+
+def run_memory(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    """One worker holding the memory scenario's sockets: its resident memory."""
+    arguments = context.arguments
+    note(f"{side.name}: memory, one worker with {arguments.memory_sockets} watcher sockets")
+    with context.server(side, workers=1, name="memory") as one:
+        return load(
+            {
+                **fanout_spec(
+                    context,
+                    name="memory",
+                    watchers=[arguments.memory_sockets],
+                    bids=arguments.memory_bids,
+                ),
+                "url": one.lot_url(context.bench.fanout_lot),
+                **context.common(side.name, one),
+            }
+        )
+
+
+def run_scaleout(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    """Two servers (one process each, as two machines) serving one lot's sockets."""
+    arguments = context.arguments
+    note(f"{side.name}: scale-out, {arguments.scaleout_watchers} watchers over two servers")
+    with (
+        context.server(side, workers=1, name="scaleout-1") as first,
+        context.server(side, workers=1, name="scaleout-2") as second,
+    ):
+        common = context.common(side.name, first)
+        return load(
+            {
+                **fanout_spec(
+                    context,
+                    name="scaleout",
+                    watchers=[arguments.scaleout_watchers],
+                    bids=arguments.fanout_bids,
+                ),
+                "urls": [s.lot_url(context.bench.fanout_lot) for s in (first, second)],
+                "origins": [first.origin, second.origin],
+                **common,
+                "rss_pids": first.worker_pids() + second.worker_pids(),
+                "server_ports": [first.port, second.port],
+            }
+        )
+
+
+def run_spectators(
+    context: Context, side: Side, server: servers.AppServer | None
+) -> dict[str, Any]:
+    assert server is not None  # noqa: S101 -- started for this scenario
+    arguments = context.arguments
+    note(
+        f"{side.name}: spectators, {arguments.spectator_bidders} bidders at "
+        f"{arguments.spectator_rate} bids/s, without then with {arguments.spectators} "
+        "anonymous spectators, then without again"
+    )
+    lot = context.bench.spectator_lot
+    with contextlib.ExitStack() as stack:
+        gallery = server
+        if arguments.gallery_workers:
+            # Production's split (docker-compose's gallery service): spectators' sockets on
+            # processes of their own, the lot's news through Redis.
+            gallery = stack.enter_context(
+                context.server(side, workers=arguments.gallery_workers, name="gallery")
+            )
+            note(f"gallery sockets: {gallery.command} (pid {gallery.pid})")
+        return load(
+            {
+                "scenario": "spectators",
+                "url": server.lot_url(lot),
+                "gallery_url": f"{gallery.lot_url(lot)}gallery/",
+                "gallery_origin": gallery.origin,
+                "bidder_sessions": context.bench.bidder_sessions[: arguments.spectator_bidders],
+                "spectators": arguments.spectators,
+                "bids": arguments.spectator_bids,
+                "rate": arguments.spectator_rate,
+                "settle": 10,
+                **context.common(side.name, server),
+            }
+        )
+
+
+# The shared end comes this long after the lots' bids are in and every socket is open.
+CLOSING_LEAD_SECONDS = 3.0
+CLOSING_TIMEOUT_SECONDS = 30.0
+
+
+def run_closing(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    """Lots ending in the same second, closed by a Celery worker and beat of the side's code."""
+    assert server is not None  # noqa: S101 -- started for this scenario
+    from bench import data
+
+    arguments = context.arguments
+    lots = context.bench.closing_lots[0 if side.name == "before" else -1]
+    note(
+        f"{side.name}: {len(lots)} lots ending together, {arguments.closing_watchers} watchers "
+        "and 2 bidders on each, closed by a Celery worker and beat"
+    )
+    directory = context.log_dir / f"{side.name}-celery"
+    directory.mkdir()
+    with servers.celery_services(
+        code=side.code, environment=context.environment, directory=directory
+    ):
+        spec = {
+            "scenario": "closing",
+            "urls": [server.lot_url(lot) for lot in lots],
+            "bidder_sessions": context.bench.bidder_sessions[:2],
+            "watcher_session": context.bench.watcher_session,
+            "watchers_per_lot": arguments.closing_watchers,
+            "timeout": CLOSING_TIMEOUT_SECONDS,
+            **context.common(side.name, server),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.load"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=servers.ROOT,
+        )
+        assert process.stdin is not None  # noqa: S101 -- asked for by PIPE
+        assert process.stdout is not None  # noqa: S101 -- asked for by PIPE
+        process.stdin.write(json.dumps(spec) + "\n")
+        process.stdin.flush()
+        if process.stdout.readline().strip() != "ready":
+            sys.exit(f"the load generator failed:\n{process.communicate()[1]}")
+        ends_at = datetime.now(UTC) + timedelta(seconds=CLOSING_LEAD_SECONDS)
+        data.end_lots_together(lots, ends_at=ends_at)
+        process.stdin.write(f"{ends_at.timestamp()}\n")
+        process.stdin.flush()
+        deadline = time.time() + CLOSING_LEAD_SECONDS + CLOSING_TIMEOUT_SECONDS
+        while True:
+            progress = data.closing_progress(lots)
+            done = progress.results == progress.licences == len(lots)
+            if done or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        output, errors = process.communicate(timeout=CLOSING_TIMEOUT_SECONDS + 30)
+        if process.returncode != 0:
+            sys.exit(f"the load generator failed:\n{errors}")
+    figures = json.loads(output)
+
+    def after_end(moment: datetime | None) -> float | None:
+        return None if moment is None else (moment - ends_at).total_seconds()
+
+    return {
+        **figures,
+        "closed": progress.closed,
+        "results": progress.results,
+        "licences": progress.licences,
+        "results_seconds": after_end(progress.last_result),
+        "licences_seconds": after_end(progress.last_licence),
+        "closed_frames_seconds": figures["last_closed_frame_seconds"],
+    }
+
+
+RUNNERS = {
+    "hot": run_hot,
+    "many": run_many,
+    "fanout": run_fanout,
+    "spectators": run_spectators,
+    "memory": run_memory,
+    "closing": run_closing,
+    "scaleout": run_scaleout,
+}
 
 
 def load(spec: dict[str, Any]) -> dict[str, Any]:
@@ -305,86 +658,125 @@ def profiler_command(pid: int, directory: Path) -> dict[str, Any]:
 
 
 def record(
-    arguments: argparse.Namespace,
-    backends: servers.Backends,
-    server_command: str,
-    results: dict[str, Any],
-    cpu: dict[str, report.CpuShares],
+    context: Context, backends: servers.Backends, sides: list[Side], started_at: str
 ) -> None:
-    """Print the table and append the run to RESULTS.md."""
-    rows: list[report.Row] = []
-    details: list[str] = []
-    for name, label, clients in (
-        ("hot", "one hot lot", arguments.bidders),
-        ("many", "50 lots", arguments.lot_bidders * 50),
-    ):
-        if name not in results:
-            continue
-        figures = results[name]
-        floor_run = results.get(f"floor_{name}")
-        floor_rate = floor_run.transactions_per_second if floor_run else 0.0
-        rows.append(
-            report.throughput_row(
-                f"accepted bids/s, {label} ({clients} bidders)",
-                figures["accepted_per_second"],
-                floor_rate,
-            )
-        )
-        trip = figures["bid_round_trip_ms"]
-        details.append(
-            f"{label}: outcomes in {figures['duration']}s {figures['outcomes']}; accepted bid "
-            f"round trip p50 {trip['p50']:.1f} ms, p99 {trip['p99']:.1f} ms; load generator "
-            f"used {figures['client_cpu_share']:.0%} of a core; {cpu[name]}"
-        )
-    for name in ("hot", "many"):
-        floor_run = results.get(f"floor_{name}")
-        if floor_run is not None:
-            details.append(
-                f"floor ({floor_run.rows} row(s), {floor_run.clients} clients): "
-                f"{floor_run.transactions_per_second:,.0f} transactions/s, "
-                f"latency {floor_run.latency_ms:.2f} ms; {cpu[f'floor_{name}']}"
-            )
-    if "fanout" in cpu:
-        details.append(f"fan-out, all watcher counts with their connecting: {cpu['fanout']}")
-    for figures in results.get("fanout", {}).get("per_watcher_count", []):
-        rows.append(report.fanout_row(figures["watchers"], figures))
-        details.append(
-            f"fan-out, {figures['watchers']} watchers: {figures['bids']} bids at "
-            f"{results['fanout']['rate']}/s; bids not seen by every watcher within 10 s: "
-            f"{figures['incomplete_bids']}; stale or repeated frames: "
-            f"{figures['stale_or_repeated_frames']}; refused {figures['refused']}; load "
-            f"generator used {figures['client_cpu_share']:.0%} of a core"
-        )
-    if "spectators" in results:
-        spectator_rows, spectator_details = report.spectator_lines(
-            results["spectators"], bidders=arguments.spectator_bidders
-        )
-        rows += spectator_rows
-        details += [*spectator_details, f"spectators, all phases: {cpu['spectators']}"]
-    table = report.markdown_table(rows)
-    sys.stdout.write("\n" + table + "\n\n" + "\n".join(details) + "\n")
-    if arguments.no_record:
-        return
+    """Print the table; append the run to RESULTS.md and write --json's file if asked."""
+    arguments, results = context.arguments, context.results
+    found = figures.collect(results, context.floors)
+    found_ratios = figures.ratios(found)
+    names = [side.name for side in sides]
+    table = figures.markdown_table(
+        figures.build_table(found, found_ratios, names, arguments.watchers)
+    )
+    details = details_lines(context, names)
+    sys.stdout.write("\n" + table + "\n\n" + "\n".join(f"- {d}" for d in details) + "\n")
+    machine_facts = report.machine(
+        postgresql=backends.postgresql_version, redis=backends.redis_version
+    )
     setup = {
-        "server": f"`{server_command}`",
+        "server": f"`{context.commands.get('server', '')}`",
+        "server permessage-deflate": "on" if arguments.server_deflate else "off",
         "server environment": f"DEBUG=false, BID_RATE_LIMIT={arguments.bid_rate_limit}, "
         f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', 'unset (0)')}",
         "PostgreSQL settings": ", ".join(f"{k}={v}" for k, v in servers.PG_SETTINGS.items())
         + " (as CI runs it)",
         "clients offer permessage-deflate": "no" if arguments.no_compression else "yes",
+        **{f"{side.name} code": f"{side.code} at {side.commit}" for side in sides},
     }
+    command = ["python", "-m", "bench", *sys.argv[1:]]
+    if arguments.json is not None:
+        raw: dict[str, Any] = dict(results)
+        raw["floor"] = {name: dataclasses.asdict(run) for name, run in context.floors.items()}
+        raw["cpu"] = {
+            name: {side: dataclasses.asdict(shares) for side, shares in by_side.items()}
+            for name, by_side in context.cpu.items()
+        }
+        document = figures.document(
+            command=command,
+            started_at=started_at,
+            machine=machine_facts,
+            setup=setup,
+            sides={side.name: {"path": str(side.code), "commit": side.commit} for side in sides},
+            figures=found,
+            found_ratios=found_ratios,
+            raw=raw,
+        )
+        arguments.json.write_text(json.dumps(document, indent=2) + "\n")
+        note(f"wrote {arguments.json}")
+    if arguments.no_record:
+        return
     section = report.results_section(
-        command=shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
-        machine_facts=report.machine(
-            postgresql=backends.postgresql_version, redis=backends.redis_version
-        ),
+        command=shlex.join(command),
+        machine_facts=machine_facts,
         setup=setup,
-        rows=rows,
+        table=table,
         details=details,
     )
     with arguments.results.open("a") as results_file:
         results_file.write("\n" + section)
     note(f"appended to {arguments.results}")
+
+
+def details_lines(context: Context, sides: list[str]) -> list[str]:
+    """Return the notes under the table: outcomes, completeness, CPU, per side."""
+    arguments, results, cpu = context.arguments, context.results, context.cpu
+    details: list[str] = []
+    for name, label in (("hot", "one hot lot"), ("many", "50 lots")):
+        for side, run in results.get(name, {}).items():
+            details.append(
+                f"{side}, {label}: outcomes in {run['duration']}s {run['outcomes']}; load "
+                f"generator used {run['client_cpu_share']:.0%} of a core; {cpu[name][side]}"
+            )
+        floor_run = context.floors.get(name)
+        if floor_run is not None:
+            details.append(
+                f"floor ({floor_run.rows} row(s), {floor_run.clients} clients): "
+                f"{floor_run.transactions_per_second:,.0f} transactions/s, latency "
+                f"{floor_run.latency_ms:.2f} ms; {cpu[f'floor_{name}']['floor']}"
+            )
+    for name in ("fanout", "memory", "scaleout"):
+        for side, run in results.get(name, {}).items():
+            for f in run["per_watcher_count"]:
+                rss = ", ".join(
+                    f"{pid}: {'-' if mib is None else f'{mib:.0f}'} MiB with "
+                    f"{f['sockets_per_process'].get(pid, 0)} sockets"
+                    for pid, mib in f["rss_mib_after_bids"].items()
+                )
+                details.append(
+                    f"{side}, {name}, {f['watchers']} watchers ({f['connected']} connected in "
+                    f"{f['connect_seconds']:.1f} s): {f['bids']} bids at {run['rate']}/s; bids "
+                    f"not seen by every watcher within 10 s: {f['incomplete_bids']}; stale or "
+                    f"repeated frames: {f['stale_or_repeated_frames']}; gaps: {f['gaps']}; "
+                    f"state frame {f['frame_bytes']} B; refused {f['refused']}; resident "
+                    f"memory after the bids: {rss}; load generator used "
+                    f"{f['client_cpu_share']:.0%} of a core"
+                )
+                for index, server in enumerate(f.get("per_server", []), start=1):
+                    details.append(
+                        f"{side}, {name}, server {index}: {server['connected']} watchers, "
+                        f"to all of them p50/p95/p99 {_triple(server['all_watchers_ms'])} ms; "
+                        f"incomplete {server['incomplete_bids']}, stale or repeated "
+                        f"{server['stale_or_repeated_frames']}, gaps {server['gaps']}"
+                    )
+            details.append(f"{side}, {name}, with the connecting: {cpu[name][side]}")
+    for side, run in results.get("closing", {}).items():
+        details.append(
+            f"{side}, lots ending together: {run['lots']} lots, bids {run['bids']}, "
+            f"{run['closed']} closed, {run['results']} results, {run['licences']} licence "
+            f"offers, {run['closed_frames']} of {run['sockets']} sockets told; every socket "
+            f"open and every bid in before the end: {run['ready_before_end']}; closed frame "
+            f"after the end p50/p95/p99 {_triple(run['closed_frame_ms'])} ms; "
+            f"{cpu['closing'][side]}"
+        )
+    for side, run in results.get("spectators", {}).items():
+        _, spectator_details = report.spectator_lines(run, bidders=arguments.spectator_bidders)
+        details += [f"{side}, {line}" for line in spectator_details]
+        details.append(f"{side}, spectators, all phases: {cpu['spectators'][side]}")
+    return details
+
+
+def _triple(values: dict[str, float | None]) -> str:
+    return "/".join("-" if v is None else f"{v:.1f}" for v in values.values())
 
 
 def note(message: str) -> None:

@@ -266,7 +266,7 @@ def explain(sql: str) -> str:
 
 def _row_count(response: Any) -> int | None:
     """Return how many rows the page's list matched, where it says."""
-    context = getattr(response, "context", None)
+    context: Any = getattr(response, "context", None)
     with contextlib.suppress(KeyError, TypeError, AttributeError):
         return int(context["page"].paginator.count)
     with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):

@@ -5,22 +5,25 @@ bidding, not registration. Call `django.setup()` before `create_bench_data`.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from allauth.account.internal.flows.login import record_authentication
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connections, transaction
+from django.db.models import Count, Max
 from django.http import HttpRequest
 from django.utils import timezone
 
-from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment
+from auctions import engine
+from auctions.models import Application, AuctionEvent, LicenceType, Lot, Payment, Result
 from bidders.models import Company, Representative
 from core.second_factor import enrol_authenticator_app
 from deposits.models import Deposit, Region
+from licensing.models import Licence
 
 STARTING_PRICE = Decimal("100000000.00")
 BID_STEP = Decimal("5000000.00")
@@ -46,6 +49,8 @@ class BenchData:
     # One session per bidding company (company i is Participant i+1 of every lot).
     bidder_sessions: list[str]
     watcher_session: str
+    # Lots to end together, one set per side of the run (before, after): closing is for good.
+    closing_lots: list[list[int]]
 
 
 def migrate() -> None:
@@ -53,8 +58,11 @@ def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def create_bench_data(*, bidders: int, run: str) -> BenchData:
-    """Create the lots, admitted companies and logged-in sessions of one bench run.
+def create_bench_data(
+    *, bidders: int, run: str, closing_sets: int = 0, closing_lots: int = MANY_LOTS
+) -> BenchData:
+    """Create the lots, admitted companies and logged-in sessions of one bench run, and
+    `closing_sets` sets of `closing_lots` live lots for the closing scenario.
 
     `run` makes codes and names unique, so a reused database takes a second run.
     """
@@ -62,7 +70,7 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
     with transaction.atomic():
         region = Region.objects.create(code=f"bench-{run}", name=f"Bench region {run}")
         event = AuctionEvent.objects.create(code=f"bench-{run}", name=f"Bench auction {run}")
-        lot_count = 1 + MANY_LOTS + 1 + 1 + 1 + MANY_LOTS
+        lot_count = 1 + MANY_LOTS + 1 + 1 + 1 + MANY_LOTS + closing_sets * closing_lots
         deposits = Deposit.objects.bulk_create(
             Deposit(
                 code=f"bench-{run}-{number}",
@@ -100,7 +108,12 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
         hot, many = lot_ids[0], lot_ids[1 : 1 + MANY_LOTS]
         fanout, spectator = lot_ids[1 + MANY_LOTS], lot_ids[2 + MANY_LOTS]
         floor_hot = lot_ids[3 + MANY_LOTS]
-        floor_many = lot_ids[4 + MANY_LOTS :]
+        floor_many = lot_ids[4 + MANY_LOTS : 4 + 2 * MANY_LOTS]
+        closing_ids = lot_ids[4 + 2 * MANY_LOTS :]
+        closing = [
+            closing_ids[index * closing_lots : (index + 1) * closing_lots]
+            for index in range(closing_sets)
+        ]
         if floor_many != list(range(floor_many[0], floor_many[-1] + 1)):
             raise RuntimeError(
                 "pgbench picks the floor's lots by id range: they must be contiguous"
@@ -165,20 +178,21 @@ def create_bench_data(*, bidders: int, run: str) -> BenchData:
         floor_user=users[0].pk,
         bidder_sessions=[_session(user) for user in users],
         watcher_session=_session(watcher),
+        closing_lots=closing,
     )
     connections.close_all()
     return data
 
 
-def _user(username: str, **flags: bool) -> AbstractBaseUser:
-    user = get_user_model()(username=username, email=f"{username}@example.com", **flags)
+def _user(username: str, **flags: bool) -> User:
+    user = User(username=username, email=f"{username}@example.com", **flags)
     # No password hashing: the bench logs in by writing sessions, never by a form.
     user.set_unusable_password()
     user.save()
     return user
 
 
-def _session(user: AbstractBaseUser) -> str:
+def _session(user: User) -> str:
     """Return the key of a server-side session logged in as the user (the sessionid cookie)."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
@@ -190,3 +204,40 @@ def _session(user: AbstractBaseUser) -> str:
     record_authentication(request, user, "mfa", type="totp")
     session.create()
     return str(session.session_key)
+
+
+def end_lots_together(lot_ids: list[int], *, ends_at: datetime) -> None:
+    """Move the lots' end to one moment and queue each close as the engine does when it
+    sets a lot's end (`engine.schedule_close`: a task due at the end, in the broker)."""
+    Lot.objects.filter(pk__in=lot_ids).update(ends_at=ends_at)
+    for lot_id in lot_ids:
+        engine.schedule_close(lot_id)
+    connections.close_all()
+
+
+@dataclass(frozen=True)
+class ClosingProgress:
+    """How far the closing of a set of lots got: counts, and the last of each write."""
+
+    closed: int
+    results: int
+    licences: int
+    last_result: datetime | None
+    last_licence: datetime | None
+
+
+def closing_progress(lot_ids: list[int]) -> ClosingProgress:
+    """Return how many of the lots are closed with a Result, and have a licence offered."""
+    results = Result.objects.filter(lot_id__in=lot_ids).aggregate(
+        count=Count("pk"), last=Max("closed_at")
+    )
+    licences = Licence.objects.filter(lot_id__in=lot_ids).aggregate(
+        count=Count("pk"), last=Max("created_at")
+    )
+    return ClosingProgress(
+        closed=Lot.objects.filter(pk__in=lot_ids, status=Lot.Status.CLOSED).count(),
+        results=results["count"],
+        licences=licences["count"],
+        last_result=results["last"],
+        last_licence=licences["last"],
+    )

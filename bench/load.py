@@ -7,6 +7,7 @@ times come from time.monotonic(), one system-wide clock on Linux.
 
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -31,8 +32,10 @@ from websockets.typing import Origin
 REPLY_TIMEOUT = 30.0
 # Watchers read only these two numbers of a frame: decoding 2,000 frames a bid in full
 # would make the client, not the server, the thing measured.
-VERSION = re.compile(r'"version": (\d+)')
-BID_COUNT = re.compile(r'"bid_count": (\d+)')
+# Either JSON spacing: the server may encode with json.dumps or a compact encoder.
+VERSION = re.compile(r'"version":\s*(\d+)')
+BID_COUNT = re.compile(r'"bid_count":\s*(\d+)')
+CLOSED = re.compile(r'"type":\s*"closed"')
 
 
 PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
@@ -87,6 +90,8 @@ class Room:
         self.arrived: dict[int, float] = {}
         self.news = asyncio.Condition()
         self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # When (wall clock) the socket was told its lot closed.
+        self.closed_at: float | None = None
         self.reader = asyncio.create_task(self._read())
 
     @property
@@ -111,6 +116,8 @@ class Room:
                 reply = self.replies.pop(frame["key"], None)
                 if reply is not None:
                     reply.set_result(frame)
+            elif frame["type"] == "closed" and self.closed_at is None:
+                self.closed_at = time.time()
 
     async def wait_until(self, condition: Callable[[], bool], *, timeout: float = 10.0) -> bool:
         """Wait for a state that meets the condition; say whether one came in time."""
@@ -128,6 +135,22 @@ class Room:
         )
         async with asyncio.timeout(REPLY_TIMEOUT):
             return await reply
+
+
+def _has_bid_count(room: Room, count: int) -> bool:
+    return int(room.state["bid_count"]) >= count
+
+
+def _is_newer(room: Room, version: int) -> bool:
+    return room.version > version
+
+
+def _is_not_leading(room: Room) -> bool:
+    return bool(room.state["leader"] != "you")
+
+
+def _has_arrived(room: Room, count: int) -> bool:
+    return count in room.arrived
 
 
 @dataclass
@@ -168,11 +191,11 @@ async def bid_as_fast_as_allowed(room: Room, *, step: Decimal, until: float, tal
         if reply["type"] == "bid_accepted":
             # Decide the next move on the state this bid made, not an older one.
             sequence = reply["sequence"]
-            await room.wait_until(lambda s=sequence: room.state["bid_count"] >= s)
+            await room.wait_until(functools.partial(_has_bid_count, room, sequence))
         elif reply["code"] in {"too_low", "already_leading"}:
             # Someone else moved the price: bid again on the state that says by how much.
             seen = state["version"]
-            await room.wait_until(lambda v=seen: room.version > v, timeout=1.0)
+            await room.wait_until(functools.partial(_is_newer, room, seen), timeout=1.0)
         elif reply["code"] == "rate_limited":
             await asyncio.sleep(0.01)
         else:
@@ -227,7 +250,11 @@ class Arrivals:
 
     times: defaultdict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     stale_or_repeated: int = 0
+    # States that skipped a bid count: a watcher that saw 7 then 9 missed 8's state.
+    gaps: int = 0
     connected: int = 0
+    # The largest state frame seen, in bytes of its text: the frames compared are alike.
+    frame_bytes: int = 0
 
 
 async def watch(websocket: ClientConnection, arrivals: Arrivals, ready: asyncio.Event) -> None:
@@ -239,9 +266,10 @@ async def watch(websocket: ClientConnection, arrivals: Arrivals, ready: asyncio.
 async def _watch_frames(
     websocket: ClientConnection, arrivals: Arrivals, ready: asyncio.Event
 ) -> None:
-    version = -1
-    async for text in websocket:
+    version = count = -1
+    async for message in websocket:
         received = time.monotonic()
+        text = message if isinstance(message, str) else message.decode()
         found_version, found_count = VERSION.search(text), BID_COUNT.search(text)
         if found_version is None or found_count is None:
             continue
@@ -250,44 +278,70 @@ async def _watch_frames(
             ready.set()
         elif int(found_version[1]) <= version:
             arrivals.stale_or_repeated += 1
+        elif int(found_count[1]) > count + 1:
+            arrivals.gaps += 1
         version = max(version, int(found_version[1]))
+        count = max(count, int(found_count[1]))
+        arrivals.frame_bytes = max(arrivals.frame_bytes, len(text.encode()))
         arrivals.times[int(found_count[1])].append(received)
 
 
 async def run_fanout(spec: dict[str, Any]) -> dict[str, Any]:
-    """For each watcher count, steady bids on one lot; time each state's delivery to all."""
+    """For each watcher count, steady bids on one lot; time each state's delivery to all.
+
+    With several `urls` (servers serving the same lot) the watchers are spread over them in
+    turn, and so are the bidders; each server's watchers are also timed on their own.
+    """
     origin, compression = spec["origin"], spec["compression"]
+    urls: list[str] = spec.get("urls") or [spec["url"]]
+    # Each server checks the Origin against its own address.
+    origins: list[str] = spec.get("origins") or [origin] * len(urls)
     bidders = [
-        Room(await open_socket(spec["url"], origin=origin, session=s, compression=compression))
-        for s in spec["bidder_sessions"]
+        Room(
+            await open_socket(
+                urls[index % len(urls)],
+                origin=origins[index % len(urls)],
+                session=s,
+                compression=compression,
+            )
+        )
+        for index, s in enumerate(spec["bidder_sessions"])
     ]
     await bidders[0].wait_until(lambda: bidders[0].version >= 0)
     step = Decimal(spec["bid_step"])
     next_amount = Decimal(bidders[0].state["min_next_bid"])
-    arrivals = Arrivals()
+    groups = [Arrivals() for _ in urls]
     watchers: list[ClientConnection] = []
     readers: list[asyncio.Task[None]] = []
     opening = asyncio.Semaphore(50)
 
-    async def add_watcher() -> None:
+    async def add_watcher(index: int) -> None:
         async with opening:
             websocket = await open_socket(
-                spec["url"], origin=origin, session=spec["watcher_session"], compression=compression
+                urls[index % len(urls)],
+                origin=origins[index % len(urls)],
+                session=spec["watcher_session"],
+                compression=compression,
             )
             ready = asyncio.Event()
-            readers.append(asyncio.create_task(watch(websocket, arrivals, ready)))
+            readers.append(asyncio.create_task(watch(websocket, groups[index % len(urls)], ready)))
             watchers.append(websocket)
             await ready.wait()
 
     results = []
-    turn = 0
+    # The lot may have a leader from an earlier scenario: it is not the first to bid.
+    turn = 1 if bidders[0].state["leader"] == "you" else 0
+    pids: list[int] = spec.get("rss_pids", [])
     for count in spec["watchers"]:
-        await asyncio.gather(*(add_watcher() for _ in range(count - len(watchers))))
+        opened = time.monotonic()
+        await asyncio.gather(*(add_watcher(index) for index in range(len(watchers), count)))
+        connect_seconds = time.monotonic() - opened
         await asyncio.sleep(1.0)
+        rss_connected = resident_mib(pids)
         sent_at: dict[int, float] = {}
         refused: Counter[str] = Counter()
         cpu_before, start = _cpu_seconds(), time.monotonic()
-        async with profiling(spec, f"fanout-{count}"):
+        async with profiling(spec, f"{spec.get('name', 'fanout')}-{count}"):
             for index in range(spec["bids"]):
                 await asyncio.sleep(max(0.0, start + index / spec["rate"] - time.monotonic()))
                 # Two bidders take turns: the one who did not bid last is never the leader.
@@ -300,39 +354,192 @@ async def run_fanout(spec: dict[str, Any]) -> dict[str, Any]:
                     turn += 1
                 else:
                     refused[reply["code"]] += 1
-                    await bidder.wait_until(lambda b=bidder: b.state["leader"] != "you", timeout=1)
+                    if reply["code"] == "already_leading":
+                        turn += 1
+                    await bidder.wait_until(functools.partial(_is_not_leading, bidder), timeout=1)
                     next_amount = Decimal(bidder.state["min_next_bid"])
             deadline = time.monotonic() + spec["settle"]
             while time.monotonic() < deadline and any(
-                len(arrivals.times[sequence]) < count for sequence in sent_at
+                sum(len(group.times[sequence]) for group in groups) < count for sequence in sent_at
             ):
                 await asyncio.sleep(0.05)
         client_cpu = (_cpu_seconds() - cpu_before) / (time.monotonic() - start)
-        to_all, deliveries, incomplete = [], [], 0
-        for sequence, sent in sent_at.items():
-            times = arrivals.times.pop(sequence, [])
-            deliveries.extend(received - sent for received in times)
-            if len(times) >= count:
-                to_all.append(max(times) - sent)
-            else:
-                incomplete += 1
+        figures = _delivery_figures(groups, sent_at, count=count)
         results.append(
             {
                 "watchers": count,
-                "connected": arrivals.connected,
                 "bids": len(sent_at),
                 "refused": dict(refused),
-                "incomplete_bids": incomplete,
-                "all_watchers_ms": milliseconds(to_all),
-                "per_delivery_ms": milliseconds(deliveries),
-                "stale_or_repeated_frames": arrivals.stale_or_repeated,
+                "connect_seconds": connect_seconds,
+                **figures,
+                "per_server": (
+                    [
+                        {"url": url, **_delivery_figures([group], sent_at, count=None)}
+                        for url, group in zip(urls, groups, strict=True)
+                    ]
+                    if len(urls) > 1
+                    else []
+                ),
+                "rss_mib_connected": rss_connected,
+                "rss_mib_after_bids": resident_mib(pids),
+                "sockets_per_process": socket_counts(pids, spec.get("server_ports", [])),
                 "client_cpu_share": client_cpu,
             }
         )
+        for group in groups:
+            group.times.clear()
     for reader in readers:
         reader.cancel()
-    await asyncio.gather(*(w.close() for w in [*watchers, *(b.websocket for b in bidders)]))
+    await asyncio.gather(
+        *(w.close() for w in [*watchers, *(b.websocket for b in bidders)]),
+        return_exceptions=True,
+    )
     return {"rate": spec["rate"], "per_watcher_count": results}
+
+
+def _delivery_figures(
+    groups: list[Arrivals], sent_at: dict[int, float], *, count: int | None
+) -> dict[str, Any]:
+    """Return how the bids' states reached the watchers of the groups: to all of them (the
+    last one's arrival), per delivery, and what was missed or out of order.
+
+    `count` is how many watchers there are; None: as many as connected in the groups.
+    """
+    watchers = sum(group.connected for group in groups) if count is None else count
+    to_all: list[float] = []
+    deliveries: list[float] = []
+    incomplete = 0
+    for sequence, sent in sent_at.items():
+        times = [moment for group in groups for moment in group.times.get(sequence, [])]
+        deliveries.extend(received - sent for received in times)
+        if len(times) >= watchers:
+            to_all.append(max(times) - sent)
+        else:
+            incomplete += 1
+    return {
+        "connected": sum(group.connected for group in groups),
+        "incomplete_bids": incomplete,
+        "deliveries": len(deliveries),
+        "all_watchers_ms": milliseconds(to_all),
+        "per_delivery_ms": milliseconds(deliveries),
+        "stale_or_repeated_frames": sum(group.stale_or_repeated for group in groups),
+        "gaps": sum(group.gaps for group in groups),
+        "frame_bytes": max((group.frame_bytes for group in groups), default=0),
+    }
+
+
+def resident_mib(pids: list[int]) -> dict[str, float | None]:
+    """Return each process's resident memory (VmRSS) in MiB, None for one that is gone."""
+    sizes: dict[str, float | None] = {}
+    for pid in pids:
+        sizes[str(pid)] = None
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes[str(pid)] = int(line.split()[1]) / 1024
+    return sizes
+
+
+def socket_counts(pids: list[int], ports: list[int]) -> dict[str, int]:
+    """Return how many established TCP connections to the ports each process holds."""
+    wanted = {f"{port:04X}" for port in ports}
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                # local address "0100007F:1F90", state 01 = ESTABLISHED, inode in field 9.
+                if fields[1].rpartition(":")[2] in wanted and fields[3] == "01":
+                    inodes.add(f"socket:[{fields[9]}]")
+    counts = {}
+    for pid in pids:
+        held = 0
+        with contextlib.suppress(OSError):
+            for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    held += os.readlink(descriptor) in inodes
+        counts[str(pid)] = held
+    return counts
+
+
+async def run_closing(spec: dict[str, Any]) -> dict[str, Any]:
+    """Lots about to end together: bidders and watchers on each, one bid per lot; then,
+    told the shared end time (a line on stdin), time every socket's `closed` frame."""
+    origin, compression = spec["origin"], spec["compression"]
+    opening = asyncio.Semaphore(50)
+    closed_at: list[float] = []
+    lot_rooms: list[list[Room]] = []
+    watchers: list[ClientConnection] = []
+    readers: list[asyncio.Task[None]] = []
+
+    async def open_room(url: str, session: str) -> Room:
+        async with opening:
+            return Room(
+                await open_socket(url, origin=origin, session=session, compression=compression)
+            )
+
+    async def add_watcher(url: str) -> None:
+        async with opening:
+            websocket = await open_socket(
+                url, origin=origin, session=spec["watcher_session"], compression=compression
+            )
+        watchers.append(websocket)
+        readers.append(asyncio.create_task(watch_close(websocket, closed_at)))
+
+    for url in spec["urls"]:
+        lot_rooms.append(
+            list(await asyncio.gather(*(open_room(url, s) for s in spec["bidder_sessions"])))
+        )
+    await asyncio.gather(
+        *(add_watcher(url) for url in spec["urls"] for _ in range(spec["watchers_per_lot"]))
+    )
+    rooms = [room for group in lot_rooms for room in group]
+
+    async def bid_once(group: list[Room]) -> str:
+        room = group[0]
+        await room.wait_until(lambda: room.version >= 0)
+        reply = await room.bid(Decimal(room.state["min_next_bid"]))
+        return "accepted" if reply["type"] == "bid_accepted" else str(reply["code"])
+
+    outcomes = Counter(await asyncio.gather(*(bid_once(group) for group in lot_rooms)))
+    sockets = len(rooms) + len(watchers)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    ends_at = float(line)
+    ready_before_end = time.time() < ends_at
+    deadline = ends_at + spec["timeout"]
+
+    def told() -> list[float]:
+        return closed_at + [room.closed_at for room in rooms if room.closed_at is not None]
+
+    while len(told()) < sockets and time.time() < deadline:
+        await asyncio.sleep(0.05)
+    after_end = [moment - ends_at for moment in told()]
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(
+        *(w.close() for w in [*watchers, *(r.websocket for r in rooms)]), return_exceptions=True
+    )
+    return {
+        "lots": len(spec["urls"]),
+        "sockets": sockets,
+        "bids": dict(outcomes),
+        "ready_before_end": ready_before_end,
+        "closed_frames": len(after_end),
+        "last_closed_frame_seconds": max(after_end) if after_end else None,
+        "closed_frame_ms": milliseconds(after_end),
+    }
+
+
+async def watch_close(websocket: ClientConnection, closed_at: list[float]) -> None:
+    """Record (wall-clock time) when the socket is told its lot closed."""
+    with contextlib.suppress(ConnectionClosed):
+        async for message in websocket:
+            text = message if isinstance(message, str) else message.decode()
+            if CLOSED.search(text):
+                closed_at.append(time.time())
+                return
 
 
 async def paced_bids(
@@ -357,13 +564,15 @@ async def paced_bids(
         reply = await bidder.bid(next_amount)
         if reply["type"] != "bid_accepted":
             refused[reply["code"]] += 1
-            await bidder.wait_until(lambda b=bidder: b.state["leader"] != "you", timeout=1)
+            await bidder.wait_until(functools.partial(_is_not_leading, bidder), timeout=1)
             next_amount = Decimal(bidder.state["min_next_bid"])
             continue
         to_ack.append(time.monotonic() - sent)
         sequence = reply["sequence"]
         sent_at[sequence] = sent
-        if await bidder.wait_until(lambda b=bidder, s=sequence: s in b.arrived, timeout=settle):
+        if await bidder.wait_until(
+            functools.partial(_has_arrived, bidder, sequence), timeout=settle
+        ):
             to_state.append(bidder.arrived[sequence] - sent)
         next_amount += step
         turn += 1
@@ -488,11 +697,17 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-SCENARIOS = {"bidding": run_bidding, "fanout": run_fanout, "spectators": run_spectators}
+SCENARIOS = {
+    "bidding": run_bidding,
+    "fanout": run_fanout,
+    "spectators": run_spectators,
+    "closing": run_closing,
+}
 
 
 def main() -> None:
-    spec = json.load(sys.stdin)
+    # One line: the closing scenario reads the lots' end time from a later one.
+    spec = json.loads(sys.stdin.readline())
     result = uvloop.run(SCENARIOS[spec["scenario"]](spec))
     sys.stdout.write(json.dumps(result) + "\n")
 

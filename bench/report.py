@@ -6,53 +6,24 @@ import platform
 import timeit
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-# The issue's targets: accepted bids at least half the floor; fan-out p99 by watchers.
-FLOOR_SHARE_TARGET = 0.5
-FANOUT_P99_TARGET_MS = {500: 50.0, 2000: 100.0}
-
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the table: a figure, what it is held to, and whether it holds."""
+    """One line of the table: a figure (or one per side), what it is held to, and whether
+    it holds."""
 
     measure: str
     figure: str
     against: str = ""
     verdict: str = ""
-
-
-def throughput_row(measure: str, rate: float, floor: float) -> Row:
-    ratio = rate / floor if floor else 0.0
-    met = ratio >= FLOOR_SHARE_TARGET
-    return Row(
-        measure=measure,
-        figure=f"{rate:,.0f}/s",
-        against=f"floor {floor:,.0f}/s, ratio {ratio:.2f}",
-        verdict=f"{'met' if met else 'MISSED'} (>= {FLOOR_SHARE_TARGET:.1f})",
-    )
-
-
-def fanout_row(watchers: int, result: dict) -> Row:
-    figures = result["all_watchers_ms"]
-    p99 = figures["p99"]
-    target = FANOUT_P99_TARGET_MS.get(watchers)
-    verdict = ""
-    if target is not None:
-        met = p99 is not None and p99 < target and result["incomplete_bids"] == 0
-        verdict = f"{'met' if met else 'MISSED'} (p99 < {target:.0f} ms)"
-    shown = "/".join("-" if figures[p] is None else f"{figures[p]:.1f}" for p in figures)
-    per_delivery = result["per_delivery_ms"]
-    return Row(
-        measure=f"fan-out to all {watchers} watchers, p50/p95/p99",
-        figure=f"{shown} ms",
-        against=f"per delivery p50 {_ms(per_delivery['p50'])}, p99 {_ms(per_delivery['p99'])}",
-        verdict=verdict,
-    )
+    figures: dict[str, str] = field(default_factory=dict)
+    # after/before, with --before.
+    change: str = ""
 
 
 SPECTATOR_PHASES = {
@@ -206,7 +177,7 @@ def results_section(
     command: str,
     machine_facts: dict[str, str],
     setup: dict[str, str],
-    rows: list[Row],
+    table: str,
     details: list[str],
 ) -> str:
     """Return the Markdown section one run appends to bench/RESULTS.md."""
@@ -218,7 +189,7 @@ def results_section(
         "",
         *(f"- {name}: {value}" for name, value in {**machine_facts, **setup}.items()),
         "",
-        markdown_table(rows),
+        table,
         "",
         *(f"- {line}" for line in details),
         "",

@@ -9,6 +9,7 @@ disk; the floor is the higher for it, and so the target is the stricter.
 # ruff: noqa: S603, S607 -- commands of fixed parts and our own paths; servers from PATH.
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -241,6 +242,8 @@ class AppServer:
     workers: int
     command: str
     environment: dict[str, str]
+    # The checkout whose code it runs (the current tree, or --before's).
+    code: Path = ROOT
 
     @property
     def origin(self) -> str:
@@ -249,12 +252,41 @@ class AppServer:
     def lot_url(self, lot_id: int) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/lots/{lot_id}/"
 
+    def worker_pids(self) -> list[int]:
+        """Return the processes that serve sockets: the workers, or the server itself."""
+        workers = [
+            pid for pid in child_pids(self.pid) if "resource_tracker" not in _command_line(pid)
+        ]
+        return workers or [self.pid]
 
-@contextlib.contextmanager
-def app_server(*, workers: int, environment: dict[str, str], log_path: Path) -> Iterator[AppServer]:
-    """Run `uvicorn config.asgi:application --workers N` as the Dockerfile does."""
-    port = free_port()
-    arguments = [
+
+def server_command(*, server: str, port: int, workers: int, deflate: bool) -> list[str]:
+    """Return the arguments after `python -m` that start the ASGI server as production does.
+
+    uvicorn as the Dockerfile runs it, with permessage-deflate off unless `deflate`
+    (production's setting: frames are small and compressing each per socket costs CPU).
+    """
+    if server == "granian":
+        # Granian has no proxy-headers switch; the bench's spectators, which need it, stay
+        # on uvicorn (README).
+        return [
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--log-level",
+            "info",
+            "config.asgi:application",
+        ]
+    return [
+        "uvicorn",
         "config.asgi:application",
         "--host",
         "127.0.0.1",
@@ -265,34 +297,70 @@ def app_server(*, workers: int, environment: dict[str, str], log_path: Path) -> 
         "--proxy-headers",
         "--forwarded-allow-ips",
         "*",
+        "--ws-per-message-deflate",
+        "true" if deflate else "false",
     ]
-    env = {**os.environ, **environment, "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+
+def code_environment(code: Path, environment: dict[str, str]) -> dict[str, str]:
+    """Return the environment of a server process running the code of the checkout `code`."""
+    return {
+        **os.environ,
+        **environment,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        # Ahead of the editable install's finder, which points at one checkout only.
+        "PYTHONPATH": str(code),
+    }
+
+
+@contextlib.contextmanager
+def app_server(
+    *,
+    workers: int,
+    environment: dict[str, str],
+    log_path: Path,
+    code: Path = ROOT,
+    deflate: bool = False,
+    server: str = "uvicorn",
+) -> Iterator[AppServer]:
+    """Run the ASGI server from the checkout `code` (cwd and PYTHONPATH) on a free port."""
+    port = free_port()
+    arguments = server_command(server=server, port=port, workers=workers, deflate=deflate)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", *arguments],
-            cwd=ROOT,
-            env=env,
+            [sys.executable, "-m", *arguments],
+            cwd=code,
+            env=code_environment(code, environment),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
-        _wait_for_workers(process, log_path, workers)
+        if server == "granian":
+            _wait_for_granian(process, log_path, port)
+        else:
+            _wait_for_workers(process, log_path, workers)
         yield AppServer(
             port=port,
             pid=process.pid,
             workers=workers,
-            command="uvicorn " + " ".join(arguments),
+            command=" ".join(arguments),
             environment=environment,
+            code=code,
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            # The server's own process group: its workers, started by this run.
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server this run started, and its process group if it lingers."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        # The server's own process group: its workers, started by this run.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _wait_for_workers(process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
@@ -303,3 +371,106 @@ def _wait_for_workers(process: subprocess.Popen[bytes], log_path: Path, workers:
         if time.monotonic() > deadline:
             sys.exit(f"uvicorn did not start in time:\n{log_path.read_text()}")
         time.sleep(0.2)
+
+
+def _wait_for_granian(process: subprocess.Popen[bytes], log_path: Path, port: int) -> None:
+    try:
+        wait_for_port(port, timeout=120)
+    except TimeoutError:
+        sys.exit(f"granian did not start in time:\n{log_path.read_text()}")
+    if process.poll() is not None:
+        sys.exit(f"granian exited with {process.returncode}:\n{log_path.read_text()}")
+
+
+@contextlib.contextmanager
+def celery_services(
+    *, code: Path, environment: dict[str, str], directory: Path
+) -> Iterator[list[int]]:
+    """Run a Celery worker and beat from the checkout `code`, as docker-compose does.
+
+    Yields their process ids once the worker is ready to take tasks.
+    """
+    env = code_environment(code, environment)
+    worker_log, beat_log = directory / "celery-worker.log", directory / "celery-beat.log"
+    commands = {
+        worker_log: ["worker", "-l", "info", "--hostname", f"bench-{os.getpid()}@%h"],
+        beat_log: ["beat", "-l", "info", "--schedule", str(directory / "celerybeat-schedule")],
+    }
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for log_path, command in commands.items():
+            with log_path.open("w") as log:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "celery", "-A", "config", *command],
+                        cwd=code,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        deadline = time.monotonic() + 120
+        while " ready." not in worker_log.read_text():
+            if any(process.poll() is not None for process in processes):
+                sys.exit(f"Celery exited:\n{worker_log.read_text()}\n{beat_log.read_text()}")
+            if time.monotonic() > deadline:
+                sys.exit(f"the Celery worker did not start in time:\n{worker_log.read_text()}")
+            time.sleep(0.2)
+        yield [process.pid for process in processes]
+    finally:
+        for process in processes:
+            stop(process)
+
+
+def child_pids(pid: int) -> list[int]:
+    """Return the ids of the process's direct children, from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def migration_differences(before: Path, after: Path) -> list[str]:
+    """Return the migration files that differ between two checkouts (added, removed or
+    changed), as paths relative to the checkout; empty when both build the same schema."""
+
+    def migrations(root: Path) -> dict[str, str]:
+        return {
+            str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in root.glob("*/migrations/*.py")
+        }
+
+    old, new = migrations(before), migrations(after)
+    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+
+
+def checkout_commit(code: Path) -> str:
+    """Return the checkout's commit, with "+changes" when its tracked files were edited."""
+    commit = subprocess.run(
+        ["git", "-C", str(code), "rev-parse", "--short=12", "HEAD"],
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return (commit or "unknown") + ("+changes" if changed else "")
