@@ -56,9 +56,7 @@ def main() -> None:
 
     data.migrate()
     bench = data.create_bench_data(bidders=2, run=secrets.token_hex(4))
-    users = list(
-        get_user_model().objects.filter(username__contains="-bidder-").order_by("-pk")[:2]
-    )
+    users = list(get_user_model().objects.filter(username__contains="-bidder-").order_by("-pk")[:2])
 
     lot = Lot.objects.get(pk=bench.hot_lot)
     # Two bidders alternating at the minimum: each bid is one step above the one before.
@@ -82,14 +80,16 @@ def main() -> None:
     for index in range(arguments.warmup + 1, arguments.warmup + 1 + arguments.bids):
         bid(index)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"code: {Path(engine.__file__).resolve().parent.parent}")
-    print(f"database: {connection.vendor}")
-    print(f"bids: {arguments.bids}")
-    print(f"CPU per bid: {cpu / arguments.bids * 1000:.3f} ms")
-    print(f"wall per bid: {wall / arguments.bids * 1000:.3f} ms")
-    print(f"statements per bid: {len(statements)}")
-    for statement in statements:
-        print(f"  {statement[:160]}")
+    lines = [
+        f"code: {Path(engine.__file__).resolve().parent.parent}",
+        f"database: {connection.vendor}",
+        f"bids: {arguments.bids}",
+        f"CPU per bid: {cpu / arguments.bids * 1000:.3f} ms",
+        f"wall per bid: {wall / arguments.bids * 1000:.3f} ms",
+        f"statements per bid: {len(statements)}",
+        *(f"  {statement[:160]}" for statement in statements),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
 
 

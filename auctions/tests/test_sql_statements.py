@@ -1,5 +1,6 @@
-"""Statements compiled once (`core.sql`): the same rows and values as the ORM, on either
-database, and PostgreSQL's prepared plans surviving reconnects and rollbacks."""
+"""Statements compiled once (`core.sql`), on the bid's own tables: the same rows and values
+as the ORM on either database, and PostgreSQL's prepared plans surviving reconnects and
+rollbacks."""
 
 from decimal import Decimal
 from typing import Any
