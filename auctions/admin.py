@@ -1,8 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, F, ForeignKey, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, ForeignKey, Model, OuterRef, Q, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -1025,12 +1027,62 @@ class PublishedResultAdmin(GuardedAdmin, admin.ModelAdmin):
         return False
 
 
-class ErratumForm(forms.ModelForm):
-    """An erratum as staff write it: the service checks and applies it when the form is
-    checked, so a refusal shows as a form error, never a 500."""
+class ServiceForm(forms.ModelForm):
+    """A staff form whose service checks and stores the object when the form is checked,
+    so a refusal is a form error, never a 500; `ServiceAdmin` saves nothing more."""
 
-    # The user publishing it, set by ErratumAdmin.get_form on this request's form class.
+    # The user acting, set by ServiceAdmin.get_form on this request's form class.
     user: User | None = None
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.instance = self.store(cleaned)
+        except DomainError as refusal:
+            raise ValidationError(refusal.message) from None
+        return cleaned
+
+    def store(self, cleaned: dict[str, Any]) -> Model:
+        """Check and store the object through its service; return it."""
+        raise NotImplementedError
+
+    def _post_clean(self) -> None:
+        # The service validated and stored the object (clean above); building and
+        # validating a second instance here would only repeat it.
+        pass
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """The admin of a `ServiceForm`: it gives the form its user and saves nothing itself,
+    the service having stored the object while the form was checked (in this request's
+    transaction)."""
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Model | None = None,
+        change: bool = False,
+        **kwargs: object,
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool
+    ) -> None:
+        pass
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
+    ) -> None:
+        pass
+
+
+class ErratumForm(ServiceForm):
+    """An erratum as staff write it: `publish_erratum` checks and applies it."""
 
     class Meta:
         model = Erratum
@@ -1044,32 +1096,20 @@ class ErratumForm(forms.ModelForm):
             "reason": _("Shown publicly beside the correction."),
         }
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
+    def store(self, cleaned: dict[str, Any]) -> Model:
         lot = cleaned.get("lot")
-        try:
-            self.instance = services.publish_erratum(
-                event_id=cleaned["event"].pk,
-                lot_id=lot.pk if lot else None,
-                field=cleaned["field"],
-                value=cleaned["new_value"],
-                reason=cleaned["reason"],
-                published_by=self.user,
-            )
-        except DomainError as refusal:
-            raise ValidationError(refusal.message) from None
-        return cleaned
-
-    def _post_clean(self) -> None:
-        # The service validated the erratum and stored it (clean above); building and
-        # validating a second instance here would only repeat it.
-        pass
+        return services.publish_erratum(
+            event_id=cleaned["event"].pk,
+            lot_id=lot.pk if lot else None,
+            field=cleaned["field"],
+            value=cleaned["new_value"],
+            reason=cleaned["reason"],
+            published_by=self.user,
+        )
 
 
 @admin.register(Erratum)
-class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
+class ErratumAdmin(GuardedAdmin, ServiceAdmin):
     """Corrections of published results: written once, through the service, never changed."""
 
     form = ErratumForm
@@ -1077,17 +1117,6 @@ class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
     list_filter = ["field", "event"]
     list_select_related = ["event", "lot", "lot__event", "lot__deposit"]
     actions = None
-
-    def get_form(
-        self,
-        request: HttpRequest,
-        obj: Erratum | None = None,
-        change: bool = False,
-        **kwargs: object,
-    ) -> type[forms.ModelForm]:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
-        return form
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: object
@@ -1109,69 +1138,42 @@ class ErratumAdmin(GuardedAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Erratum | None = None) -> bool:
         return False
 
-    def save_model(
-        self, request: HttpRequest, obj: Erratum, form: forms.ModelForm, change: bool
-    ) -> None:
-        # Already stored by publish_erratum while the form was checked, in this request's
-        # transaction.
-        pass
 
-    def save_related(
-        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
-    ) -> None:
-        pass
-
-
-class LotDocumentForm(forms.ModelForm):
-    """A paper as staff attach or describe it: the data room's service checks and stores it
-    when the form is checked, so a refusal is a form error, never a 500."""
+class LotDocumentForm(ServiceForm):
+    """A paper as staff attach or describe it: the data room's service checks and stores it."""
 
     upload = forms.FileField(
         label=_("file"),
         required=False,
         help_text=_("PDF, DOCX, XLSX, JPEG or PNG; its content must match its name."),
     )
-    # The user attaching it, set by LotDocumentAdmin.get_form on this request's form class.
-    user: User | None = None
 
     class Meta:
         model = LotDocument
         fields = ["lot", "kind", "title", "access"]
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        try:
-            if self.instance.pk is None:
-                if not cleaned.get("upload"):
-                    raise ValidationError({"upload": _("Choose the file to attach.")})
-                self.instance = dataroom.attach_document(
-                    lot_id=cleaned["lot"].pk,
-                    kind=cleaned["kind"],
-                    title=cleaned["title"],
-                    access=cleaned["access"],
-                    upload=cleaned["upload"],
-                    uploaded_by=self.user,
-                )
-            else:
-                self.instance = dataroom.describe_document(
-                    document_id=self.instance.pk,
-                    kind=cleaned["kind"],
-                    title=cleaned["title"],
-                    access=cleaned["access"],
-                )
-        except DomainError as refusal:
-            raise ValidationError(refusal.message) from None
-        return cleaned
-
-    def _post_clean(self) -> None:
-        # The service validated and stored the paper (clean above).
-        pass
+    def store(self, cleaned: dict[str, Any]) -> Model:
+        if self.instance.pk is not None:
+            return dataroom.describe_document(
+                document_id=self.instance.pk,
+                kind=cleaned["kind"],
+                title=cleaned["title"],
+                access=cleaned["access"],
+            )
+        if not cleaned.get("upload"):
+            raise ValidationError({"upload": _("Choose the file to attach.")})
+        return dataroom.attach_document(
+            lot_id=cleaned["lot"].pk,
+            kind=cleaned["kind"],
+            title=cleaned["title"],
+            access=cleaned["access"],
+            upload=cleaned["upload"],
+            uploaded_by=self.user,
+        )
 
 
 @admin.register(LotDocument)
-class LotDocumentAdmin(GuardedAdmin, admin.ModelAdmin):
+class LotDocumentAdmin(GuardedAdmin, ServiceAdmin):
     """The lots' data rooms: papers attached while a lot is a draft, frozen once offered."""
 
     form = LotDocumentForm
@@ -1201,32 +1203,10 @@ class LotDocumentAdmin(GuardedAdmin, admin.ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def get_form(
-        self,
-        request: HttpRequest,
-        obj: LotDocument | None = None,
-        change: bool = False,
-        **kwargs: object,
-    ) -> type[forms.ModelForm]:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
-        return form
-
     def has_delete_permission(self, request: HttpRequest, obj: LotDocument | None = None) -> bool:
         if obj is not None and obj.lot.status != Lot.Status.DRAFT:
             return False
         return super().has_delete_permission(request, obj)
-
-    def save_model(
-        self, request: HttpRequest, obj: LotDocument, form: forms.ModelForm, change: bool
-    ) -> None:
-        # Already stored by the data room's service while the form was checked.
-        pass
-
-    def save_related(
-        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
-    ) -> None:
-        pass
 
     def delete_model(self, request: HttpRequest, obj: LotDocument) -> None:
         try:

@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import CookieError, SimpleCookie
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
@@ -376,7 +378,7 @@ class LotConsumer(AsyncWebsocketConsumer):
         if self.seat is None:
             return
         self.listener = await fanout.join(
-            self.channel_layer,
+            get_channel_layer(),
             self.lot_id,
             self.base_send,
             participant_number=self.seat.participant_number,
@@ -450,12 +452,18 @@ class GalleryConsumer(LotConsumer):
     """
 
     address: str = ""
+    # A spectator gets no news of its own (no session, no user): no channel-layer channel
+    # per socket (an alias no layer has), so Channels neither subscribes one in Redis nor
+    # keeps a task receiving on it. The lot's news comes from the process's hub.
+    channel_layer_alias = "spectators-need-no-channel"
 
     async def connect(self) -> None:
         self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
         self.language = _language_of(self.scope)
         self.snapshots = TokenBucket(settings.RESYNC_RATE_LIMIT)
         self.address = _client_address(self.scope)
+        # What the socket slots know it by, in place of a channel's name.
+        self.channel_name = f"spectator!{uuid.uuid4().hex}"
         await self.accept()
         # Before anything that costs the database: a flood of sockets is refused here.
         self.slot = await sync_to_async(ratelimit.claim_slot, thread_sensitive=False)(

@@ -106,6 +106,12 @@ def parse_arguments() -> argparse.Namespace:
         help="the ASGI server (uvicorn, as the Dockerfile runs; granian if installed)",
     )
     parser.add_argument(
+        "--compare-servers",
+        action="store_true",
+        help="run every scenario against the current tree on uvicorn, then on granian, and "
+        "print granian/uvicorn (not with --before)",
+    )
+    parser.add_argument(
         "--server-deflate",
         action="store_true",
         help="let the server (and the bare room) negotiate permessage-deflate; production "
@@ -185,8 +191,11 @@ def parse_arguments() -> argparse.Namespace:
         arguments.closing_watchers = 2 if quick else 10
     if arguments.scaleout_watchers is None:
         arguments.scaleout_watchers = 100 if quick else 500
-    if arguments.server == "granian" and importlib.util.find_spec("granian") is None:
-        parser.error("--server granian: granian is not installed in this interpreter")
+    granian = arguments.server == "granian" or arguments.compare_servers
+    if granian and importlib.util.find_spec("granian") is None:
+        parser.error("granian is not installed in this interpreter (pip install granian)")
+    if arguments.compare_servers and arguments.before is not None:
+        parser.error("--compare-servers and --before: one comparison per run")
     return arguments
 
 
@@ -197,7 +206,14 @@ def main() -> None:
         catalogue.main(sys.argv[2:])
         return
     arguments = parse_arguments()
-    sides = [Side("after", servers.ROOT, servers.checkout_commit(servers.ROOT))]
+    commit = servers.checkout_commit(servers.ROOT)
+    sides = [Side("after", servers.ROOT, commit, arguments.server)]
+    if arguments.compare_servers:
+        # The current tree on each server, uvicorn first: the ratio is granian/uvicorn.
+        sides = [
+            Side("uvicorn", servers.ROOT, commit, "uvicorn"),
+            Side("granian", servers.ROOT, commit, "granian", index=1),
+        ]
     if arguments.before is not None:
         before = arguments.before.resolve()
         if not (before / "config" / "asgi.py").is_file():
@@ -209,7 +225,10 @@ def main() -> None:
                 "same data cannot serve both; compare commits with the same migrations. "
                 "Differing: " + ", ".join(differences)
             )
-        sides.insert(0, Side("before", before, servers.checkout_commit(before)))
+        sides = [
+            Side("before", before, servers.checkout_commit(before), arguments.server),
+            Side("after", servers.ROOT, commit, arguments.server, index=1),
+        ]
     database_url, redis_url = (
         os.environ.get("BENCH_DATABASE_URL"),
         os.environ.get("BENCH_REDIS_URL"),
@@ -228,7 +247,10 @@ class Side:
     name: str
     code: Path
     # Read when the run starts: the tree may be edited while it runs.
-    commit: str = ""
+    commit: str
+    server: str
+    # Which set of the closing scenario's lots it closes.
+    index: int = 0
 
 
 @dataclass
@@ -258,7 +280,7 @@ class Context:
             log_path=self.log_dir / f"{side.name}-{name}.log",
             code=side.code,
             deflate=self.arguments.server_deflate,
-            server=self.arguments.server,
+            server=side.server,
         )
 
     def common(self, side: str, server: servers.AppServer) -> dict[str, Any]:
@@ -561,7 +583,7 @@ def run_closing(context: Context, side: Side, server: servers.AppServer | None) 
     from bench import data
 
     arguments = context.arguments
-    lots = context.bench.closing_lots[0 if side.name == "before" else -1]
+    lots = context.bench.closing_lots[side.index]
     note(
         f"{side.name}: {len(lots)} lots ending together, {arguments.closing_watchers} watchers "
         "and 2 bidders on each, closed by a Celery worker and beat"
@@ -663,8 +685,8 @@ def record(
     """Print the table; append the run to RESULTS.md and write --json's file if asked."""
     arguments, results = context.arguments, context.results
     found = figures.collect(results, context.floors)
-    found_ratios = figures.ratios(found)
     names = [side.name for side in sides]
+    found_ratios = figures.ratios(found, names)
     table = figures.markdown_table(
         figures.build_table(found, found_ratios, names, arguments.watchers)
     )
@@ -675,6 +697,7 @@ def record(
     )
     setup = {
         "server": f"`{context.commands.get('server', '')}`",
+        "servers": ", ".join(f"{side.name}: {side.server}" for side in sides),
         "server permessage-deflate": "on" if arguments.server_deflate else "off",
         "server environment": f"DEBUG=false, BID_RATE_LIMIT={arguments.bid_rate_limit}, "
         f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', 'unset (0)')}",
@@ -696,7 +719,10 @@ def record(
             started_at=started_at,
             machine=machine_facts,
             setup=setup,
-            sides={side.name: {"path": str(side.code), "commit": side.commit} for side in sides},
+            sides={
+                side.name: {"path": str(side.code), "commit": side.commit, "server": side.server}
+                for side in sides
+            },
             figures=found,
             found_ratios=found_ratios,
             raw=raw,
@@ -765,7 +791,9 @@ def details_lines(context: Context, sides: list[str]) -> list[str]:
             f"{run['closed']} closed, {run['results']} results, {run['licences']} licence "
             f"offers, {run['closed_frames']} of {run['sockets']} sockets told; every socket "
             f"open and every bid in before the end: {run['ready_before_end']}; closed frame "
-            f"after the end p50/p95/p99 {_triple(run['closed_frame_ms'])} ms; "
+            f"after the end p50/p95/p99 {_triple(run['closed_frame_ms'])} ms; sockets not "
+            f"told, by lot: {run['sockets_not_told_by_lot'] or 'none'}, of which watchers "
+            f"the server closed first: {run['watchers_dropped_before_told']}; "
             f"{cpu['closing'][side]}"
         )
     for side, run in results.get("spectators", {}).items():

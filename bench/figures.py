@@ -102,6 +102,7 @@ def _fanout_figures(prefix: str, side: str, figures: dict[str, Any]) -> Iterator
     for p in PERCENTILES:
         yield Figure(f"{prefix}.all_watchers_ms.{p}", side, figures["all_watchers_ms"][p], "ms")
         yield Figure(f"{prefix}.per_delivery_ms.{p}", side, figures["per_delivery_ms"][p], "ms")
+    yield Figure(f"{prefix}.delivered_percent", side, figures["delivered_percent"], "%")
     for key in ("incomplete_bids", "stale_or_repeated_frames", "gaps", "frame_bytes"):
         yield Figure(
             f"{prefix}.{key}", side, figures[key], "count" if key != "frame_bytes" else "B"
@@ -124,9 +125,10 @@ def _fanout_figures(prefix: str, side: str, figures: dict[str, Any]) -> Iterator
             yield Figure(f"{prefix}.server_{index + 1}.{key}", side, server[key], "count")
 
 
-def ratios(figures: list[Figure]) -> list[Ratio]:
-    """Return the run's ratios: after/before of every figure both sides have; the engine's
-    accepted bids to the floor's transactions; a server's fan-out to the bare room's."""
+def ratios(figures: list[Figure], sides: list[str]) -> list[Ratio]:
+    """Return the run's ratios: the second side's over the first's (after/before, or
+    granian/uvicorn) of every figure both have; the engine's accepted bids to the floor's
+    transactions; a server's fan-out to the bare room's."""
     values = {(f.key, f.side): f.value for f in figures}
     found: list[Ratio] = []
 
@@ -143,10 +145,12 @@ def ratios(figures: list[Figure]) -> list[Ratio]:
             )
         )
 
-    for figure in figures:
-        if figure.side == "after" and (figure.key, "before") in values and figure.unit != "count":
-            add("after_before", figure.key, (figure.key, "after"), (figure.key, "before"))
-    for side in ("before", "after"):
+    if len(sides) == 2:
+        first, second = sides
+        for figure in figures:
+            if figure.side == second and (figure.key, first) in values and figure.unit != "count":
+                add(change_kind(sides), figure.key, (figure.key, second), (figure.key, first))
+    for side in sides:
         for name in ("hot", "many"):
             key = f"{name}.accepted_per_second"
             if (key, side) in values and (key, "floor") in values:
@@ -187,6 +191,11 @@ def document(
     }
 
 
+def change_kind(sides: list[str]) -> str:
+    """Return the kind of the ratio of the second side's figures to the first's."""
+    return f"{sides[-1]}_{sides[0]}"
+
+
 class Table:
     """The printed table: one row per measure, a column per side, after/before beside."""
 
@@ -220,7 +229,10 @@ class Table:
         change = ""
         if len(self.sides) > 1:
             change = "/".join(
-                _number(self.ratio_values.get(("after_before", f"{key}@after")), 2) for key in keys
+                _number(
+                    self.ratio_values.get((change_kind(self.sides), f"{key}@{self.sides[-1]}")), 2
+                )
+                for key in keys
             )
         self.rows.append(
             Row(
@@ -274,6 +286,7 @@ def build_table(
         prefix = f"fanout.{count}"
         keys = [f"{prefix}.all_watchers_ms.{p}" for p in PERCENTILES]
         bare = "/".join(_number(table.value(k, "bare"), 1) for k in keys)
+        has_bare = table.value(f"{prefix}.watchers", "bare") is not None
         against, verdict = "", ""
         if table.has(f"{prefix}.all_watchers_ms.p99") and table.value(keys[0], "bare") is not None:
             against = f"bare room {bare} ms; x bare " + ", ".join(
@@ -295,13 +308,27 @@ def build_table(
             verdict=verdict,
         )
         table.add(
+            f"fan-out, {count} watchers: states delivered",
+            [f"{prefix}.delivered_percent"],
+            "%",
+            against=(
+                f"bare room {_number(table.value(f'{prefix}.delivered_percent', 'bare'), 1)} %"
+                if has_bare
+                else ""
+            ),
+        )
+        table.add(
             f"fan-out, {count} watchers: incomplete bids/stale or repeated/gaps",
             [f"{prefix}.{k}" for k in ("incomplete_bids", "stale_or_repeated_frames", "gaps")],
             "",
-            against="bare room "
-            + "/".join(
-                _number(table.value(f"{prefix}.{k}", "bare"), 0)
-                for k in ("incomplete_bids", "stale_or_repeated_frames", "gaps")
+            against=(
+                "bare room "
+                + "/".join(
+                    _number(table.value(f"{prefix}.{k}", "bare"), 0)
+                    for k in ("incomplete_bids", "stale_or_repeated_frames", "gaps")
+                )
+                if has_bare
+                else ""
             ),
             digits=0,
         )
@@ -309,9 +336,12 @@ def build_table(
             f"fan-out, {count} watchers: largest worker's RSS after the bids",
             [f"{prefix}.rss_mib_after_bids.max"],
             "MiB",
-            against="bare room "
-            + _number(table.value(f"{prefix}.rss_mib_after_bids.max", "bare"), 0)
-            + " MiB",
+            against=(
+                f"bare room {_number(table.value(f'{prefix}.rss_mib_after_bids.max', 'bare'), 0)}"
+                " MiB"
+                if has_bare
+                else ""
+            ),
             digits=0,
         )
     rss = table.value("memory.rss_mib_after_bids.max", last)
@@ -371,6 +401,7 @@ def build_table(
             for side in sides
         ),
     )
+    table.add("scale-out: states delivered", ["scaleout.delivered_percent"], "%")
     table.add(
         "scale-out: connected/incomplete bids/stale or repeated/gaps",
         [
@@ -398,7 +429,7 @@ def markdown_table(table: Table) -> str:
     sides = table.sides
     heading = ["measure", *(sides if len(sides) > 1 else ["figure"])]
     if len(sides) > 1:
-        heading.append("after/before")
+        heading.append(f"{sides[-1]}/{sides[0]}")
     heading += ["against", "target"]
     lines = ["| " + " | ".join(heading) + " |", "|" + " --- |" * len(heading)]
     for row in table.rows:

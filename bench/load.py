@@ -420,6 +420,10 @@ def _delivery_figures(
         "connected": sum(group.connected for group in groups),
         "incomplete_bids": incomplete,
         "deliveries": len(deliveries),
+        # Of every (watcher, bid) state that should have arrived.
+        "delivered_percent": (
+            100.0 * len(deliveries) / (watchers * len(sent_at)) if watchers and sent_at else None
+        ),
         "all_watchers_ms": milliseconds(to_all),
         "per_delivery_ms": milliseconds(deliveries),
         "stale_or_repeated_frames": sum(group.stale_or_repeated for group in groups),
@@ -468,6 +472,9 @@ async def run_closing(spec: dict[str, Any]) -> dict[str, Any]:
     origin, compression = spec["origin"], spec["compression"]
     opening = asyncio.Semaphore(50)
     closed_at: list[float] = []
+    # Lots (by their place in `urls`) of the watchers told, and watchers the server dropped.
+    watchers_told: Counter[int] = Counter()
+    dropped: list[int] = []
     lot_rooms: list[list[Room]] = []
     watchers: list[ClientConnection] = []
     readers: list[asyncio.Task[None]] = []
@@ -478,20 +485,28 @@ async def run_closing(spec: dict[str, Any]) -> dict[str, Any]:
                 await open_socket(url, origin=origin, session=session, compression=compression)
             )
 
-    async def add_watcher(url: str) -> None:
+    async def add_watcher(index: int, url: str) -> None:
         async with opening:
             websocket = await open_socket(
                 url, origin=origin, session=spec["watcher_session"], compression=compression
             )
         watchers.append(websocket)
-        readers.append(asyncio.create_task(watch_close(websocket, closed_at)))
+        readers.append(
+            asyncio.create_task(
+                watch_close(websocket, closed_at, index=index, told=watchers_told, dropped=dropped)
+            )
+        )
 
     for url in spec["urls"]:
         lot_rooms.append(
             list(await asyncio.gather(*(open_room(url, s) for s in spec["bidder_sessions"])))
         )
     await asyncio.gather(
-        *(add_watcher(url) for url in spec["urls"] for _ in range(spec["watchers_per_lot"]))
+        *(
+            add_watcher(index, url)
+            for index, url in enumerate(spec["urls"])
+            for _ in range(spec["watchers_per_lot"])
+        )
     )
     rooms = [room for group in lot_rooms for room in group]
 
@@ -516,6 +531,16 @@ async def run_closing(spec: dict[str, Any]) -> dict[str, Any]:
     while len(told()) < sockets and time.time() < deadline:
         await asyncio.sleep(0.05)
     after_end = [moment - ends_at for moment in told()]
+    per_lot = len(spec["bidder_sessions"]) + spec["watchers_per_lot"]
+    not_told = {
+        spec["urls"][index]: missing
+        for index, group in enumerate(lot_rooms)
+        if (
+            missing := per_lot
+            - watchers_told[index]
+            - sum(1 for room in group if room.closed_at is not None)
+        )
+    }
     for reader in readers:
         reader.cancel()
     await asyncio.gather(
@@ -529,17 +554,31 @@ async def run_closing(spec: dict[str, Any]) -> dict[str, Any]:
         "closed_frames": len(after_end),
         "last_closed_frame_seconds": max(after_end) if after_end else None,
         "closed_frame_ms": milliseconds(after_end),
+        # Where sockets were not told: lot URL -> how many; and watchers the server closed.
+        "sockets_not_told_by_lot": not_told,
+        "watchers_dropped_before_told": len(dropped),
     }
 
 
-async def watch_close(websocket: ClientConnection, closed_at: list[float]) -> None:
+async def watch_close(
+    websocket: ClientConnection,
+    closed_at: list[float],
+    *,
+    index: int,
+    told: Counter[int],
+    dropped: list[int],
+) -> None:
     """Record (wall-clock time) when the socket is told its lot closed."""
-    with contextlib.suppress(ConnectionClosed):
+    try:
         async for message in websocket:
             text = message if isinstance(message, str) else message.decode()
             if CLOSED.search(text):
                 closed_at.append(time.time())
+                told[index] += 1
                 return
+    except ConnectionClosed:
+        pass
+    dropped.append(index)
 
 
 async def paced_bids(

@@ -267,8 +267,6 @@ def server_command(*, server: str, port: int, workers: int, deflate: bool) -> li
     (production's setting: frames are small and compressing each per socket costs CPU).
     """
     if server == "granian":
-        # Granian has no proxy-headers switch; the bench's spectators, which need it, stay
-        # on uvicorn (README).
         return [
             "granian",
             "--interface",
@@ -326,6 +324,10 @@ def app_server(
     """Run the ASGI server from the checkout `code` (cwd and PYTHONPATH) on a free port."""
     port = free_port()
     arguments = server_command(server=server, port=port, workers=workers, deflate=deflate)
+    if server == "granian":
+        # Granian passes X-Forwarded-For on unresolved: Django reads it itself, as the
+        # spectators' per-address limits need (README, PROXY_COUNT).
+        environment = {**environment, "PROXY_COUNT": "1"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", *arguments],
@@ -337,7 +339,7 @@ def app_server(
         )
     try:
         if server == "granian":
-            _wait_for_granian(process, log_path, port)
+            _wait_for_granian(process, log_path, workers)
         else:
             _wait_for_workers(process, log_path, workers)
         yield AppServer(
@@ -373,13 +375,14 @@ def _wait_for_workers(process: subprocess.Popen[bytes], log_path: Path, workers:
         time.sleep(0.2)
 
 
-def _wait_for_granian(process: subprocess.Popen[bytes], log_path: Path, port: int) -> None:
-    try:
-        wait_for_port(port, timeout=120)
-    except TimeoutError:
-        sys.exit(f"granian did not start in time:\n{log_path.read_text()}")
-    if process.poll() is not None:
-        sys.exit(f"granian exited with {process.returncode}:\n{log_path.read_text()}")
+def _wait_for_granian(process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
+    deadline = time.monotonic() + 120
+    while log_path.read_text().count("] Started worker-") < workers:
+        if process.poll() is not None:
+            sys.exit(f"granian exited with {process.returncode}:\n{log_path.read_text()}")
+        if time.monotonic() > deadline:
+            sys.exit(f"granian did not start in time:\n{log_path.read_text()}")
+        time.sleep(0.2)
 
 
 @contextlib.contextmanager

@@ -204,6 +204,29 @@ def test_the_process_joins_the_lots_group_once_for_all_its_sockets_and_leaves_wi
     run(conversation)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_spectators_hold_no_channel_of_their_own_only_the_hubs(live_lot: Lot) -> None:
+    async def conversation() -> None:
+        layer = get_channel_layer()
+        before = layer_channels(layer)
+        async with (
+            gallery(live_lot.pk, address="203.0.113.7"),
+            gallery(live_lot.pk, address="203.0.113.8"),
+        ):
+            hub = fanout.hub_of(layer, live_lot.pk)
+            assert hub is not None
+            assert layer_channels(layer) - before == {hub.channel}
+
+    run(conversation)
+
+
+def layer_channels(layer: Any) -> set[str]:
+    """Return the channels this process receives on, for either backend."""
+    if isinstance(layer, InMemoryChannelLayer):
+        return set(layer.channels)
+    return set(layer._get_layer().channels)
+
+
 async def _state(lot_id: int) -> dict[str, Any]:
     return await sync_to_async(
         live.lot_state, thread_sensitive=False, executor=consumers.DATABASE_THREADS.executors[0]
