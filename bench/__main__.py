@@ -17,6 +17,7 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,9 @@ def main() -> None:
         catalogue.main(sys.argv[2:])
         return
     arguments = parse_arguments()
+    # Stopped (by `timeout`, a CI-like runner, kill): unwind, so the servers this run
+    # started are stopped and its temporary database deleted, as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     commit = servers.checkout_commit(servers.ROOT)
     sides = [Side("after", servers.ROOT, commit, arguments.server)]
     if arguments.compare_servers:
@@ -238,6 +242,10 @@ def main() -> None:
         return
     with servers.throwaway_backends() as backends:
         run(arguments, backends, sides)
+
+
+def _stop_on_signal(number: int, frame: object) -> None:
+    sys.exit(f"stopped by signal {number}")
 
 
 @dataclass(frozen=True)

@@ -356,6 +356,54 @@ def test_the_heartbeat_is_one_frame_for_every_socket() -> None:
     run(conversation)
 
 
+def test_the_close_is_told_to_every_socket_in_its_language_and_seat() -> None:
+    async def conversation() -> None:
+        layer = get_channel_layer()
+        winner, rival, spectator, russian = Socket(), Socket(), Socket(), Socket()
+        async with (
+            listening(layer, winner, 1),
+            listening(layer, rival, 2),
+            listening(layer, spectator),
+        ):
+            listener = await fanout.join(
+                layer, LOT, russian.send, participant_number=2, language="ru"
+            )
+            listener.release()
+            try:
+                hub = fanout.hub_of(layer, LOT)
+                assert hub is not None
+                outcome = {
+                    "status": "closed",
+                    "outcome": "awarded",
+                    "reason": "",
+                    "winner_number": 1,
+                    "winning_bonus": "100000000.00",
+                    "bid_count": 1,
+                }
+                hub.publish({"type": "lot.closed", "state": state(1, 1), "outcome": outcome})
+            finally:
+                await fanout.leave(listener)
+        told = {
+            name: json.loads(socket.sent[-1]["text"])
+            for name, socket in [
+                ("winner", winner),
+                ("rival", rival),
+                ("spectator", spectator),
+                ("russian", russian),
+            ]
+        }
+        assert {frame["type"] for frame in told.values()} == {"closed"}
+        assert told["winner"]["winner"] == "you"
+        assert told["winner"]["message"].startswith("The auction is over: you won")
+        assert told["rival"]["winner"] == told["spectator"]["winner"] == "Participant 1"
+        assert told["rival"]["message"] == told["spectator"]["message"]
+        assert told["rival"]["message"].startswith("The auction is over: Participant 1 won")
+        assert told["russian"]["winner"] == "Participant 1"
+        assert told["russian"]["message"].startswith("Аукцион завершён")
+
+    run(conversation)
+
+
 @pytest.mark.skipif(not settings.REDIS_URL, reason="two processes share a Redis")
 def test_two_processes_hubs_on_one_redis_both_deliver_every_state() -> None:
     async def conversation() -> None:
