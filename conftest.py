@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import translation
 from pytest_django import DjangoDbBlocker
 
-from auctions import consumers
+from auctions import consumers, engine
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import (
     ApplicationFactory,
@@ -56,10 +56,16 @@ def reference_data(db: None) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    """Start every test with an empty cache: rate limits and lockouts must not leak."""
+    """Start every test with an empty cache: rate limits and lockouts must not leak.
+
+    The engine's memo of whose bid budget a user spends too: SQLite gives a rolled-back
+    test's ids to the next test's users, whose companies differ.
+    """
     cache.clear()
+    engine._budget_holders.clear()
     yield
     cache.clear()
+    engine._budget_holders.clear()
 
 
 @pytest.fixture(autouse=True)
