@@ -3,6 +3,7 @@
 
     python3 nedra.py            # virtualenv, install, migrate, demo data, start the platform
     python3 nedra.py test       # install the test extras and run the whole test suite
+                                # in parallel (NEDRA_TEST_WORKERS=1 runs it serially)
     python3 nedra.py check      # install the test extras and run the static checks
 
 Embedded mode (no DATABASE_URL / REDIS_URL): SQLite under var/, the in-memory channel
@@ -68,6 +69,34 @@ def up(argv: list[str]) -> None:
     os.execve(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runplatform", *argv], env)
 
 
+# More test processes than this buy little: each migrates a test database of its own and
+# may drive a Chromium, and each takes a Redis database of its own (config/settings_test.py).
+MAX_TEST_WORKERS = 4
+
+
+def xdist_arguments(argv: list[str]) -> list[str]:
+    """Return pytest-xdist's arguments: one test process per CPU, up to MAX_TEST_WORKERS.
+
+    NEDRA_TEST_WORKERS overrides the count (0 or 1: serial, in this one process); arguments that
+    already choose (-n, --numprocesses, -p no:xdist, --pdb) are left alone.
+    """
+    chosen = ("--numprocesses", "no:xdist", "-pno:xdist", "--pdb", "--trace")
+    if any(arg.split("=")[0] in chosen or arg.startswith("-n") for arg in argv):
+        return []
+    requested = os.environ.get("NEDRA_TEST_WORKERS", "").strip()
+    if requested:
+        if not requested.isdigit():
+            sys.exit(f"NEDRA_TEST_WORKERS must be a whole number of processes, not {requested!r}.")
+        workers = int(requested)
+    else:
+        cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        workers = min(len(cpus) if cpus else os.cpu_count() or 1, MAX_TEST_WORKERS)
+    if workers <= 1:
+        return []
+    # loadgroup: tests marked xdist_group (each browser module: one Chromium) share a process.
+    return ["-n", str(workers), "--dist", "loadgroup"]
+
+
 def test(argv: list[str]) -> None:
     """Install the test extras and run the whole suite, passing extra arguments on."""
     ensure_environment("test")
@@ -76,7 +105,7 @@ def test(argv: list[str]) -> None:
     (ROOT / "var").mkdir(exist_ok=True)
     run(PYTHON, "-m", "ruff", "check", ".", env=env)
     run(PYTHON, "-m", "ruff", "format", "--check", ".", env=env)
-    run(PYTHON, "-m", "pytest", *argv, env=env)
+    run(PYTHON, "-m", "pytest", *xdist_arguments(argv), *argv, env=env)
 
 
 def check() -> None:

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 CHROMIUM = Path(os.environ.get("NEDRA_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -28,8 +35,11 @@ CHROMIUM_ARGS = [
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+        if is_browser_test(item):
             item.add_marker(pytest.mark.browser)
+            # Under pytest-xdist (--dist loadgroup) a module's tests run in one process, one
+            # after another, so they share one Chromium (SharedChromium), not one per process.
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
 
 
 # What Chromium logs when the Content-Security-Policy refuses something, or when it cannot
@@ -75,26 +85,72 @@ def no_policy_complaints() -> Iterator[None]:
     assert not found, "The browser refused content under the site's policies:\n" + "\n".join(found)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Start Chromium once per test module.
+def is_browser_test(item: pytest.Item) -> bool:
+    return "tests/browser/" in str(item.path).replace(os.sep, "/")
 
-    Playwright's sync API keeps an event loop in this thread, so Django would take the
-    test's own ORM calls (and the database fixtures' flush) for calls from async code.
-    They are plain synchronous code: allow them while this module's browser lives.
+
+class SharedChromium:
+    """One Chromium for a run of consecutive browser tests in this process.
+
+    Starting Playwright and Chromium costs seconds; each test still gets contexts of its
+    own (cookies, storage, pages), so sharing the browser shares no state between tests.
+    Playwright's sync API keeps an event loop in this thread while it runs: Django would
+    take the tests' own ORM calls (and the database fixtures' flush) for calls from async
+    code, so they are allowed while it runs (they are plain synchronous code), and a test
+    outside tests/browser/ (whose async_to_sync refuses to run beside a loop) never meets
+    it: pytest_runtest_teardown below stops it before any such test.
     """
+
+    def __init__(self) -> None:
+        self.playwright: Playwright | None = None
+        self.browser: Browser | None = None
+        self.environment = pytest.MonkeyPatch()
+
+    def get(self) -> Browser:
+        if self.browser is not None and self.browser.is_connected():
+            return self.browser
+        self.stop()
+        self.environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        _watch(self.browser)
+        return self.browser
+
+    def stop(self) -> None:
+        try:
+            if self.browser is not None and self.browser.is_connected():
+                self.browser.close()
+            if self.playwright is not None:
+                self.playwright.stop()
+        finally:
+            self.browser = self.playwright = None
+            self.environment.undo()
+
+
+shared_chromium = SharedChromium()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Stop the shared Chromium once the test's fixtures are gone, unless a browser test
+    comes next."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or not is_browser_test(nextitem):
+            shared_chromium.stop()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """Headless Chromium, started once for consecutive browser tests (SharedChromium)."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is missing at {CHROMIUM}; CI must install it.")
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        _watch(browser)
-        yield browser
-        browser.close()
+    return shared_chromium.get()
 
 
 @pytest.fixture
