@@ -394,19 +394,8 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
             id=lot_id,
             **dict(zip((name for name, _ in updated), sql.db_values(Lot, updated), strict=True)),
         )
-    bid = Bid(
-        id=bid_id,
-        lot_id=lot_id,
-        application_id=participant_id,
-        participant_number=number,
-        sequence=sequence,
-        amount=amount,
-        placed_at=now,
-        placed_by_id=user.pk,
-        key=key,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
+    # The bid as stored, built from what was inserted: nothing is read back.
+    bid = Bid(id=bid_id, **{sql.model_field(Bid, name).attname: value for name, value in inserted})
     bid._state.adding = False
     bid._state.db = "default"
     state = live.build_state(
