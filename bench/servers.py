@@ -339,9 +339,13 @@ def app_server(
         )
     try:
         if server == "granian":
-            _wait_for_granian(process, log_path, workers)
+            _wait_for_workers(
+                process, log_path, workers, server="granian", marker="] Started worker-"
+            )
         else:
-            _wait_for_workers(process, log_path, workers)
+            _wait_for_workers(
+                process, log_path, workers, server="uvicorn", marker="Application startup complete"
+            )
         yield AppServer(
             port=port,
             pid=process.pid,
@@ -365,23 +369,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _wait_for_workers(process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
+def _wait_for_workers(
+    process: subprocess.Popen[bytes], log_path: Path, workers: int, *, server: str, marker: str
+) -> None:
+    """Wait until the server's log says `marker` once per worker; exit if it dies or stalls."""
     deadline = time.monotonic() + 120
-    while log_path.read_text().count("Application startup complete") < workers:
+    while log_path.read_text().count(marker) < workers:
         if process.poll() is not None:
-            sys.exit(f"uvicorn exited with {process.returncode}:\n{log_path.read_text()}")
+            sys.exit(f"{server} exited with {process.returncode}:\n{log_path.read_text()}")
         if time.monotonic() > deadline:
-            sys.exit(f"uvicorn did not start in time:\n{log_path.read_text()}")
-        time.sleep(0.2)
-
-
-def _wait_for_granian(process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
-    deadline = time.monotonic() + 120
-    while log_path.read_text().count("] Started worker-") < workers:
-        if process.poll() is not None:
-            sys.exit(f"granian exited with {process.returncode}:\n{log_path.read_text()}")
-        if time.monotonic() > deadline:
-            sys.exit(f"granian did not start in time:\n{log_path.read_text()}")
+            sys.exit(f"{server} did not start in time:\n{log_path.read_text()}")
         time.sleep(0.2)
 
 
