@@ -125,6 +125,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     user_id: int | None = None
     watcher: asyncio.Task[None] | None = None
     ended: bool = False
+    in_user_group: bool = False
 
     async def connect(self) -> None:
         self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
@@ -146,6 +147,13 @@ class LotConsumer(AsyncWebsocketConsumer):
             if self.slot is None:
                 await self._end(DomainError("too_many_sockets", self._translate(TOO_MANY_SOCKETS)))
                 return
+            # The user's group first: news of a logout or a password change from now on
+            # reaches this socket, and the seat below re-reads the session, so news that
+            # came before (while the browser already saw the socket open) is not lost.
+            await self.channel_layer.group_add(
+                session_sockets.user_group(user.pk), self.channel_name
+            )
+            self.in_user_group = True
         # The room's page answers staff only once their session passed a second factor
         # (core.second_factor's middleware); its socket asks the same.
         if (
@@ -161,11 +169,10 @@ class LotConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            self.seat = await self._call(live.take_seat, user=user, lot_id=self.lot_id)
+            self.seat = await self._call(self._take_seat, user)
         except DomainError as error:
             await self._end(error)
             return
-        await self.channel_layer.group_add(session_sockets.user_group(user.pk), self.channel_name)
         await self._join_and_send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
 
@@ -174,8 +181,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             self.watcher.cancel()
         if self.listener is not None:
             await fanout.leave(self.listener)
-        # A room's seat is only taken by a logged-in user (with an id); a spectator has none.
-        if self.seat is not None and self.user_id is not None:
+        if self.in_user_group and self.user_id is not None:
             await self.channel_layer.group_discard(
                 session_sockets.user_group(self.user_id), self.channel_name
             )
@@ -270,6 +276,12 @@ class LotConsumer(AsyncWebsocketConsumer):
         finally:
             if self.listener is not None:
                 self.listener.release()
+
+    def _take_seat(self, user: Any) -> live.Seat:
+        """Return the user's seat, if the session the socket opened with still holds."""
+        if user.is_authenticated:
+            user = live.session_user(session_key=self.session_key, user_id=user.pk)
+        return live.take_seat(user=user, lot_id=self.lot_id)
 
     def _place_bid(self, amount: object, key: object) -> engine.BidOutcome:
         """Place a bid as the user the socket's session still authenticates."""

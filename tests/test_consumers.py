@@ -923,6 +923,33 @@ def test_logging_out_closes_the_sockets_of_that_session_only(
     run(conversation)
 
 
+def test_a_logout_while_the_socket_opens_still_closes_it(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """The browser sees the socket open as soon as it is accepted; a logout before the socket
+    listens for news of its session must not leave it open until the next periodic check."""
+    browser, cookie = logged_in_client(admitted_bidder)
+    claim_slot = ratelimit.claim_slot
+
+    def log_out_then_claim(*args: Any, **kwargs: Any) -> str | None:
+        # After the socket is accepted and its user known, before it joins its user's
+        # group: the logout's news goes to nobody.
+        assert browser.post(reverse("account_logout")).status_code == 302
+        return claim_slot(*args, **kwargs)
+
+    async def conversation() -> None:
+        async with socket(live_lot.pk, cookie) as tab:
+            assert await tab.connect()
+            # No snapshot first: the seat is refused at once.
+            received = await tab.frame()
+            assert received["type"] == "error", received
+            assert received["code"] == "session_ended"
+            assert await tab.close_code() == 4401
+
+    with mock.patch.object(ratelimit, "claim_slot", log_out_then_claim):
+        run(conversation)
+
+
 def test_changing_the_password_closes_every_socket_of_the_user(
     admitted_bidder: AbstractBaseUser, live_lot: Lot
 ) -> None:
