@@ -7,6 +7,7 @@ which `channels.testing` imports: `Browser` is asgiref's communicator speaking t
 websocket side of ASGI, as channels' Browser does.
 """
 
+import asyncio
 import json
 import time
 import uuid
@@ -23,6 +24,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -622,6 +624,28 @@ def test_socket_slots_of_a_dead_process_lapse(admitted_bidder: AbstractBaseUser)
     assert ratelimit.claim_slot(key, "b", slots=1, ttl=1) is None
     time.sleep(1.2)
     assert ratelimit.claim_slot(key, "b", slots=1, ttl=1) is not None
+
+
+def test_an_open_socket_keeps_its_slot_beyond_the_slots_expiry(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """The process renews its sockets' slots together; a socket open longer than a slot's
+    life still holds it, and gives it back when it closes."""
+    settings.LIVE_SESSION_CHECK_SECONDS = 0.3
+    _, cookie = logged_in_client(admitted_bidder)
+    slot = f"slot:sockets:{live_lot.pk}:{admitted_bidder.pk}:0"
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            holder = await sync_to_async(cache.get)(slot)
+            assert holder is not None
+            # A slot lives 3 renewals (1 s, Redis's least): three times that here.
+            await asyncio.sleep(3)
+            await still_open(tab)
+            assert await sync_to_async(cache.get)(slot) == holder
+        assert await sync_to_async(cache.get)(slot) is None
+
+    run(conversation)
 
 
 def test_a_refusal_speaks_the_sockets_language_and_keeps_its_code(

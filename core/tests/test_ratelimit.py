@@ -1,5 +1,6 @@
 """The shared request budget (`ratelimit.take`) as every process counts it."""
 
+import time
 from typing import Any
 
 import pytest
@@ -36,3 +37,23 @@ def test_on_redis_a_window_is_one_counter_that_expires(monkeypatch: pytest.Monke
     assert cache.get(key) == 4
     client: Any = caches["default"]._cache.get_client(key)  # type: ignore[attr-defined]
     assert 0 < client.ttl(cache.make_and_validate_key(key)) <= 2
+
+
+def test_renewing_many_slots_keeps_each_past_its_first_expiry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process renews all its sockets' slots at once; each is kept for its holder, and one
+    that lapsed meanwhile is taken again while still free."""
+    held = [
+        (ratelimit.claim_slot(f"test-renew:{index}", f"holder-{index}", slots=1, ttl=1), index)
+        for index in range(3)
+    ]
+    names = [(name, f"holder-{index}") for name, index in held if name is not None]
+    assert len(names) == 3
+    cache.delete(names[2][0])
+    ratelimit.renew_slots(names, ttl=30)
+    time.sleep(1.3)
+    for name, holder in names:
+        assert cache.get(name) == holder
+    # Still held: nobody else can claim them.
+    assert ratelimit.claim_slot("test-renew:0", "other", slots=1, ttl=1) is None
