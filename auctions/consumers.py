@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -223,6 +224,20 @@ class LotConsumer(AsyncWebsocketConsumer):
             return
         await self._join_and_send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Handle a message, without Channels' per-message hop to close old connections.
+
+        Channels closes stale connections of its one thread-sensitive thread before every
+        message it dispatches: a thread hop per bid, queued behind every other socket's on
+        that one thread. This consumer's database work runs on its own threads
+        (`DATABASE_THREADS`), each keeping its connection; the thread-sensitive thread is
+        used only through Channels' database_sync_to_async, which closes them itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
