@@ -115,6 +115,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'nedra.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A Celery worker's process runs one task at a time on one thread, so it keeps its
+# connection this many seconds (checked before reuse) instead of opening one per task:
+# the connection was a third of a lot's close (config/celery.py, bench/RESULTS.md).
+WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE takes SQLite's write lock at BEGIN, so two writers never validate against

@@ -1,12 +1,14 @@
 """Licensing's jobs: settling finished lots, and the forfeit and expiry sweeps."""
 
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import OperationalError
 from django.utils import timezone
 
-from licensing import selectors, services
+from licensing import selectors, services, workdays
 
 # A lot is settled by the task queued when it finished; the sweep leaves it that long
 # before settling it itself (the task may have been lost in a broker outage).
@@ -39,3 +41,11 @@ def forfeit_overdue_licences() -> list[int]:
 def expire_licences() -> int:
     """Expire the active licences whose term has run out."""
     return services.expire_licences()
+
+
+@worker_process_init.connect
+def load_the_holiday_calendar(**kwargs: Any) -> None:
+    """Load Kazakhstan's holidays when a worker process starts, not in its first settlement
+    (the holidays package imports a country's module on first use: a second of the first
+    lots' licence offers when fifty end together)."""
+    workdays.add_working_days(timezone.localdate(), services.PAYMENT_WORKING_DAYS)
