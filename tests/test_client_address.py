@@ -167,3 +167,9 @@ def test_the_public_gallery_has_web_processes_of_its_own_that_trust_nginx_alone(
     assert (
         "proxy_pass http://nedra_gallery;" in nginx[gallery_route : nginx.index("}", gallery_route)]
     )
+
+
+def test_the_embedded_server_does_not_compress_websocket_frames() -> None:
+    """As production runs uvicorn (--ws-per-message-deflate false)."""
+    config = uvicorn.Config("config.asgi:application", **server_options(host="127.0.0.1", port=0))
+    assert config.ws_per_message_deflate is False

@@ -15,7 +15,9 @@ def server_options(*, host: str, port: int) -> dict[str, Any]:
     It has no proxy in front, so it trusts none: uvicorn would otherwise take the client
     address from X-Forwarded-For whenever the peer is loopback (its default
     FORWARDED_ALLOW_IPS), and any local client could pick the address that lockouts and
-    the anonymous API limit count.
+    the anonymous API limit count. Nor does it compress websocket frames, as production
+    does not (README "No permessage-deflate"): a frame written to every socket of a lot
+    would be compressed once per socket.
     """
     return {
         "host": host,
@@ -24,6 +26,7 @@ def server_options(*, host: str, port: int) -> dict[str, Any]:
         "lifespan": "off",
         "proxy_headers": False,
         "forwarded_allow_ips": "",
+        "ws_per_message_deflate": False,
     }
 
 
