@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from auctions import engine, fanout, live
+from auctions import engine, fanout, live, presence
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.lockout import address_behind_proxies
@@ -167,11 +167,27 @@ class LotConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_add(session_sockets.user_group(user.pk), self.channel_name)
         await self._join_and_send_snapshot()
+        await self._be_present()
         self.watcher = asyncio.create_task(self._watch_session())
+
+    async def _be_present(self) -> None:
+        """Enter (or renew) a participant's socket in the lot's presence register."""
+        if self.seat is not None and self.seat.participant_number is not None:
+            await sync_to_async(presence.enter, thread_sensitive=False)(
+                lot_id=self.lot_id,
+                participant_number=self.seat.participant_number,
+                channel=self.channel_name,
+            )
 
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
+        if self.seat is not None and self.seat.participant_number is not None:
+            await sync_to_async(presence.leave, thread_sensitive=False)(
+                lot_id=self.lot_id,
+                participant_number=self.seat.participant_number,
+                channel=self.channel_name,
+            )
         if self.listener is not None:
             await fanout.leave(self.listener)
         # A room's seat is only taken by a logged-in user (with an id); a spectator has none.
@@ -311,6 +327,7 @@ class LotConsumer(AsyncWebsocketConsumer):
                         self.channel_name,
                         ttl=interval * SLOT_RENEWALS_MISSED,
                     )
+                await self._be_present()
                 await self._check_session(fresh=False)
             except Exception:
                 logger.exception("Lot %s: the periodic session check failed", self.lot_id)
