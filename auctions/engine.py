@@ -572,7 +572,10 @@ def pause_automatically(
     awaiting: Sequence[int],
     since: datetime | None = None,
 ) -> Lot | None:
-    """Pause a live lot by itself and alert staff; None if it was no longer running."""
+    """Pause a live lot by itself and alert staff; None if it was no longer running (or
+    automatic pauses are off)."""
+    if not settings.LIVE_AUTOMATIC_PAUSES:
+        return None
     try:
         lot = pause_lot(lot_id=lot_id, reason=reason, cause=cause, awaiting=awaiting, since=since)
     except DomainError:

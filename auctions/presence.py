@@ -34,7 +34,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from auctions import engine, pauses
-from auctions.models import Lot, LotPause
+from auctions.models import Application, Lot, LotPause
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ def _resume_if_back(
     if pause is None or not pause.is_automatic or channel_layer_failed:
         return False
     awaiting = pause.awaiting
-    if not awaiting and pause.cause != LotPause.Cause.PARTICIPANTS_DROPPED and history:
+    if not awaiting and pause.cause != LotPause.Cause.PARTICIPANTS_DROPPED:
         # Paused where nobody could read the register (a bid's news failed to go out):
         # wait for those the watch saw connected before it.
         seen_before = pause.started_at.timestamp()
@@ -353,8 +353,15 @@ def _resume_if_back(
             for number, when in history.items()
             if seen_before - when <= settings.LIVE_DROP_WINDOW_SECONDS
         )
-        if awaiting:
-            LotPause.objects.filter(pk=pause.pk).update(awaiting=awaiting)
+        if not awaiting:
+            # Nobody knows who was connected (the register was lost with Redis): most of
+            # the lot's participants must be.
+            awaiting = sorted(
+                Application.objects.filter(
+                    lot_id=lot_id, status=Application.Status.ADMITTED
+                ).values_list("participant_number", flat=True)
+            )
+        LotPause.objects.filter(pk=pause.pk).update(awaiting=awaiting)
     if not enough_returned(awaiting, connected, share=settings.LIVE_DROP_RESUME_SHARE):
         return False
     try:

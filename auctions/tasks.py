@@ -51,7 +51,7 @@ def send_heartbeats() -> int:
     except Exception:
         logger.exception("The heartbeats could not be sent: the channel layer failed")
         channel_layer_failed = True
-    if settings.LIVE_DROP_PAUSES:
+    if settings.LIVE_AUTOMATIC_PAUSES:
         presence.watch_lots(channel_layer_failed=channel_layer_failed)
     return sent
 

@@ -224,8 +224,9 @@ CELERY_BEAT_SCHEDULE["send-heartbeats"] = {
 # not one bidder's own line (with two participants, both must drop, or a losing bidder
 # could stop the auction by pulling its cable). It resumes by itself once
 # LIVE_DROP_RESUME_SHARE of those are back, or when staff resume it. Checked with every
-# heartbeat; LIVE_DROP_PAUSES=false turns the automatic pauses off.
-LIVE_DROP_PAUSES = env.bool("LIVE_DROP_PAUSES", default=True)
+# heartbeat. The same pause follows a failure of the channel layer or the database;
+# LIVE_AUTOMATIC_PAUSES=false turns every automatic pause off.
+LIVE_AUTOMATIC_PAUSES = env.bool("LIVE_AUTOMATIC_PAUSES", default=True)
 LIVE_DROP_WINDOW_SECONDS = env.float("LIVE_DROP_WINDOW_SECONDS", default=10.0)
 LIVE_DROP_SHARE = env.float("LIVE_DROP_SHARE", default=0.5)
 LIVE_DROP_MIN_PARTICIPANTS = env.int("LIVE_DROP_MIN_PARTICIPANTS", default=2)
