@@ -70,7 +70,7 @@ def test_sockets_dropping_pause_the_lot_and_their_return_resumes_it(
             paused = await state_with_status(staying, "paused")
             reason = paused["status_reason"]
             assert reason.startswith(
-                "Paused automatically: 2 of 3 participants lost their connection."
+                "2 of 3 participants lost their connection at once; the platform paused the auction"
             )
             # Who dropped is nobody's business: no number, no company.
             assert "Participant" not in reason
