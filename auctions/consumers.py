@@ -166,8 +166,10 @@ class LotConsumer(AsyncWebsocketConsumer):
             await self._end(error)
             return
         await self.channel_layer.group_add(session_sockets.user_group(user.pk), self.channel_name)
-        await self._join_and_send_snapshot()
+        # In the lot's presence register before the snapshot: a participant that sees the
+        # room counts as connected.
         await self._be_present()
+        await self._join_and_send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
 
     async def _be_present(self) -> None:

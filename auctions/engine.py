@@ -120,7 +120,7 @@ def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
     """
     try:
         live.broadcast_state(lot_id, state)
-    except Exception:
+    except pauses.CHANNEL_LAYER_FAILURES:
         logger.exception("Lot %s: the state of a bid could not be sent", lot_id)
         pause_automatically(
             lot_id=lot_id,

@@ -10,8 +10,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from auctions.models import LotPause
+
+# What a channel layer raises when it cannot reach its server (channels-redis: Redis's
+# errors; any layer: the socket's). Anything else is a fault of ours, not a failure to
+# pause for.
+CHANNEL_LAYER_FAILURES = (OSError, RedisError, TimeoutError)
 
 # Staff are alerted on this logger at WARNING (and on the live monitor, which lists the
 # lots paused automatically): route it to the ministry's on-call channel in production.

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError, OperationalError
 from django.utils import timezone
 
-from auctions import engine, live, notices, presence, selectors, services
+from auctions import engine, live, notices, pauses, presence, selectors, services
 from auctions.models import Lot
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def send_heartbeats() -> int:
     except DatabaseError:
         # The watch notes the database's outage itself.
         pass
-    except Exception:
+    except pauses.CHANNEL_LAYER_FAILURES:
         logger.exception("The heartbeats could not be sent: the channel layer failed")
         channel_layer_failed = True
     if settings.LIVE_AUTOMATIC_PAUSES:
