@@ -357,3 +357,22 @@ def test_in_embedded_mode_the_beat_inside_the_process_runs_the_watch(clock: Cloc
     beat.last_run.clear()  # every entry due again, as two seconds later
     beat.tick()
     assert Lot.objects.get(pk=lot.pk).status == Lot.Status.PAUSED
+
+
+@pytest.mark.django_db
+def test_a_broadcast_failing_for_another_reason_is_logged_and_pauses_nothing(
+    admitted_bidder: Any, live_lot: Lot, django_capture_on_commit_callbacks: Any
+) -> None:
+    # A fault of ours (here: called beside a running event loop), not the layer failing.
+    with (
+        mock.patch("auctions.live.broadcast_state", side_effect=RuntimeError("event loop")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        engine.place_bid(
+            user=admitted_bidder,
+            lot_id=live_lot.pk,
+            amount=str(live_lot.starting_price),
+            key="5b0c4c1e-4bc4-4d8e-9f0e-2f8f3f6d1a02",
+        )
+    assert Lot.objects.get(pk=live_lot.pk).status == Lot.Status.LIVE
+    assert not LotPause.objects.exists()
