@@ -341,7 +341,7 @@ def _resume_if_back(
     channel_layer_failed: bool,
 ) -> bool:
     """Resume an automatic pause once the failure is over and most awaited are back."""
-    if pause is None or not pause.is_automatic or channel_layer_failed:
+    if pause is None or not pause.is_automatic:
         return False
     awaiting = pause.awaiting
     if not awaiting and pause.cause != LotPause.Cause.PARTICIPANTS_DROPPED:
@@ -361,8 +361,11 @@ def _resume_if_back(
                     lot_id=lot_id, status=Application.Status.ADMITTED
                 ).values_list("participant_number", flat=True)
             )
+        # Kept on the pause: the history is forgotten after this check.
         LotPause.objects.filter(pk=pause.pk).update(awaiting=awaiting)
-    if not enough_returned(awaiting, connected, share=settings.LIVE_DROP_RESUME_SHARE):
+    if channel_layer_failed or not enough_returned(
+        awaiting, connected, share=settings.LIVE_DROP_RESUME_SHARE
+    ):
         return False
     try:
         engine.resume_lot(
