@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import translation
 from pytest_django import DjangoDbBlocker
 
-from auctions import consumers, engine
+from auctions import consumers, engine, presence
 from auctions.models import Application, Lot, Payment
 from auctions.tests.factories import (
     ApplicationFactory,
@@ -63,9 +63,11 @@ def fresh_cache() -> Iterator[None]:
     """
     cache.clear()
     engine._budget_holders.clear()
+    presence._local.clear()
     yield
     cache.clear()
     engine._budget_holders.clear()
+    presence._local.clear()
 
 
 @pytest.fixture(autouse=True)

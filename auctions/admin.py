@@ -26,6 +26,7 @@ from auctions.models import (
     Lot,
     LotDocument,
     LotDocumentDownload,
+    LotPause,
     Payment,
     PublishedResult,
     Result,
@@ -364,6 +365,14 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
         )
 
 
+def paused_by_itself() -> Q:
+    """Lots paused now by the platform itself (participants dropped, a failure), not staff."""
+    automatic = LotPause.objects.filter(lot=OuterRef("pk"), ended_at__isnull=True).exclude(
+        cause=LotPause.Cause.STAFF
+    )
+    return Q(status=Lot.Status.PAUSED) & Q(Exists(automatic))
+
+
 @admin.register(LiveLot)
 class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
     """Running and paused lots at a glance; participants appear by number only."""
@@ -387,6 +396,22 @@ class LiveLotAdmin(GuardedAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LiveLot]:
         return super().get_queryset(request).filter(identity.running_lots())
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The staff alert: lots the platform paused by itself, first on the monitor (which
+        # reloads every ten seconds), with the public reason (it counts, never names).
+        automatic_pauses = LotPause.objects.filter(
+            ended_at__isnull=True, lot__status=Lot.Status.PAUSED
+        ).exclude(cause=LotPause.Cause.STAFF)
+        alerts = [
+            {"lot": str(pause.lot), "started_at": pause.started_at, "reason": pause.reason}
+            for pause in automatic_pauses.select_related("lot", "lot__event", "lot__deposit")
+        ]
+        return super().changelist_view(
+            request, {**(extra_context or {}), "automatic_pauses": alerts}
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -643,6 +668,7 @@ def lots_needing_attention(request: HttpRequest) -> list[QueueRow]:
     counts = Lot.objects.aggregate(
         drafts=Count("pk", filter=Q(status=Lot.Status.DRAFT)),
         running=Count("pk", filter=identity.running_lots()),
+        paused_by_itself=Count("pk", filter=paused_by_itself()),
     )
     rows = []
     if may_view(request, Lot):
@@ -661,6 +687,16 @@ def lots_needing_attention(request: HttpRequest) -> list[QueueRow]:
                 reverse("admin:auctions_livelot_changelist"),
             )
         )
+        # An alert rather than a queue: shown only while there is one. The monitor lists
+        # them above its table (a filter sidebar would squeeze the table off a laptop).
+        if counts["paused_by_itself"]:
+            rows.append(
+                QueueRow(
+                    _("Lots the platform paused by itself (participants dropped, a failure)"),
+                    counts["paused_by_itself"],
+                    reverse("admin:auctions_livelot_changelist"),
+                )
+            )
     return rows
 
 

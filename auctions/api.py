@@ -26,6 +26,7 @@ from auctions.serializers import (
     LotStateSerializer,
     PublicEventDetailSerializer,
     PublicEventSerializer,
+    PublicLotDetailSerializer,
     PublicLotSerializer,
     PublicResultSerializer,
 )
@@ -378,13 +379,13 @@ class LotListView(PublicReadMixin, ListAPIView):
         operation_id="lots_retrieve",
         summary="Show a public lot",
         tags=[CATALOGUE_TAG],
-        responses={200: PublicLotSerializer, 404: NO_SUCH_LOT, 429: RATE_LIMITED},
+        responses={200: PublicLotDetailSerializer, 404: NO_SUCH_LOT, 429: RATE_LIMITED},
     )
 )
 class LotDetailView(PublicReadMixin, RetrieveAPIView):
-    """One public lot: its terms, prices and schedule."""
+    """One public lot: its terms, prices and schedule, and the record of its pauses."""
 
-    serializer_class = PublicLotSerializer
+    serializer_class = PublicLotDetailSerializer
     filter_backends = []
 
     def get_queryset(self) -> QuerySet[Lot]:

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from auctions import engine, fanout, live
+from auctions import engine, fanout, live, presence
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.lockout import address_behind_proxies
@@ -222,8 +222,20 @@ class LotConsumer(AsyncWebsocketConsumer):
         except DomainError as error:
             await self._end(error)
             return
+        # In the lot's presence register before the snapshot: a participant that sees the
+        # room counts as connected.
+        await self._be_present()
         await self._join_and_send_snapshot()
         self.watcher = asyncio.create_task(self._watch_session())
+
+    async def _be_present(self) -> None:
+        """Enter (or renew) a participant's socket in the lot's presence register."""
+        if self.seat is not None and self.seat.participant_number is not None:
+            await sync_to_async(presence.enter, thread_sensitive=False)(
+                lot_id=self.lot_id,
+                participant_number=self.seat.participant_number,
+                channel=self.channel_name,
+            )
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Handle a message, without Channels' per-message hop to close old connections.
@@ -242,6 +254,12 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
+        if self.seat is not None and self.seat.participant_number is not None:
+            await sync_to_async(presence.leave, thread_sensitive=False)(
+                lot_id=self.lot_id,
+                participant_number=self.seat.participant_number,
+                channel=self.channel_name,
+            )
         if self.listener is not None:
             await fanout.leave(self.listener)
         if self.in_user_group and self.user_id is not None:
@@ -383,6 +401,7 @@ class LotConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(interval * random.uniform(0.5, 1.0))  # noqa: S311
         while not self.ended:
             try:
+                await self._be_present()
                 await self._check_session(fresh=False)
             except Exception:
                 logger.exception("Lot %s: the periodic session check failed", self.lot_id)

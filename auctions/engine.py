@@ -4,10 +4,13 @@ The websocket consumer and the REST API both call `place_bid`; nothing else writ
 prices, leaders or end times of a live lot.
 """
 
+import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,14 +21,16 @@ from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live, selectors, signals
+from auctions import live, pauses, selectors, signals
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Application, Bid, Lot, Result, next_minimum
+from auctions.models import Application, Bid, Lot, LotPause, Result, next_minimum
 from core import ratelimit, sql
 from core.errors import DomainError
 from core.money import CENT, format_kzt
 from core.second_factor import refuse_without_second_factor
 from deposits.models import Deposit
+
+logger = logging.getLogger(__name__)
 
 # Up to 10^13 tenge (a thousand times any signature bonus ever paid) with at most two
 # decimals: 15 significant digits, which SQLite too stores exactly, so the amount stored
@@ -101,10 +106,28 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
         outcome = _place_locked(user=user, lot_id=lot_id, amount=amount, key=key)
         if outcome.created:
             state = outcome.state
-            transaction.on_commit(lambda: live.broadcast_state(lot_id, state), robust=True)
+            transaction.on_commit(lambda: _announce_bid(lot_id, state), robust=True)
         if outcome.extended:
             transaction.on_commit(lambda: schedule_close(lot_id), robust=True)
     return outcome
+
+
+def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
+    """Send the bid's state to every socket of the lot; pause the lot if it cannot be sent.
+
+    A bid the other participants cannot see must not run on: with the channel layer down
+    (Redis, which the beat's broker usually is too) nothing else would notice in time.
+    """
+    try:
+        live.broadcast_state(lot_id, state)
+    except pauses.CHANNEL_LAYER_FAILURES:
+        logger.exception("Lot %s: the state of a bid could not be sent", lot_id)
+        pause_automatically(
+            lot_id=lot_id,
+            cause=LotPause.Cause.CHANNEL_LAYER,
+            reason=pauses.channel_layer_failed(),
+            awaiting=(),
+        )
 
 
 # Which company's budget a user spends, remembered for a while per process: a bid would
@@ -507,10 +530,19 @@ def close_lot(*, lot_id: int) -> Lot:
     return lot
 
 
-def pause_lot(*, lot_id: int, reason: str) -> Lot:
-    """Pause a live lot on a technical failure, keeping the time it had left.
+def pause_lot(
+    *,
+    lot_id: int,
+    reason: str,
+    cause: str = LotPause.Cause.STAFF,
+    awaiting: Sequence[int] = (),
+    since: datetime | None = None,
+) -> Lot:
+    """Pause a live lot on a technical failure, keeping the time it had left, and record the
+    pause in the lot's public record.
 
-    Raises DomainError: reason_required, lot_not_live.
+    `since`, for a failure noticed only after it ended (the database was down), keeps the
+    time the lot had left then. Raises DomainError: reason_required, lot_not_live.
     """
     reason = reason.strip()
     if not reason:
@@ -519,32 +551,62 @@ def pause_lot(*, lot_id: int, reason: str) -> Lot:
         # Lock the lot: a bid must not land between reading the time left and pausing.
         lot = Lot.objects.select_for_update().get(pk=lot_id)
         now = timezone.now()
-        if lot.status != Lot.Status.LIVE or now >= lot.ends_at:
+        started = min(since, now) if since is not None else now
+        if lot.status != Lot.Status.LIVE or started >= lot.ends_at:
             raise DomainError("lot_not_live", _("Only a running lot can be paused."))
-        lot.paused_remaining = lot.ends_at - now
+        lot.paused_remaining = lot.ends_at - started
         lot.status = Lot.Status.PAUSED
         lot.status_reason = reason
         _save_status(lot, extra_fields=["paused_remaining"])
+        LotPause.objects.create(
+            lot=lot, started_at=started, cause=cause, reason=reason, awaiting=list(awaiting)
+        )
     return lot
 
 
-def resume_lot(*, lot_id: int) -> Lot:
+def pause_automatically(
+    *,
+    lot_id: int,
+    cause: str,
+    reason: str,
+    awaiting: Sequence[int],
+    since: datetime | None = None,
+) -> Lot | None:
+    """Pause a live lot by itself and alert staff; None if it was no longer running (or
+    automatic pauses are off)."""
+    if not settings.LIVE_AUTOMATIC_PAUSES:
+        return None
+    try:
+        lot = pause_lot(lot_id=lot_id, reason=reason, cause=cause, awaiting=awaiting, since=since)
+    except DomainError:
+        return None
+    pauses.alert_staff(lot_id=lot_id, cause=cause, reason=reason, awaiting=awaiting)
+    return lot
+
+
+def resume_lot(*, lot_id: int, by: str = LotPause.Ending.STAFF, pause_id: int | None = None) -> Lot:
     """Resume a paused lot with the time it had left; the hard end moves by the pause.
 
-    Raises DomainError: lot_not_paused.
+    `pause_id` resumes only that pause (an automatic resume must not end a pause staff
+    made since). Raises DomainError: lot_not_paused.
     """
     with transaction.atomic():
         lot = Lot.objects.select_for_update().get(pk=lot_id)
         # pause_lot stores the time left with the status: without it nothing is paused.
         if lot.status != Lot.Status.PAUSED or lot.paused_remaining is None:
             raise DomainError("lot_not_paused", _("The lot is not paused."))
-        new_end = timezone.now() + lot.paused_remaining
+        open_pause = lot.pauses.filter(ended_at__isnull=True)
+        if pause_id is not None and not open_pause.filter(pk=pause_id).exists():
+            raise DomainError("lot_not_paused", _("The lot is not paused."))
+        now = timezone.now()
+        new_end = now + lot.paused_remaining
         lot.hard_end += new_end - lot.ends_at
         lot.ends_at = new_end
         lot.paused_remaining = None
         lot.status = Lot.Status.LIVE
         lot.status_reason = ""
         _save_status(lot, extra_fields=["paused_remaining", "ends_at", "hard_end"])
+        open_pause.update(ended_at=now, ended_how=by)
     return lot
 
 
@@ -568,6 +630,9 @@ def cancel_lot(*, lot_id: int, reason: str) -> Lot:
         lot.status_reason = reason
         lot.paused_remaining = None
         _save_status(lot, extra_fields=["paused_remaining"])
+        lot.pauses.filter(ended_at__isnull=True).update(
+            ended_at=timezone.now(), ended_how=LotPause.Ending.CANCELLED
+        )
     return lot
 
 

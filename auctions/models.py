@@ -316,6 +316,53 @@ class LiveLot(Lot):
         verbose_name_plural = _("live monitor")
 
 
+class LotPause(models.Model):
+    """One pause of a lot's auction, automatic or by staff: part of the lot's public record.
+
+    The reason is public; who paused is recorded only as staff or automatic, never which
+    official. `awaiting` is internal: the participant numbers whose return resumes an
+    automatic pause; it is shown to nobody, so participants never learn who dropped.
+    """
+
+    class Cause(models.TextChoices):
+        STAFF = "staff", _("Paused by staff")
+        PARTICIPANTS_DROPPED = "participants_dropped", _("Participants lost their connection")
+        CHANNEL_LAYER = "channel_layer", _("The server's messaging failed")
+        DATABASE = "database", _("The server's database failed")
+
+    class Ending(models.TextChoices):
+        STAFF = "staff", _("Resumed by staff")
+        PARTICIPANTS_RETURNED = "participants_returned", _("Resumed when participants returned")
+        CANCELLED = "cancelled", _("The lot was cancelled")
+
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="pauses", verbose_name=_("lot")
+    )
+    started_at = models.DateTimeField(_("paused at"))
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    cause = models.CharField(_("cause"), max_length=24, choices=Cause.choices)
+    reason = models.TextField(_("reason"))
+    ended_how = models.CharField(_("ended"), max_length=24, choices=Ending.choices, blank=True)
+    awaiting = models.JSONField(_("participants awaited"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["lot", "started_at"]
+        verbose_name = _("lot pause")
+        verbose_name_plural = _("lot pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot"], condition=Q(ended_at__isnull=True), name="lot_pause_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.cause}"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.cause != self.Cause.STAFF
+
+
 class Application(models.Model):
     """A company's request to take part in a lot; admitted ones bid under a number."""
 

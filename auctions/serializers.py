@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from auctions import pauses
 from auctions.event_root import event_root
 from auctions.filters import PUBLIC_STATUS_CHOICES
 from auctions.models import (
@@ -15,6 +16,7 @@ from auctions.models import (
     Erratum,
     LicenceType,
     Lot,
+    LotPause,
     Payment,
     Result,
 )
@@ -267,6 +269,31 @@ class PublicLotSerializer(serializers.Serializer):
 
     def get_soft_close_seconds(self, lot: Lot) -> int:
         return int(lot.soft_close_window.total_seconds())
+
+
+class LotPauseSerializer(serializers.Serializer):
+    """One pause of the lot's auction, as its public record lists it."""
+
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="Null while still paused.")
+    automatic = serializers.BooleanField(
+        help_text="True when the platform paused by itself; false when staff did (never who)."
+    )
+    cause = serializers.ChoiceField(choices=LotPause.Cause.choices)
+    reason = serializers.CharField(help_text="As the room showed it; counts, never names.")
+    ended_how = serializers.ChoiceField(
+        choices=LotPause.Ending.choices, allow_null=True, help_text="Null while still paused."
+    )
+
+
+class PublicLotDetailSerializer(PublicLotSerializer):
+    """A public lot with its record of pauses."""
+
+    pauses = serializers.SerializerMethodField()
+
+    @extend_schema_field(LotPauseSerializer(many=True))
+    def get_pauses(self, lot: Lot) -> list[dict[str, Any]]:
+        return list(LotPauseSerializer(pauses.public_record(lot.pk), many=True).data)
 
 
 class EventLotSerializer(serializers.Serializer):

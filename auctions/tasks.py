@@ -4,14 +4,18 @@ An interface like the views: each job calls the engine or a service. The tasks t
 themselves live below them (engine.close_lot_when_due, the emails in notices).
 """
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import OperationalError
+from django.conf import settings
+from django.db import DatabaseError, OperationalError
 from django.utils import timezone
 
-from auctions import engine, live, notices, selectors, services
+from auctions import engine, live, notices, pauses, presence, selectors, services
 from auctions.models import Lot
+
+logger = logging.getLogger(__name__)
 
 # --- The auction clock: opening and closing lots --------------------------------------------
 
@@ -20,6 +24,9 @@ from auctions.models import Lot
 def sweep_lots() -> dict[str, int]:
     """Open every published lot whose start has come and close every live lot whose end
     has passed; the beat runs this every few seconds."""
+    # First: a lot whose end passed while the database was down is paused with the time
+    # it had left then, not closed.
+    presence.pause_after_database_outage()
     now = timezone.now()
     due_to_open = Lot.objects.filter(status=Lot.Status.PUBLISHED, starts_at__lte=now)
     due_to_close = Lot.objects.filter(status=Lot.Status.LIVE, ends_at__lte=now)
@@ -32,9 +39,21 @@ def sweep_lots() -> dict[str, int]:
 def send_heartbeats() -> int:
     """Send every running lot's version to its sockets; the beat runs this every 2 s.
 
-    Never retried: the next beat sends a fresher one.
+    Never retried: the next beat sends a fresher one. Then the presence watch: a lot whose
+    participants dropped, or whose heartbeat could not be sent, pauses by itself.
     """
-    return live.broadcast_heartbeats()
+    sent, channel_layer_failed = 0, False
+    try:
+        sent = live.broadcast_heartbeats()
+    except DatabaseError:
+        # The watch notes the database's outage itself.
+        pass
+    except pauses.CHANNEL_LAYER_FAILURES:
+        logger.exception("The heartbeats could not be sent: the channel layer failed")
+        channel_layer_failed = True
+    if settings.LIVE_AUTOMATIC_PAUSES:
+        presence.watch_lots(channel_layer_failed=channel_layer_failed)
+    return sent
 
 
 # --- Results ---------------------------------------------------------------------------------

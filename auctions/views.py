@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
-from auctions import charts, engine, invoices, live, selectors
+from auctions import charts, engine, invoices, live, pauses, selectors
 from auctions.event_root import event_root
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
@@ -87,9 +87,11 @@ def room_strings() -> dict[str, object]:
         "closedAwarded": _("The lot is closed. The result is published after the event."),
         "closedFailed": _("The lot failed: it had no valid bids or too few participants."),
         "closedCancelled": _("The lot was cancelled."),
+        # Staff's reason or the platform's own (participants dropped, a failure): both read
+        # after "paused:".
         "paused": _(
-            "The auction is paused by the ministry: %(reason)s The time left is kept and "
-            "given back when it resumes."
+            "The auction is paused: %(reason)s The time left is kept and given back when it "
+            "resumes."
         ),
         "confirm": _("%(amount)s is %(steps)s bid steps above the current price. Place it?"),
         "sending": _("Sending your bid…"),
@@ -297,6 +299,7 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
         "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
         "formula": FORMULA,
         "is_preview": not lot.event.are_results_published,
+        "pauses": pauses.public_record(lot.pk),
     }
     return render(request, "auctions/bid_log.html", context)
 
@@ -319,6 +322,7 @@ def bid_log_json_bytes(lot: Lot) -> bytes:
         "formula": FORMULA,
         "genesis_hash": GENESIS_HASH,
         "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
+        "pauses": pauses.record_for_download(lot.pk),
     }
     return json.dumps(document, cls=DjangoJSONEncoder, indent=2).encode()
 

@@ -222,6 +222,20 @@ CELERY_BEAT_SCHEDULE["send-heartbeats"] = {
     "options": {"expires": LIVE_HEARTBEAT_SECONDS},
 }
 
+# A live lot pauses by itself when, within LIVE_DROP_WINDOW_SECONDS, at least
+# LIVE_DROP_SHARE of its participants connected in that time (and at least
+# LIVE_DROP_MIN_PARTICIPANTS of them) lose their connection: a failure on the way to them,
+# not one bidder's own line (with two participants, both must drop, or a losing bidder
+# could stop the auction by pulling its cable). It resumes by itself once
+# LIVE_DROP_RESUME_SHARE of those are back, or when staff resume it. Checked with every
+# heartbeat. The same pause follows a failure of the channel layer or the database;
+# LIVE_AUTOMATIC_PAUSES=false turns every automatic pause off.
+LIVE_AUTOMATIC_PAUSES = env.bool("LIVE_AUTOMATIC_PAUSES", default=True)
+LIVE_DROP_WINDOW_SECONDS = env.float("LIVE_DROP_WINDOW_SECONDS", default=10.0)
+LIVE_DROP_SHARE = env.float("LIVE_DROP_SHARE", default=0.5)
+LIVE_DROP_MIN_PARTICIPANTS = env.int("LIVE_DROP_MIN_PARTICIPANTS", default=2)
+LIVE_DROP_RESUME_SHARE = env.float("LIVE_DROP_RESUME_SHARE", default=0.75)
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from auctions import calendars
+from auctions import calendars, pauses
 from auctions.models import Application, Lot
 from auctions.selectors.catalogue import offered_lots
 from auctions.selectors.participants import company_applications
@@ -112,6 +112,7 @@ def _render_lot(
         "form": form,
         "is_finished": lot.status in Lot.FINISHED_STATUSES,
         "locator": locator_map([lot.deposit], licence_area=lot.licence_area),
+        "pauses": pauses.public_record(lot.pk),
     }
     if are_results_public(lot):
         result = public_result(lot)
