@@ -1,0 +1,119 @@
+"""Two-stage lots in the admin: the format's fields with clear form errors, and a sealed
+round that shows neither amount nor company before it closes."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Model
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from auctions import engine
+from auctions.models import Lot, SealedBid
+from auctions.tests.factories import LotFactory, SealedLotFactory, admitted_representative
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(form_class: Any, lot: Lot, **changes: object) -> dict[str, object]:
+    """Return the admin form's data for the lot as its page would post it, with changes."""
+    data: dict[str, object] = {}
+    for name in form_class.base_fields:
+        value = changes.get(name, getattr(lot, name, None))
+        if isinstance(value, datetime):
+            local = timezone.localtime(value)
+            data[f"{name}_0"] = local.date().isoformat()
+            data[f"{name}_1"] = local.time().strftime("%H:%M:%S")
+        elif isinstance(value, Model):
+            data[name] = value.pk
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, timedelta):
+            data[name] = str(value)
+        else:
+            data[name] = value
+    return data
+
+
+def lot_form(user: AbstractBaseUser, lot: Lot, **changes: object) -> Any:
+    request = RequestFactory().get("/")
+    request.user = user
+    model_admin = admin.site._registry[Lot]
+    form_class = model_admin.get_form(request, lot)
+    return form_class(data=form_data(form_class, lot, **changes), instance=lot)
+
+
+def test_a_draft_lot_becomes_two_stage_with_its_sealed_rounds_end(
+    staff_clerk: AbstractBaseUser,
+) -> None:
+    lot = LotFactory(status=Lot.Status.DRAFT)
+    form = lot_form(
+        staff_clerk,
+        lot,
+        format=Lot.Format.SEALED_THEN_ASCENDING,
+        sealed_round_ends_at=lot.starts_at + timedelta(minutes=20),
+    )
+    assert form.is_valid(), form.errors
+    saved = form.save()
+    assert saved.is_two_stage
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"sealed_round_ends_at": None}, "sealed_round_ends_at", "needs the sealed round"),
+        (
+            {"sealed_round_ends_at": "after"},
+            "sealed_round_ends_at",
+            "before the auction end",
+        ),
+        ({"sealed_advancing_minimum": 1}, "sealed_advancing_minimum", "At least two"),
+        ({"sealed_advancing_percent": 0}, "sealed_advancing_percent", "1 to 100%"),
+    ],
+)
+def test_a_two_stage_lot_with_a_wrong_sealed_round_is_a_form_error_on_its_field(
+    staff_clerk: AbstractBaseUser, changes: dict[str, object], field: str, message: str
+) -> None:
+    lot = LotFactory(status=Lot.Status.DRAFT)
+    if changes.get("sealed_round_ends_at") == "after":
+        changes = {"sealed_round_ends_at": lot.ends_at + timedelta(minutes=1)}
+    elif "sealed_round_ends_at" not in changes:
+        changes = {**changes, "sealed_round_ends_at": lot.starts_at + timedelta(minutes=20)}
+    form = lot_form(staff_clerk, lot, format=Lot.Format.SEALED_THEN_ASCENDING, **changes)
+    assert not form.is_valid()
+    assert message in " ".join(form.errors[field]), form.errors
+
+
+def test_the_admin_shows_neither_amount_nor_company_before_the_round_closes(
+    client: Client, staff_clerk: AbstractBaseUser
+) -> None:
+    lot = SealedLotFactory()
+    user = admitted_representative(lot, 1, legal_name="Ridgeline Critical Minerals")
+    rival = admitted_representative(lot, 2, legal_name="Baltic Lanthanide AB")
+    engine.submit_sealed_bid(user=user, lot_id=lot.pk, amount="123456789", key=uuid.uuid4())
+    engine.submit_sealed_bid(user=rival, lot_id=lot.pk, amount="234567891", key=uuid.uuid4())
+    client.force_login(staff_clerk)
+    page = client.get(reverse("admin:auctions_lot_change", args=[lot.pk])).content.decode()
+    assert "2 sealed bids received" in page
+    for secret in ("123,456,789", "123456789", "234,567,891", "234567891"):
+        assert secret not in page
+    # Nothing of the sealed bids is listed anywhere in the admin: no model admin of its own.
+    assert SealedBid not in admin.site._registry
+
+    Lot.objects.filter(pk=lot.pk).update(
+        sealed_round_ends_at=timezone.now() - timedelta(milliseconds=1)
+    )
+    engine.close_sealed_round(lot_id=lot.pk)
+    page = client.get(reverse("admin:auctions_lot_change", args=[lot.pk])).content.decode()
+    assert "123,456,789" in page
+    assert "234,567,891" in page
+    # Still live: numbers, never companies, beside the amounts.
+    ranking = page[page.index("234,567,891") - 400 : page.index("123,456,789") + 200]
+    assert "Participant 2" in ranking
+    assert "Ridgeline" not in ranking
+    assert "Baltic" not in ranking
