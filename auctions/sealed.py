@@ -16,6 +16,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -188,3 +189,28 @@ def receipt(sealed_bid: SealedBid, *, repeated: bool | None = None) -> dict[str,
     if repeated is not None:
         frame["repeated"] = repeated
     return frame
+
+
+# Published with every two-stage lot's bid log, so a reader needs nothing else to check it.
+COMMITMENT_FORMULA = (
+    "commitment = lowercase hex SHA-256 of the UTF-8 string "
+    "lot_id|participant_number|amount|nonce, where amount has exactly two decimals"
+)
+
+
+def sealed_log(lot_id: int) -> list[dict[str, Any]]:
+    """Return a lot's revealed sealed bids as the published bid log lists them, by rank:
+    participant number, rank, amount, nonce, commitment, submission time, advanced. Empty
+    until the round has closed (nothing is revealed before)."""
+    return [
+        {
+            "rank": bid.rank,
+            "participant_number": bid.participant_number,
+            "amount": f"{bid.amount:.2f}",
+            "nonce": bid.nonce,
+            "commitment": bid.commitment,
+            "submitted_at": bid.submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "advanced": bool(bid.advanced),
+        }
+        for bid in SealedBid.objects.filter(lot_id=lot_id, rank__isnull=False).order_by("rank")
+    ]

@@ -317,6 +317,9 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
         "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
         "formula": FORMULA,
         "is_preview": not lot.event.are_results_published,
+        # A two-stage lot's first round, revealed at its close.
+        "sealed_bids": sealed.sealed_log(lot.pk) if lot.is_two_stage else [],
+        "commitment_formula": sealed.COMMITMENT_FORMULA,
     }
     return render(request, "auctions/bid_log.html", context)
 
@@ -340,6 +343,12 @@ def bid_log_json_bytes(lot: Lot) -> bytes:
         "genesis_hash": GENESIS_HASH,
         "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
     }
+    if lot.is_two_stage:
+        # The sealed round before the chain: its best bid is the chain's first.
+        document["sealed_round"] = {
+            "commitment_formula": sealed.COMMITMENT_FORMULA,
+            "sealed_bids": sealed.sealed_log(lot.pk),
+        }
     return json.dumps(document, cls=DjangoJSONEncoder, indent=2).encode()
 
 

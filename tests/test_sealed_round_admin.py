@@ -1,6 +1,8 @@
-"""Two-stage lots in the admin: the format's fields with clear form errors, and a sealed
-round that shows neither amount nor company before it closes."""
+"""Two-stage lots for staff and the public: the format's fields with clear form errors, a
+sealed round that shows neither amount nor company before it closes, and a published bid
+log with both rounds."""
 
+import hashlib
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,3 +119,74 @@ def test_the_admin_shows_neither_amount_nor_company_before_the_round_closes(
     assert "Participant 2" in ranking
     assert "Ridgeline" not in ranking
     assert "Baltic" not in ranking
+
+
+# --- The published bid log -----------------------------------------------------------------
+
+
+def finished_two_stage_lot() -> Lot:
+    """A two-stage lot whose sealed round ranked three bids and whose ascending round took
+    one more bid before it closed."""
+    lot = SealedLotFactory()
+    users = [
+        admitted_representative(lot, number, legal_name=name)
+        for number, name in (
+            (1, "Ridgeline Critical Minerals"),
+            (2, "Baltic Lanthanide AB"),
+            (3, "Steppe Lithium LLP"),
+        )
+    ]
+    for amount, user in zip(("150000000", "200000000", "100000000"), users, strict=True):
+        engine.submit_sealed_bid(user=user, lot_id=lot.pk, amount=amount, key=uuid.uuid4())
+    Lot.objects.filter(pk=lot.pk).update(
+        sealed_round_ends_at=timezone.now() - timedelta(milliseconds=1)
+    )
+    engine.close_sealed_round(lot_id=lot.pk)
+    engine.place_bid(user=users[0], lot_id=lot.pk, amount="205000000", key=uuid.uuid4())
+    Lot.objects.filter(pk=lot.pk).update(
+        sealed_round_ends_at=timezone.now() - timedelta(seconds=2),
+        ends_at=timezone.now() - timedelta(seconds=1),
+    )
+    engine.close_lot(lot_id=lot.pk)
+    lot.refresh_from_db()
+    return lot
+
+
+def test_the_published_bid_log_shows_both_rounds_by_number(client: Client) -> None:
+    lot = finished_two_stage_lot()
+    lot.event.results_published_at = timezone.now()
+    lot.event.save(update_fields=["results_published_at"])
+    document = client.get(reverse("auctions:bid_log_json", args=[lot.pk])).json()
+    ranked = document["sealed_round"]["sealed_bids"]
+    assert [(bid["rank"], bid["participant_number"], bid["amount"]) for bid in ranked] == [
+        (1, 2, "200000000.00"),
+        (2, 1, "150000000.00"),
+        (3, 3, "100000000.00"),
+    ]
+    assert [bid["advanced"] for bid in ranked] == [True, True, False]
+    # Anyone can check each commitment from what the log publishes.
+    for bid in ranked:
+        text = f"{lot.pk}|{bid['participant_number']}|{bid['amount']}|{bid['nonce']}"
+        assert hashlib.sha256(text.encode()).hexdigest() == bid["commitment"]
+    assert [(bid["sequence"], bid["participant_number"]) for bid in document["bids"]] == [
+        (1, 2),
+        (2, 1),
+    ]
+    page = client.get(reverse("auctions:bid_log", args=[lot.pk])).content.decode()
+    assert 'id="sealed-bids"' in page
+    assert "150000000.00" in page
+    assert "Ridgeline" not in page
+
+
+def test_a_finished_two_stage_lots_log_is_not_public_before_publication(client: Client) -> None:
+    lot = finished_two_stage_lot()
+    assert client.get(reverse("auctions:bid_log_json", args=[lot.pk])).status_code == 404
+
+
+def test_a_plain_lots_bid_log_has_no_sealed_round(client: Client) -> None:
+    lot = finished_two_stage_lot()
+    Lot.objects.filter(pk=lot.pk).update(format=Lot.Format.ASCENDING)
+    lot.event.results_published_at = timezone.now()
+    lot.event.save(update_fields=["results_published_at"])
+    document = client.get(reverse("auctions:bid_log_json", args=[lot.pk])).json()
+    assert "sealed_round" not in document
