@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from auctions import engine
 from auctions.models import Lot, SealedBid
+from auctions.protocol import protocol_facts, results_protocol
 from auctions.tests.factories import LotFactory, SealedLotFactory, admitted_representative
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +191,16 @@ def test_a_plain_lots_bid_log_has_no_sealed_round(client: Client) -> None:
     lot.event.save(update_fields=["results_published_at"])
     document = client.get(reverse("auctions:bid_log_json", args=[lot.pk])).json()
     assert "sealed_round" not in document
+
+
+def test_the_results_protocol_lists_the_sealed_round() -> None:
+    lot = finished_two_stage_lot()
+    facts = protocol_facts(lot)
+    assert [(rank, number, amount) for rank, number, amount, _ in facts["sealed_round"]] == [
+        (1, 2, "200000000.00"),
+        (2, 1, "150000000.00"),
+        (3, 3, "100000000.00"),
+    ]
+    text = results_protocol(lot.pk).output()
+    assert text[:4] == b"%PDF"
+    assert "sealed_round" not in protocol_facts(LotFactory())
