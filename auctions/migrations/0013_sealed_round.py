@@ -5,6 +5,49 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# In PostgreSQL itself, whatever code or person touches the table: a sealed bid is never
+# deleted, what was sealed never changes, and once the round's close revealed it (its
+# rank set) nothing changes at all.
+FORBID = """
+CREATE OR REPLACE FUNCTION auctions_sealed_bid_sealed() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'sealed bids are kept: DELETE is not allowed';
+    END IF;
+    IF OLD.rank IS NOT NULL
+        OR NEW.lot_id <> OLD.lot_id
+        OR NEW.application_id <> OLD.application_id
+        OR NEW.participant_number <> OLD.participant_number
+        OR NEW.key <> OLD.key
+        OR NEW.submitted_at <> OLD.submitted_at
+        OR NEW.submitted_by_id <> OLD.submitted_by_id
+        OR NEW.sealed_amount <> OLD.sealed_amount
+        OR NEW.commitment <> OLD.commitment THEN
+        RAISE EXCEPTION 'sealed bids are sealed: only the round''s close reveals them, once';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER auctions_sealed_bid_kept_sealed
+    BEFORE UPDATE OR DELETE ON auctions_sealedbid
+    FOR EACH ROW EXECUTE FUNCTION auctions_sealed_bid_sealed();
+"""
+ALLOW = """
+DROP TRIGGER IF EXISTS auctions_sealed_bid_kept_sealed ON auctions_sealedbid;
+DROP FUNCTION IF EXISTS auctions_sealed_bid_sealed();
+"""
+
+
+def forbid_changes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORBID, params=None)
+
+
+def allow_changes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(ALLOW, params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -95,4 +138,5 @@ class Migration(migrations.Migration):
             model_name='sealedbid',
             constraint=models.UniqueConstraint(fields=('lot', 'key'), name='sealed_bid_unique_key_per_lot', violation_error_message='A sealed bid with this key was already submitted.'),
         ),
+        migrations.RunPython(forbid_changes, allow_changes),
     ]

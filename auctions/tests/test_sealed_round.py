@@ -3,6 +3,8 @@ round that starts from the highest sealed bid."""
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -10,7 +12,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InternalError, connection, transaction
 from django.utils import timezone
 
 from auctions import engine, live, sealed, tasks
@@ -52,6 +54,23 @@ def end_sealed_round(lot: Lot) -> Lot:
     engine.close_sealed_round(lot_id=lot.pk)
     lot.refresh_from_db()
     return lot
+
+
+@contextmanager
+def past_the_trigger() -> Iterator[None]:
+    """Disable PostgreSQL's guard of sealed bids for the block, as a database owner could."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        # The test's transaction holds deferred foreign-key checks on the table: run them.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE auctions_sealedbid DISABLE TRIGGER USER")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE auctions_sealedbid ENABLE TRIGGER USER")
 
 
 @pytest.fixture
@@ -240,11 +259,10 @@ def test_advancing_count_rounds_up_keeps_the_minimum_and_never_exceeds_the_bids(
 
 def test_between_equal_sealed_bids_the_earlier_ranks_higher(sealed_lot: Lot) -> None:
     later_user, earlier_user, third = bidders(sealed_lot, 3)
+    # Participant 2 submits first: the earlier submission, not the lower number, ranks higher.
     earlier = submit(earlier_user, sealed_lot, START * 2)
     later = submit(later_user, sealed_lot, START * 2)
-    SealedBid.objects.filter(pk=later.pk).update(
-        submitted_at=earlier.submitted_at + timedelta(seconds=1)
-    )
+    assert later.submitted_at > earlier.submitted_at
     submit(third, sealed_lot, START)
     lot = end_sealed_round(sealed_lot)
     earlier.refresh_from_db()
@@ -377,9 +395,11 @@ def test_a_tampered_sealed_bid_stops_the_close_and_reveals_nothing(sealed_lot: L
     first, second = bidders(sealed_lot, 2)
     submit(first, sealed_lot, START)
     other = submit(second, sealed_lot, START * 2)
-    # Someone swaps in an encryption of another amount: the commitment no longer matches.
+    # Someone with the database owner's rights (past PostgreSQL's trigger) and the key
+    # swaps in an encryption of another amount: the commitment no longer matches.
     forged = sealed.seal(lot_id=sealed_lot.pk, participant_number=2, amount=START * 9)
-    SealedBid.objects.filter(pk=other.pk).update(sealed_amount=forged.token)
+    with past_the_trigger():
+        SealedBid.objects.filter(pk=other.pk).update(sealed_amount=forged.token)
     Lot.objects.filter(pk=sealed_lot.pk).update(
         sealed_round_ends_at=timezone.now() - timedelta(milliseconds=1)
     )
@@ -424,3 +444,18 @@ def test_a_pause_gives_the_sealed_round_back_its_time(sealed_lot: Lot) -> None:
     assert lot.sealed_round_ends_at is not None
     assert before is not None
     assert lot.sealed_round_ends_at - before == lot.ends_at - sealed_lot.ends_at
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_keeps_a_sealed_bid_sealed_and_a_revealed_one_final(sealed_lot: Lot) -> None:
+    first, second = bidders(sealed_lot, 2)
+    stored = submit(first, sealed_lot, START)
+    submit(second, sealed_lot, START * 2)
+    forged = sealed.seal(lot_id=sealed_lot.pk, participant_number=1, amount=START * 9)
+    with pytest.raises(InternalError, match="sealed"), transaction.atomic():
+        SealedBid.objects.filter(pk=stored.pk).update(sealed_amount=forged.token)
+    with pytest.raises(InternalError, match="kept"), transaction.atomic():
+        SealedBid.objects.filter(pk=stored.pk).delete()
+    end_sealed_round(sealed_lot)
+    with pytest.raises(InternalError, match="sealed"), transaction.atomic():
+        SealedBid.objects.filter(pk=stored.pk).update(rank=1)
