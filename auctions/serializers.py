@@ -300,6 +300,19 @@ class PublicLotSerializer(serializers.Serializer):
         help_text="A bid this close to the end moves the end this far past the bid."
     )
     is_open_for_applications = serializers.BooleanField()
+    format = serializers.ChoiceField(
+        choices=Lot.Format.choices,
+        help_text="sealed_then_ascending: a sealed round, then an ascending round among the best.",
+    )
+    sealed_round_ends_at = serializers.DateTimeField(
+        allow_null=True, help_text="Two-stage lots: when the sealed round closes; else null."
+    )
+    sealed_advancing_percent = serializers.IntegerField(
+        help_text="Two-stage lots: the share of sealed bids (rounded up) that go on."
+    )
+    sealed_advancing_minimum = serializers.IntegerField(
+        help_text="Two-stage lots: at least this many go on."
+    )
 
     def get_soft_close_seconds(self, lot: Lot) -> int:
         return int(lot.soft_close_window.total_seconds())

@@ -248,3 +248,15 @@ def test_the_api_refuses_a_sealed_bid_without_a_key_or_below_the_start() -> None
         content_type="application/json",
     )
     assert anonymous.status_code == 403
+
+
+def test_the_public_lot_page_and_api_say_the_format() -> None:
+    lot = SealedLotFactory(status=Lot.Status.PUBLISHED)
+    page = Client().get(f"/lots/{lot.pk}/").content.decode()
+    assert "Sealed round, then an ascending round among the best" in page
+    body = Client().get(f"/api/lots/{lot.pk}/").json()
+    assert body["format"] == "sealed_then_ascending"
+    assert body["sealed_round_ends_at"] is not None
+    assert body["sealed_advancing_minimum"] == 2
+    plain = Client().get(f"/api/lots/{LiveLotFactory(status=Lot.Status.PUBLISHED).pk}/").json()
+    assert (plain["format"], plain["sealed_round_ends_at"]) == ("ascending", None)
