@@ -281,18 +281,30 @@ class LotConsumer(AsyncWebsocketConsumer):
         if self.seat is None or self.seat.participant_number is None:
             await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
             return
+        # The count its bid made waits until the bidder has its receipt, as for a bid.
+        if self.listener is not None:
+            self.listener.hold()
         try:
-            receipt = await self._call(
-                self._submit_sealed_bid, message.get("amount"), message.get("key")
-            )
-        except DomainError as error:
-            await self._send(
-                {"type": "bid_rejected", "key": key, "code": error.code, "message": error.message}
-            )
-            if error.code in ENDING_CODES:
-                await self._end(error)
-            return
-        await self._send(receipt)
+            try:
+                receipt = await self._call(
+                    self._submit_sealed_bid, message.get("amount"), message.get("key")
+                )
+            except DomainError as error:
+                await self._send(
+                    {
+                        "type": "bid_rejected",
+                        "key": key,
+                        "code": error.code,
+                        "message": error.message,
+                    }
+                )
+                if error.code in ENDING_CODES:
+                    await self._end(error)
+                return
+            await self._send(receipt)
+        finally:
+            if self.listener is not None:
+                self.listener.release()
 
     def _submit_sealed_bid(self, amount: object, key: object) -> dict[str, Any]:
         """Submit a sealed bid as the user the socket's session still authenticates."""
