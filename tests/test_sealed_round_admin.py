@@ -3,8 +3,12 @@ sealed round that shows neither amount nor company before it closes, and a publi
 log with both rounds."""
 
 import hashlib
+import json
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +25,8 @@ from auctions.protocol import protocol_facts, results_protocol
 from auctions.tests.factories import LotFactory, SealedLotFactory, admitted_representative
 
 pytestmark = pytest.mark.django_db
+
+SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "verify_bid_log.py"
 
 
 def form_data(form_class: Any, lot: Lot, **changes: object) -> dict[str, object]:
@@ -204,3 +210,32 @@ def test_the_results_protocol_lists_the_sealed_round() -> None:
     text = results_protocol(lot.pk).output()
     assert text[:4] == b"%PDF"
     assert "sealed_round" not in protocol_facts(LotFactory())
+
+
+def test_the_verification_script_checks_the_sealed_round_of_a_downloaded_log(
+    client: Client, tmp_path: Path
+) -> None:
+    lot = finished_two_stage_lot()
+    lot.event.results_published_at = timezone.now()
+    lot.event.save(update_fields=["results_published_at"])
+    log = tmp_path / "bids.json"
+    log.write_bytes(client.get(reverse("auctions:bid_log_json", args=[lot.pk])).content)
+    checked = verify_with_script(log)
+    assert checked.returncode == 0, checked.stderr
+    assert "3 sealed bids" in checked.stdout
+
+    document = json.loads(log.read_text())
+    document["sealed_round"]["sealed_bids"][1]["amount"] = "199999999.00"
+    log.write_text(json.dumps(document))
+    tampered = verify_with_script(log)
+    assert tampered.returncode == 1
+    assert "commitment does not match" in tampered.stderr
+
+
+def verify_with_script(log: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-I", str(SCRIPT), str(log)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
