@@ -565,6 +565,10 @@ class GalleryConsumer(LotConsumer):
             }
         )
 
+    async def _sealed_bid(self, message: dict[str, Any]) -> None:
+        # A spectator seals nothing either: the same answer as to a bid.
+        await self._bid(message)
+
     async def _resync(self) -> None:
         try:
             if not self.snapshots.take():

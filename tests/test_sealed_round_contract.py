@@ -17,6 +17,7 @@ from auctions.models import Lot, SealedBid
 from auctions.tests.contract import START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, SealedLotFactory, admitted_representative
 from tests.test_consumers import Browser, room, run, session_cookie
+from tests.test_gallery_consumer import gallery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -260,3 +261,21 @@ def test_the_public_lot_page_and_api_say_the_format() -> None:
     assert body["sealed_advancing_minimum"] == 2
     plain = Client().get(f"/api/lots/{LiveLotFactory(status=Lot.Status.PUBLISHED).pk}/").json()
     assert (plain["format"], plain["sealed_round_ends_at"]) == ("ascending", None)
+
+
+def test_the_gallery_sees_the_count_and_a_spectators_sealed_bid_is_refused() -> None:
+    lot = SealedLotFactory()
+    user = admitted_representative(lot, 1, username="first")
+    engine.submit_sealed_bid(user=user, lot_id=lot.pk, amount=ABOVE, key=uuid.uuid4())
+    key = str(uuid.uuid4())
+
+    async def conversation() -> None:
+        async with gallery(lot.pk) as (spectator, snapshot):
+            assert (snapshot["round"], snapshot["sealed_bids"]) == ("sealed", 1)
+            assert ABOVE not in str(snapshot)
+            await spectator.send_json({"type": "sealed_bid", "amount": START, "key": key})
+            error = await spectator.frame()
+            assert (error["type"], error["code"], error["key"]) == ("error", "not_admitted", key)
+
+    run(conversation)
+    assert SealedBid.objects.count() == 1
