@@ -459,3 +459,25 @@ def test_postgresql_keeps_a_sealed_bid_sealed_and_a_revealed_one_final(sealed_lo
     end_sealed_round(sealed_lot)
     with pytest.raises(InternalError, match="sealed"), transaction.atomic():
         SealedBid.objects.filter(pk=stored.pk).update(rank=1)
+
+
+def test_a_tampered_lot_does_not_stop_the_sweep_closing_other_lots(
+    sealed_lot: Lot, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = bidders(sealed_lot, 2)
+    submit(first, sealed_lot, START)
+    other = submit(second, sealed_lot, START * 2)
+    forged = sealed.seal(lot_id=sealed_lot.pk, participant_number=2, amount=START * 9)
+    with past_the_trigger():
+        SealedBid.objects.filter(pk=other.pk).update(sealed_amount=forged.token)
+    Lot.objects.filter(pk=sealed_lot.pk).update(
+        sealed_round_ends_at=timezone.now() - timedelta(milliseconds=1)
+    )
+    plain = LiveLotFactory()
+    Lot.objects.filter(pk=plain.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    tasks.sweep_lots()
+    plain.refresh_from_db()
+    sealed_lot.refresh_from_db()
+    assert plain.status == Lot.Status.FAILED  # closed, without bids
+    assert sealed_lot.sealed_round_closed_at is None
+    assert "does not match its commitment" in caplog.text
