@@ -141,6 +141,10 @@ def room_strings() -> dict[str, object]:
             "Sealed round: submit your one sealed bid below. Open bidding starts when it closes."
         ),
         "sealedNotAdvanced": _("Your company no longer bids in this lot."),
+        "sealedRoundWatch": _(
+            "Sealed round: each participant submits one sealed bid; open bidding starts "
+            "when the round closes."
+        ),
     }
 
 

@@ -480,28 +480,29 @@
   }
 
   function renderSealed() {
-    const section = $("sealed-round");
-    if (!section) return;
-    const inRound = state.round === "sealed" && state.status === "live";
+    // The count is everyone's (participants, staff, the gallery); the rest is the bidder's.
     const count = $("sealed-count");
     count.hidden = state.sealed_bids === null || state.sealed_bids === undefined;
     count.textContent = fill(text.sealedCount, { count: String(state.sealed_bids) });
+    const inRound = state.round === "sealed" && state.status === "live";
+    const section = $("sealed-round");
+    if (state.format === "sealed_then_ascending" && !isFinished(state)) {
+      const standing = $("room-standing");
+      if (inRound) {
+        standing.textContent = section ? text.sealedRoundOpen : text.sealedRoundWatch;
+        standing.dataset.standing = "none";
+      } else if (section && !mayBidOpenly() && state.leader !== "you") {
+        standing.textContent = text.sealedNotAdvanced;
+        standing.dataset.standing = "watching";
+      }
+    }
+    if (!section) return;
     const form = $("sealed-form");
     if (form) {
       form.hidden = !inRound || sealedReceipt !== null;
       form.querySelectorAll("button, input").forEach(function (control) {
         control.disabled = refused || !inRound || sealedKey !== null;
       });
-    }
-    if (state.format === "sealed_then_ascending" && !isFinished(state)) {
-      const standing = $("room-standing");
-      if (inRound) {
-        standing.textContent = text.sealedRoundOpen;
-        standing.dataset.standing = "none";
-      } else if (!mayBidOpenly() && state.leader !== "you") {
-        standing.textContent = text.sealedNotAdvanced;
-        standing.dataset.standing = "watching";
-      }
     }
     const receipt = $("sealed-receipt");
     receipt.hidden = sealedReceipt === null;

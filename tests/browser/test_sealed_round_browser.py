@@ -69,6 +69,15 @@ def test_a_bidder_seals_a_bid_sees_its_receipt_then_bids_in_the_ascending_round(
             )
         )
     expect(page.locator("#sealed-count")).to_contain_text("Sealed bids received so far: 3")
+    # The public gallery sees the count and nothing else of the sealed bids.
+    spectator = browser.new_page()
+    spectator.goto(f"{live_server_url}/lots/{lot.pk}/watch/")
+    expect(spectator.locator("#room-connection")).to_have_attribute("data-state", "connected")
+    expect(spectator.locator("#sealed-count")).to_contain_text("Sealed bids received so far: 3")
+    expect(spectator.locator("#room-standing")).to_contain_text("each participant submits")
+    assert "150,000,000" not in spectator.content()
+    screenshot("2b-gallery-in-the-sealed-round", of=spectator)
+    spectator.close()
     Lot.objects.filter(pk=lot.pk).update(
         sealed_round_ends_at=timezone.now() - timedelta(milliseconds=1)
     )
