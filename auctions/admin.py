@@ -247,6 +247,7 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
         "leading_participant",
         "version",
         "bid_log",
+        "sealed_round",
     ]
     inlines = [ApplicationInline]
     actions = ["publish", cancel]
@@ -290,6 +291,18 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
             },
         ),
         (
+            _("Format"),
+            {
+                "fields": [
+                    "format",
+                    "sealed_round_ends_at",
+                    "sealed_advancing_percent",
+                    "sealed_advancing_minimum",
+                    "sealed_round",
+                ]
+            },
+        ),
+        (
             _("Live state"),
             {"fields": ["current_price", "leading_participant", "version", "bid_log"]},
         ),
@@ -299,7 +312,11 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
         # Once published, a lot's terms are what bidders applied for; only services move
         # its state.
         if obj is not None and obj.status != Lot.Status.DRAFT:
-            return [field.name for field in Lot._meta.fields] + ["leading_participant", "bid_log"]
+            return [field.name for field in Lot._meta.fields] + [
+                "leading_participant",
+                "bid_log",
+                "sealed_round",
+            ]
         return list(self.readonly_fields)
 
     def has_delete_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
@@ -341,6 +358,43 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
             return "—"
         url = reverse("admin:auctions_bid_changelist") + f"?lot__id__exact={lot.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Open the bid log"))
+
+    @admin.display(description=_("sealed round"))
+    def sealed_round(self, lot: Lot) -> str:
+        # Before the round closes only the count exists in clear: the amounts are
+        # encrypted (auctions/sealed.py), and no company is ever shown beside a number here.
+        if lot.pk is None or not lot.is_two_stage:
+            return "—"
+        if lot.sealed_round_closed_at is None:
+            return str(
+                _(
+                    "%(count)s sealed bids received. Amounts stay sealed until the round "
+                    "closes; participants are shown by number only."
+                )
+                % {"count": lot.sealed_bid_count}
+            )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    bid.rank,
+                    _("Participant %(number)s") % {"number": bid.participant_number},
+                    format_kzt(bid.amount) if bid.amount is not None else "—",
+                    _("advanced") if bid.advanced else _("stopped"),
+                )
+                for bid in lot.sealed_bids.order_by("rank")
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("rank"),
+            _("participant"),
+            _("sealed bid"),
+            _("ascending round"),
+            rows,
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Lot], search_term: str

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auctions import engine, live, selectors, services
+from auctions import engine, live, sealed, selectors, services
 from auctions.filters import LotFilter
 from auctions.models import AuctionEvent, Lot, Result
 from auctions.serializers import (
@@ -29,6 +29,7 @@ from auctions.serializers import (
     PublicLotDetailSerializer,
     PublicLotSerializer,
     PublicResultSerializer,
+    SealedBidReceiptSerializer,
 )
 from bidders.api import NO_COMPANY, NOT_LOGGED_IN, company_of_caller
 from core.api_errors import RATE_LIMITED, ErrorSerializer
@@ -220,6 +221,80 @@ class BidView(APIView):
             live.accepted_frame(outcome.bid, created=outcome.created),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
+
+
+class SealedBidView(APIView):
+    """A two-stage lot's sealed round: the caller's company's one sealed bid."""
+
+    parser_classes = [BidParser]
+
+    @extend_schema(
+        operation_id="lots_sealed_bid_show",
+        summary="Show your sealed bid",
+        description="Your company's sealed bid in the lot, with its commitment, and once the "
+        "round has closed its rank: the same object as the websocket's `sealed_bid` frame.",
+        tags=[LIVE_TAG],
+        responses={
+            200: SealedBidReceiptSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="No such lot (lot_not_found), or no sealed bid of yours "
+                "(no_sealed_bid).",
+            ),
+            403: ROOM_REFUSED[403],
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Return the caller's receipt of its sealed bid."""
+        live.take_seat(user=request.user, lot_id=pk)
+        sealed_bid = sealed.own_sealed_bid(user=request.user, lot_id=pk)
+        if sealed_bid is None:
+            raise DomainError("no_sealed_bid", str(NO_SEALED_BID))
+        return Response(sealed.receipt(sealed_bid))
+
+    @extend_schema(
+        operation_id="lots_sealed_bid",
+        summary="Submit your sealed bid",
+        description="Once per participant, during the sealed round; at least the starting "
+        "price. Stored encrypted until the round closes.",
+        tags=[LIVE_TAG],
+        request=BidInputSerializer,
+        responses={
+            201: SealedBidReceiptSerializer,
+            200: OpenApiResponse(
+                SealedBidReceiptSerializer,
+                description="The key was seen before: its first outcome.",
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer, description="Code invalid_amount or malformed (no valid key)."
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="sealed_bid_exists (one per participant), round_closed, too_low "
+                "(below the starting price) or lot_not_live.",
+            ),
+            429: OpenApiResponse(ErrorSerializer, description="Code rate_limited."),
+            **ROOM_REFUSED,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Submit the caller's company's sealed bid."""
+        try:
+            data = request.data
+        except ParseError:
+            data = None
+        if not isinstance(data, dict):
+            raise DomainError("malformed", str(NOT_A_BID))
+        outcome = engine.submit_sealed_bid(
+            user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
+        )
+        return Response(
+            sealed.receipt(outcome.sealed_bid, repeated=not outcome.created),
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )
+
+
+NO_SEALED_BID = gettext_lazy("Your company has submitted no sealed bid in this lot.")
 
 
 # --- The public catalogue, events and results: anyone may read them -----------------------

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from auctions import engine, fanout, live, presence
+from auctions import engine, fanout, live, presence, sealed
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.lockout import address_behind_proxies
@@ -175,6 +175,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     watcher: asyncio.Task[None] | None = None
     ended: bool = False
     in_user_group: bool = False
+    lot_format: str | None = None
 
     async def connect(self) -> None:
         self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
@@ -286,6 +287,8 @@ class LotConsumer(AsyncWebsocketConsumer):
         try:
             if kind == "bid":
                 await self._bid(message)
+            elif kind == "sealed_bid":
+                await self._sealed_bid(message)
             elif kind == "resync":
                 await self._resync()
             elif kind == "ping":
@@ -364,6 +367,62 @@ class LotConsumer(AsyncWebsocketConsumer):
         if user.is_authenticated:
             user = live.session_user(session_key=self.session_key, user_id=user.pk)
         return live.take_seat(user=user, lot_id=self.lot_id)
+
+    async def _sealed_bid(self, message: dict[str, Any]) -> None:
+        """Submit the participant's sealed bid; answer with its receipt or the refusal."""
+        key = message.get("key")
+        key = key if isinstance(key, str) else None
+        if self.seat is None or self.seat.participant_number is None:
+            await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
+            return
+        # The count its bid made waits until the bidder has its receipt, as for a bid.
+        if self.listener is not None:
+            self.listener.hold()
+        try:
+            try:
+                receipt = await self._call(
+                    self._submit_sealed_bid, message.get("amount"), message.get("key")
+                )
+            except DomainError as error:
+                await self._send(
+                    {
+                        "type": "bid_rejected",
+                        "key": key,
+                        "code": error.code,
+                        "message": error.message,
+                    }
+                )
+                if error.code in ENDING_CODES:
+                    await self._end(error)
+                return
+            await self._send(receipt)
+        finally:
+            if self.listener is not None:
+                self.listener.release()
+
+    def _submit_sealed_bid(self, amount: object, key: object) -> dict[str, Any]:
+        """Submit a sealed bid as the user the socket's session still authenticates."""
+        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
+        outcome = engine.submit_sealed_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
+        return sealed.receipt(outcome.sealed_bid, repeated=not outcome.created)
+
+    async def sealed_result(self, event: dict[str, Any]) -> None:
+        """Send this participant its sealed bid's rank: the lot's sealed round closed."""
+        if event["lot"] == self.lot_id and not self.ended:
+            await self._send_own_sealed_bid()
+
+    async def _send_own_sealed_bid(self) -> None:
+        """Send the participant's own receipt of its sealed bid, if it submitted one."""
+        if self.seat is None or self.seat.participant_number is None or self.user_id is None:
+            return
+        receipt = await self._call(self._own_sealed_bid)
+        if receipt is not None:
+            await self._send(receipt)
+
+    def _own_sealed_bid(self) -> dict[str, Any] | None:
+        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
+        found = sealed.own_sealed_bid(user=user, lot_id=self.lot_id)
+        return None if found is None else sealed.receipt(found)
 
     def _place_bid(self, amount: object, key: object) -> engine.BidOutcome:
         """Place a bid as the user the socket's session still authenticates."""
@@ -477,6 +536,9 @@ class LotConsumer(AsyncWebsocketConsumer):
         )
         try:
             await self._send_snapshot()
+            # A two-stage lot's participant gets its own receipt after the snapshot.
+            if self.lot_format == "sealed_then_ascending":
+                await self._send_own_sealed_bid()
         except BaseException:
             await fanout.leave(self.listener)
             self.listener = None
@@ -490,6 +552,7 @@ class LotConsumer(AsyncWebsocketConsumer):
         listener.hold()
         try:
             state = await self._call(self.read_state, self.lot_id)
+            self.lot_format = state.get("format")
             listener.snapshot(
                 live.state_frame(state, self.seat.participant_number), state["version"]
             )
@@ -592,6 +655,10 @@ class GalleryConsumer(LotConsumer):
                 "message": self._translate(SPECTATORS_DO_NOT_BID),
             }
         )
+
+    async def _sealed_bid(self, message: dict[str, Any]) -> None:
+        # A spectator seals nothing either: the same answer as to a bid.
+        await self._bid(message)
 
     async def _resync(self) -> None:
         try:

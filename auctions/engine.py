@@ -21,9 +21,9 @@ from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live, pauses, selectors, signals
+from auctions import live, pauses, sealed, selectors, signals
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Application, Bid, Lot, LotPause, Result, next_minimum
+from auctions.models import Application, Bid, Lot, LotPause, Result, SealedBid, next_minimum
 from core import ratelimit, sql
 from core.errors import DomainError
 from core.money import CENT, format_kzt
@@ -176,6 +176,10 @@ _LOT_FIELDS = (
     "last_bid_hash",
     "version",
     "guarantee_deposit",
+    "format",
+    "sealed_round_ends_at",
+    "sealed_round_closed_at",
+    "sealed_bid_count",
 )
 _RECENT_FIELDS = ("sequence", "participant_number", "amount", "placed_at")
 # The state shows RECENT_BIDS bids: the new one and this many before it.
@@ -347,6 +351,16 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         raise DomainError(
             "lot_not_live", _("Lot %(number)s is not taking bids now.") % {"number": lot["number"]}
         )
+    is_two_stage = lot["format"] == Lot.Format.SEALED_THEN_ASCENDING
+    if is_two_stage and lot["sealed_round_closed_at"] is None:
+        raise DomainError(
+            "lot_not_live",
+            _(
+                "Lot %(number)s is in its sealed round: submit your one sealed bid; open "
+                "bidding starts when the round closes."
+            )
+            % {"number": lot["number"]},
+        )
     if locked.participant is None or not locked.may_bid:
         # Only on the way to a refusal: say what would let an admitted bidder bid.
         if selectors.participants.admitted_number(user=user, lot_id=lot_id) is not None:
@@ -355,6 +369,9 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
             "not_admitted", _("Your company is not an admitted participant of this lot.")
         )
     participant_id, number = locked.participant
+    if is_two_stage:
+        # Only two-stage lots pay this read: plain lots keep their three statements.
+        sealed.refuse_unless_advanced(lot_id=lot_id, application_id=participant_id)
     if lot["leader"] == participant_id:
         raise DomainError("already_leading", _("You already hold the highest bid."))
     minimum = next_minimum(
@@ -436,6 +453,12 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         ends_at=ends_at,
         hard_end=lot["hard_end"],
         recent=[(sequence, number, amount, now), *locked.recent[:_EARLIER_BIDS]],
+        sealed=live.sealed_round_of(
+            format=lot["format"],
+            ends_at=lot["sealed_round_ends_at"],
+            closed_at=lot["sealed_round_closed_at"],
+            bid_count=lot["sealed_bid_count"],
+        ),
     )
     return BidOutcome(bid=bid, created=True, extended=extended, state=state)
 
@@ -509,6 +532,10 @@ def close_lot(*, lot_id: int) -> Lot:
         now = timezone.now()
         # Re-check under the lock: an extension may have moved the end since the sweep.
         if lot.status != Lot.Status.LIVE or now < lot.ends_at:
+            return lot
+        # A two-stage lot's sealed round closes first (close_sealed_round, which the sweep
+        # runs before this): closing the lot without it would lose the sealed bids.
+        if lot.is_in_sealed_round:
             return lot
         if lot.bid_count == 0:
             lot.status = Lot.Status.FAILED
@@ -601,11 +628,17 @@ def resume_lot(*, lot_id: int, by: str = LotPause.Ending.STAFF, pause_id: int | 
         now = timezone.now()
         new_end = now + lot.paused_remaining
         lot.hard_end += new_end - lot.ends_at
+        if lot.is_in_sealed_round and lot.sealed_round_ends_at is not None:
+            # The sealed round gets back its time left too.
+            lot.sealed_round_ends_at += new_end - lot.ends_at
         lot.ends_at = new_end
         lot.paused_remaining = None
         lot.status = Lot.Status.LIVE
         lot.status_reason = ""
-        _save_status(lot, extra_fields=["paused_remaining", "ends_at", "hard_end"])
+        _save_status(
+            lot,
+            extra_fields=["paused_remaining", "ends_at", "hard_end", "sealed_round_ends_at"],
+        )
         open_pause.update(ended_at=now, ended_how=by)
     return lot
 
@@ -696,9 +729,215 @@ def close_lot_when_due(lot_id: int) -> None:
 
 
 def schedule_close(lot_id: int) -> None:
-    """Queue a close for the lot's current end, so it closes on the second, not at the
-    next sweep. Embedded mode runs tasks at once, so there the sweep does it."""
+    """Queue a close for the lot's current end (and its sealed round's, while open), so it
+    closes on the second, not at the next sweep. Embedded mode runs tasks at once, so
+    there the sweep does it."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    ends_at = Lot.objects.values_list("ends_at", flat=True).get(pk=lot_id)
+    ends_at, format_, round_ends_at, round_closed_at = Lot.objects.values_list(
+        "ends_at", "format", "sealed_round_ends_at", "sealed_round_closed_at"
+    ).get(pk=lot_id)
+    if format_ == Lot.Format.SEALED_THEN_ASCENDING and round_closed_at is None:
+        close_sealed_round_when_due.apply_async(args=[lot_id], eta=round_ends_at)
     close_lot_when_due.apply_async(args=[lot_id], eta=ends_at)
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    name="auctions.tasks.close_sealed_round_when_due",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def close_sealed_round_when_due(lot_id: int) -> None:
+    """Close the lot's sealed round if its end has passed."""
+    close_sealed_round(lot_id=lot_id)
+
+
+# --- Two-stage lots: the sealed round (auctions/sealed.py) ----------------------------------
+
+
+@dataclass(frozen=True)
+class SealedBidOutcome:
+    """A sealed bid; `created` is False when its key was seen before and nothing changed."""
+
+    sealed_bid: SealedBid
+    created: bool
+
+
+def submit_sealed_bid(*, user: User, lot_id: int, amount: object, key: object) -> SealedBidOutcome:
+    """Submit the user's company's one sealed bid in a two-stage lot's sealed round.
+
+    Stored encrypted with a commitment (auctions/sealed.py); the lot's count of sealed bids
+    is broadcast, never an amount. A key seen before returns that sealed bid. Raises
+    DomainError: rate_limited, invalid_amount, malformed, lot_not_found, lot_not_live,
+    round_closed, not_admitted, sealed_bid_exists, too_low.
+    """
+    # The bids' own budget: a sealed bid is a bid.
+    if not ratelimit.take(f"bids:{lot_id}:{_bid_budget_holder(user)}", settings.BID_RATE_LIMIT):
+        raise DomainError("rate_limited", _("Too many bids at once; wait a moment."))
+    amount = parse_amount(amount)
+    key = parse_key(key)
+    if user.is_staff or user.is_superuser:
+        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
+    with transaction.atomic():
+        # Lock the lot: the round's close takes the same lock, so a sealed bid is either in
+        # before the close (and ranked) or sees the round closed and is refused.
+        lot = Lot.objects.select_for_update().exclude(status=Lot.Status.DRAFT).filter(pk=lot_id)
+        locked = lot.first()
+        if locked is None:
+            raise DomainError("lot_not_found", _("There is no such lot."))
+        earlier = SealedBid.objects.filter(lot_id=lot_id, key=key).select_related("lot").first()
+        if earlier is not None:
+            if earlier.submitted_by_id != user.pk:
+                raise DomainError(
+                    "malformed", _("This key belongs to another bid; make a new one.")
+                )
+            return SealedBidOutcome(sealed_bid=earlier, created=False)
+        sealed_bid = _seal_locked(user=user, lot=locked, amount=amount, key=key)
+        transaction.on_commit(lambda: live.broadcast_state(lot_id), robust=True)
+    return SealedBidOutcome(sealed_bid=sealed_bid, created=True)
+
+
+def _seal_locked(*, user: User, lot: Lot, amount: Decimal, key: uuid.UUID) -> SealedBid:
+    now = timezone.now()
+    if not lot.is_two_stage:
+        raise DomainError(
+            "lot_not_live",
+            _("Lot %(number)s has no sealed round: bid openly.") % {"number": lot.number},
+        )
+    round_ends_at = lot.sealed_round_ends_at
+    assert round_ends_at is not None  # noqa: S101 - the lot_sealed_round_within_auction check
+    if (
+        lot.sealed_round_closed_at is not None
+        or lot.status in Lot.FINISHED_STATUSES
+        or (lot.status == Lot.Status.LIVE and now >= round_ends_at)
+    ):
+        raise DomainError(
+            "round_closed",
+            _("The sealed round of lot %(number)s has closed; no more sealed bids are taken.")
+            % {"number": lot.number},
+        )
+    if lot.status != Lot.Status.LIVE or now < lot.starts_at:
+        raise DomainError(
+            "lot_not_live",
+            _("Lot %(number)s is not taking sealed bids now.") % {"number": lot.number},
+        )
+    candidate = selectors.participants.bidding_candidate(user_id=user.pk, lot_id=lot.pk).first()
+    if candidate is None or not selectors.participants.may_bid(
+        guarantee_deposit=lot.guarantee_deposit,
+        has_deposit=bool(candidate["has_deposit"]),
+        has_factor=bool(candidate["has_factor"]),
+    ):
+        if selectors.participants.admitted_number(user=user, lot_id=lot.pk) is not None:
+            refuse_without_second_factor(user)
+        raise DomainError(
+            "not_admitted", _("Your company is not an admitted participant of this lot.")
+        )
+    if SealedBid.objects.filter(lot=lot, application_id=candidate["id"]).exists():
+        raise DomainError(
+            "sealed_bid_exists",
+            _("Your company has already submitted its one sealed bid in this lot."),
+        )
+    if amount < lot.starting_price:
+        raise DomainError(
+            "too_low",
+            _("A sealed bid is at least the starting price, %(minimum)s.")
+            % {"minimum": format_kzt(lot.starting_price)},
+        )
+    number = candidate["participant_number"]
+    sealing = sealed.seal(lot_id=lot.pk, participant_number=number, amount=amount)
+    sealed_bid = SealedBid.objects.create(
+        lot=lot,
+        application_id=candidate["id"],
+        participant_number=number,
+        key=key,
+        submitted_at=now,
+        submitted_by=user,
+        sealed_amount=sealing.token,
+        commitment=sealing.commitment,
+    )
+    lot.sealed_bid_count += 1
+    lot.version += 1
+    lot.save(update_fields=["sealed_bid_count", "version"])
+    return sealed_bid
+
+
+def close_sealed_round(*, lot_id: int) -> Lot:
+    """Close a two-stage lot's sealed round once its end has passed; else change nothing.
+
+    Under the lot's lock: reveal every sealed bid, check it against its commitment, rank
+    them (the higher amount, then the earlier), let the best go on, and make the highest
+    the first bid of the ascending round's chain, its bidder leading (with no later bid it
+    wins at the price it sealed). Without sealed bids the lot fails. Safe to call twice or
+    concurrently. Raises sealed.SealedBidTampered, changing nothing, if a bid was altered.
+    """
+    with transaction.atomic():
+        # Lock the lot: every sealed bid takes the same lock, so each one is either ranked
+        # here or sees the round closed; and no bid of the ascending round comes before it.
+        lot = Lot.objects.select_for_update().get(pk=lot_id)
+        now = timezone.now()
+        if (
+            not lot.is_in_sealed_round
+            or lot.status != Lot.Status.LIVE
+            or lot.sealed_round_ends_at is None
+            or now < lot.sealed_round_ends_at
+        ):
+            return lot
+        revealed = sealed.ranked(
+            [(bid, sealed.unseal(bid)) for bid in SealedBid.objects.filter(lot=lot)]
+        )
+        advancing = sealed.advancing_count(
+            received=len(revealed),
+            percent=lot.sealed_advancing_percent,
+            minimum=lot.sealed_advancing_minimum,
+        )
+        for rank, (bid, (amount, nonce)) in enumerate(revealed, start=1):
+            bid.amount, bid.nonce, bid.rank, bid.advanced = amount, nonce, rank, rank <= advancing
+            bid.save(update_fields=["amount", "nonce", "rank", "advanced"])
+        lot.sealed_round_closed_at = now
+        lot.sealed_bid_count = len(revealed)
+        extra = ["sealed_round_closed_at", "sealed_bid_count"]
+        if not revealed:
+            lot.status = Lot.Status.FAILED
+            lot.status_reason = _("No sealed bid was submitted; the deposit can be offered again.")
+            Result.objects.create(
+                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+            )
+        else:
+            best, (amount, _nonce) = revealed[0]
+            _open_ascending_round(lot, best=best, amount=amount, now=now)
+            extra += ["current_price", "leader", "bid_count", "last_bid_hash"]
+        _save_status(lot, extra_fields=extra)
+        transaction.on_commit(lambda: live.send_sealed_results(lot_id), robust=True)
+    return lot
+
+
+def _open_ascending_round(lot: Lot, *, best: SealedBid, amount: Decimal, now: datetime) -> None:
+    """Make the highest sealed bid the first bid of the lot's chain, its bidder leading;
+    sequenced and hashed as any bid, under the lock the caller holds."""
+    sequence = lot.bid_count + 1
+    prev_hash = lot.last_bid_hash or GENESIS_HASH
+    digest = bid_hash(
+        prev_hash=prev_hash,
+        lot_id=lot.pk,
+        sequence=sequence,
+        participant_number=best.participant_number,
+        amount=amount,
+        placed_at=now,
+    )
+    Bid.objects.create(
+        lot=lot,
+        application_id=best.application_id,
+        participant_number=best.participant_number,
+        sequence=sequence,
+        amount=amount,
+        placed_at=now,
+        placed_by_id=best.submitted_by_id,
+        key=best.key,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    lot.current_price = amount
+    lot.leader_id = best.application_id
+    lot.bid_count = sequence
+    lot.last_bid_hash = digest

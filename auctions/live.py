@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auctions import selectors
-from auctions.models import Bid, Lot, Result
+from auctions.models import Application, Bid, Lot, Result
+from bidders.models import Representative
 from core import ratelimit, session_sockets
 from core.errors import DomainError
 from core.money import format_kzt
@@ -190,10 +191,34 @@ def lot_state(lot_id: int) -> dict[str, Any]:
         ends_at=lot.ends_at,
         hard_end=lot.hard_end,
         recent=recent,
+        sealed=sealed_round_of(
+            format=lot.format,
+            ends_at=lot.sealed_round_ends_at,
+            closed_at=lot.sealed_round_closed_at,
+            bid_count=lot.sealed_bid_count,
+        ),
     )
 
 
 RecentBid = tuple[int, int, Decimal, datetime]
+
+
+@dataclass(frozen=True)
+class SealedRound:
+    """A two-stage lot's sealed round as the state shows it: never an amount."""
+
+    ends_at: datetime
+    is_closed: bool
+    bid_count: int
+
+
+def sealed_round_of(
+    *, format: str, ends_at: datetime | None, closed_at: datetime | None, bid_count: int
+) -> SealedRound | None:
+    """Return a two-stage lot's sealed round from its row's fields; None for plain lots."""
+    if format != Lot.Format.SEALED_THEN_ASCENDING or ends_at is None:
+        return None
+    return SealedRound(ends_at=ends_at, is_closed=closed_at is not None, bid_count=bid_count)
 
 
 def build_state(
@@ -210,6 +235,7 @@ def build_state(
     ends_at: datetime,
     hard_end: datetime,
     recent: Sequence[RecentBid],
+    sealed: SealedRound | None = None,
 ) -> dict[str, Any]:
     """Return the state of a lot from its row and its newest bids (sequence, participant
     number, amount, time; newest first, at most RECENT_BIDS): read back by `lot_state`, or
@@ -237,6 +263,11 @@ def build_state(
             }
             for sequence, number, amount, placed_at in recent[:RECENT_BIDS]
         ],
+        # Two-stage lots (auctions/sealed.py); plain lots "ascending" twice and no count.
+        "format": Lot.Format.ASCENDING if sealed is None else Lot.Format.SEALED_THEN_ASCENDING,
+        "round": "sealed" if sealed is not None and not sealed.is_closed else "ascending",
+        "sealed_bids": None if sealed is None else sealed.bid_count,
+        "sealed_round_ends_at": None if sealed is None else sealed.ends_at.isoformat(),
     }
 
 
@@ -416,6 +447,26 @@ def broadcast_closed(lot_id: int) -> None:
         group_name(lot_id),
         {"type": "lot.closed", "state": lot_state(lot_id), "outcome": lot_outcome(lot_id)},
     )
+
+
+def send_sealed_results(lot_id: int) -> None:
+    """Ask every socket of the lot's admitted participants' users to send its own sealed
+    bid's rank (`sealed_bid` frame): the ranks are personal, never in the broadcast."""
+    user_ids = set(
+        Representative.objects.filter(
+            company__applications__lot_id=lot_id,
+            company__applications__status=Application.Status.ADMITTED,
+        ).values_list("user_id", flat=True)
+    )
+    layer = get_channel_layer()
+
+    async def send_all() -> None:
+        for user_id in user_ids:
+            await layer.group_send(
+                session_sockets.user_group(user_id), {"type": "sealed.result", "lot": lot_id}
+            )
+
+    async_to_sync(send_all)()
 
 
 def _amount(value: Any) -> str | None:

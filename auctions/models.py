@@ -142,6 +142,13 @@ class Lot(models.Model):
         CANCEL = "cancel", _("Cancel the auction")
         OFFER_AT_START = "offer_at_start", _("Offer the licence to the single applicant")
 
+    class Format(models.TextChoices):
+        ASCENDING = "ascending", _("Open ascending auction")
+        SEALED_THEN_ASCENDING = (
+            "sealed_then_ascending",
+            _("Sealed round, then an ascending round among the best"),
+        )
+
     event = models.ForeignKey(
         AuctionEvent, on_delete=models.PROTECT, related_name="lots", verbose_name=_("event")
     )
@@ -182,6 +189,37 @@ class Lot(models.Model):
         choices=SingleParticipantRule.choices,
         default=SingleParticipantRule.CANCEL,
     )
+    # A two-stage lot (auctions/sealed.py): from its start until `sealed_round_ends_at`
+    # each participant submits one sealed bid; the best go on to the ascending round,
+    # which runs to `ends_at`.
+    format = models.CharField(
+        _("auction format"), max_length=24, choices=Format.choices, default=Format.ASCENDING
+    )
+    sealed_round_ends_at = models.DateTimeField(
+        _("sealed round ends"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Two-stage lots only: after the auction start and before its end; the ascending "
+            "round runs from here to the auction end."
+        ),
+    )
+    sealed_advancing_percent = models.PositiveSmallIntegerField(
+        _("share advancing, %"),
+        default=50,
+        help_text=_(
+            "Two-stage lots: the best this share of sealed bids (rounded up) go on to the "
+            "ascending round."
+        ),
+    )
+    sealed_advancing_minimum = models.PositiveSmallIntegerField(
+        _("fewest advancing"),
+        default=2,
+        help_text=_("Two-stage lots: at least this many go on (two or more)."),
+    )
+    # Kept on the locked row, so the state shows it without counting: never an amount.
+    sealed_bid_count = models.PositiveIntegerField(_("sealed bids received"), default=0)
+    sealed_round_closed_at = models.DateTimeField(_("sealed round closed"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -257,6 +295,28 @@ class Lot(models.Model):
                 name="lot_soft_close_not_negative",
                 violation_error_message=_("The soft-close window cannot be negative."),
             ),
+            models.CheckConstraint(
+                condition=Q(format="ascending")
+                | (
+                    Q(format="sealed_then_ascending")
+                    & Q(sealed_round_ends_at__gt=F("starts_at"))
+                    & Q(sealed_round_ends_at__lt=F("ends_at"))
+                ),
+                name="lot_sealed_round_within_auction",
+                violation_error_message=_(
+                    "A two-stage lot's sealed round ends after the auction start and before "
+                    "its end."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sealed_advancing_percent__gte=1)
+                & Q(sealed_advancing_percent__lte=100)
+                & Q(sealed_advancing_minimum__gte=2),
+                name="lot_sealed_advancing_sensible",
+                violation_error_message=_(
+                    "The share advancing is 1 to 100%, and at least two advance."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -279,6 +339,7 @@ class Lot(models.Model):
                 check_shape(self.licence_area, declared_km2=self.area_km2)
             except ValidationError as error:
                 raise ValidationError({"licence_area": error.messages}) from None
+        self._clean_sealed_round()
         if self.application_deadline and self.starts_at and self.is_auction_too_late:
             raise ValidationError(
                 {
@@ -289,9 +350,51 @@ class Lot(models.Model):
                 }
             )
 
+    def _clean_sealed_round(self) -> None:
+        """Say on the right field what is wrong with a two-stage lot's sealed round."""
+        if self.format != self.Format.SEALED_THEN_ASCENDING:
+            return
+        if self.sealed_round_ends_at is None:
+            raise ValidationError(
+                {"sealed_round_ends_at": _("A two-stage lot needs the sealed round's end.")}
+            )
+        if self.starts_at and self.sealed_round_ends_at <= self.starts_at:
+            raise ValidationError(
+                {"sealed_round_ends_at": _("The sealed round must end after the auction start.")}
+            )
+        if self.ends_at and self.sealed_round_ends_at >= self.ends_at:
+            raise ValidationError(
+                {
+                    "sealed_round_ends_at": _(
+                        "The sealed round must end before the auction end, leaving time for "
+                        "the ascending round."
+                    )
+                }
+            )
+        if self.sealed_advancing_minimum is not None and self.sealed_advancing_minimum < 2:
+            raise ValidationError(
+                {"sealed_advancing_minimum": _("At least two must go on to the ascending round.")}
+            )
+        if (
+            self.sealed_advancing_percent is not None
+            and not 1 <= self.sealed_advancing_percent <= 100
+        ):
+            raise ValidationError(
+                {"sealed_advancing_percent": _("The share advancing is 1 to 100%.")}
+            )
+
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
+
+    @property
+    def is_two_stage(self) -> bool:
+        return self.format == self.Format.SEALED_THEN_ASCENDING
+
+    @property
+    def is_in_sealed_round(self) -> bool:
+        """A two-stage lot whose sealed round has not been closed (it may be due)."""
+        return self.is_two_stage and self.sealed_round_closed_at is None
 
     @property
     def minimum_next_bid(self) -> Decimal:
@@ -715,6 +818,59 @@ class Bid(models.Model):
             f"Lot {self.lot.number} bid #{self.sequence}: {self.amount} KZT "
             f"by Participant {self.participant_number}"
         )
+
+
+class SealedBid(models.Model):
+    """A participant's one bid of a two-stage lot's sealed round (auctions/sealed.py).
+
+    Until the round closes its amount exists only encrypted, with a SHA-256 commitment the
+    bidder holds as a receipt: nobody reading the database, staff in the admin included,
+    can see it. The close reveals it (amount, nonce, rank) and checks the commitment.
+    """
+
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="sealed_bids", verbose_name=_("lot")
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="+", verbose_name=_("participant")
+    )
+    participant_number = models.PositiveSmallIntegerField(_("participant number"))
+    key = models.UUIDField(_("idempotency key"))
+    submitted_at = models.DateTimeField(_("submitted"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    sealed_amount = models.TextField(_("encrypted amount"))
+    commitment = models.CharField(_("commitment"), max_length=64, unique=True)
+    # Set when the round closes, never before.
+    amount = money_field(_("amount, KZT"), null=True, blank=True)
+    nonce = models.CharField(_("nonce"), max_length=64, blank=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+    advanced = models.BooleanField(_("advanced to the ascending round"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["lot", "submitted_at", "pk"]
+        verbose_name = _("sealed bid")
+        verbose_name_plural = _("sealed bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "application"],
+                name="sealed_bid_one_per_participant",
+                violation_error_message=_("This participant has already submitted a sealed bid."),
+            ),
+            models.UniqueConstraint(
+                fields=["lot", "key"],
+                name="sealed_bid_unique_key_per_lot",
+                violation_error_message=_("A sealed bid with this key was already submitted."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the amount nor the company: this text may be shown before the close.
+        return f"Lot {self.lot.number} sealed bid of Participant {self.participant_number}"
 
 
 class Result(models.Model):

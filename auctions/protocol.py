@@ -10,6 +10,7 @@ erratum, a later lot changing the event's root hash) issues a new one that super
 """
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
-from auctions import selectors
+from auctions import sealed, selectors
 from auctions.event_root import event_root
 from auctions.hashchain import GENESIS_HASH
 from auctions.models import Lot, Result
@@ -78,6 +79,12 @@ def protocol_facts(lot: Lot) -> dict[str, object]:
         "chain_head": lot.last_bid_hash or GENESIS_HASH,
         "event_root": event_root(lot.event) if published else None,
     }
+    if lot.is_two_stage:
+        # Plain lots' facts stay as they were: their issued protocols still match.
+        facts["sealed_round"] = [
+            (entry["rank"], entry["participant_number"], entry["amount"], entry["commitment"])
+            for entry in sealed.sealed_log(lot.pk)
+        ]
     return facts
 
 
@@ -150,6 +157,9 @@ def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
         pdf.paragraph(_("No participant was admitted."))
     pdf.ln(2)
 
+    if lot.is_two_stage:
+        _sealed_round(pdf, lot)
+
     pdf.heading(_("Bid ladder"), size=12)
     if bids:
         mono = FontFace(family=MONO, size_pt=8)
@@ -215,6 +225,35 @@ def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
         pdf.paragraph(root)
         pdf.set_font(FAMILY, size=10)
     return pdf
+
+
+def _sealed_round(pdf: NedraPDF, lot: Lot) -> None:
+    """Write a two-stage lot's sealed round: each sealed bid by rank, revealed at its close."""
+    pdf.heading(_("Sealed round"), size=12)
+    ranked = sealed.sealed_log(lot.pk)
+    if not ranked:
+        pdf.paragraph(_("No sealed bid was submitted."))
+        pdf.ln(2)
+        return
+    pdf.paragraph(
+        _(
+            "Each participant submitted one sealed bid; the best went on to the ascending "
+            "round, whose first bid is the highest sealed bid."
+        )
+    )
+    with pdf.table(
+        col_widths=(20, 34, 60, 60), text_align=(Align.R, Align.R, Align.R, Align.L)
+    ) as table:
+        heading = table.row()
+        for label in (_("Rank"), _("Participant"), _("Sealed bid"), _("Ascending round")):
+            heading.cell(label)
+        for entry in ranked:
+            row = table.row()
+            row.cell(str(entry["rank"]))
+            row.cell(str(entry["participant_number"]))
+            row.cell(format_kzt(Decimal(entry["amount"])))
+            row.cell(_("went on") if entry["advanced"] else _("stopped"))
+    pdf.ln(2)
 
 
 def _details(pdf: NedraPDF, rows: list[tuple[str, str]]) -> None:

@@ -200,6 +200,42 @@ class LotStateSerializer(serializers.Serializer):
     hard_end = serializers.DateTimeField()
     server_time = serializers.DateTimeField(help_text="Count down by this clock, not yours.")
     recent_bids = RecentBidSerializer(many=True)
+    format = serializers.ChoiceField(
+        choices=Lot.Format.choices,
+        help_text="The lot's format; two-stage lots start with a sealed round.",
+    )
+    round = serializers.ChoiceField(
+        choices=["sealed", "ascending"], help_text='"ascending" for plain lots.'
+    )
+    sealed_bids = serializers.IntegerField(
+        allow_null=True, help_text="Two-stage lots: sealed bids received (never amounts)."
+    )
+    sealed_round_ends_at = serializers.DateTimeField(
+        allow_null=True, help_text="Two-stage lots: when the sealed round closes."
+    )
+
+
+class SealedBidReceiptSerializer(serializers.Serializer):
+    """The bidder's own receipt of its sealed bid; its amount is nobody else's."""
+
+    type = serializers.ChoiceField(choices=["sealed_bid"])
+    lot = serializers.IntegerField()
+    key = serializers.UUIDField()
+    amount = serializers.CharField(help_text="KZT, decimal string: the amount sealed.")
+    commitment = serializers.CharField(
+        help_text="Lowercase hex SHA-256 of 'lot|participant_number|amount|nonce'."
+    )
+    nonce = serializers.CharField(help_text="64 hex digits, random, hashed with the amount.")
+    submitted_at = serializers.DateTimeField()
+    rank = serializers.IntegerField(allow_null=True, help_text="Once the round has closed.")
+    of = serializers.IntegerField(allow_null=True, help_text="Sealed bids ranked.")
+    advanced = serializers.BooleanField(
+        allow_null=True, help_text="Whether it goes on to the ascending round."
+    )
+    message = serializers.CharField()
+    repeated = serializers.BooleanField(
+        required=False, help_text="Answering a submission: True when the key was seen before."
+    )
 
 
 class BidAcceptedSerializer(serializers.Serializer):
@@ -266,6 +302,19 @@ class PublicLotSerializer(serializers.Serializer):
         help_text="A bid this close to the end moves the end this far past the bid."
     )
     is_open_for_applications = serializers.BooleanField()
+    format = serializers.ChoiceField(
+        choices=Lot.Format.choices,
+        help_text="sealed_then_ascending: a sealed round, then an ascending round among the best.",
+    )
+    sealed_round_ends_at = serializers.DateTimeField(
+        allow_null=True, help_text="Two-stage lots: when the sealed round closes; else null."
+    )
+    sealed_advancing_percent = serializers.IntegerField(
+        help_text="Two-stage lots: the share of sealed bids (rounded up) that go on."
+    )
+    sealed_advancing_minimum = serializers.IntegerField(
+        help_text="Two-stage lots: at least this many go on."
+    )
 
     def get_soft_close_seconds(self, lot: Lot) -> int:
         return int(lot.soft_close_window.total_seconds())

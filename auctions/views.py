@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Iterable
 from datetime import UTC
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
-from auctions import charts, engine, invoices, live, pauses, selectors
+from auctions import charts, engine, invoices, live, pauses, sealed, selectors
 from auctions.event_root import event_root
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
@@ -43,6 +44,13 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(error.message) from None
     lot = Lot.objects.select_related("deposit", "event").get(pk=pk)
     state = live.personal_state(live.lot_state(pk), seat.participant_number)
+    # A two-stage lot's participant sees its own sealed bid's receipt, and later its rank.
+    own_sealed_bid = (
+        sealed.own_sealed_bid(user=request.user, lot_id=pk)
+        if lot.is_two_stage and seat.participant_number is not None
+        else None
+    )
+    sealed_receipt = None if own_sealed_bid is None else sealed.receipt(own_sealed_bid)
     return render(
         request,
         "auctions/room.html",
@@ -58,7 +66,11 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
                 # The engine's limit, so the amount box refuses what a bid would be refused.
                 "max_whole_digits": engine.MAX_WHOLE_DIGITS,
                 "state": state,
+                "sealed_receipt": sealed_receipt,
             },
+            "sealed_receipt": sealed_receipt,
+            "own_sealed_bid": own_sealed_bid,
+            "sealed_amount": None if sealed_receipt is None else Decimal(sealed_receipt["amount"]),
             "strings": room_strings(),
             "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         },
@@ -123,6 +135,18 @@ def room_strings() -> dict[str, object]:
             "too_large": _("That is more than any bid can be."),
         },
         "statuses": {value: str(label) for value, label in Lot.Status.choices},
+        # Two-stage lots' sealed round.
+        "sealedCount": _("Sealed bids received so far: %(count)s. Amounts stay sealed."),
+        "sealedEndsIn": _("Sealed round ends in"),
+        "sealedSending": _("Sending your sealed bid…"),
+        "sealedRoundOpen": _(
+            "Sealed round: submit your one sealed bid below. Open bidding starts when it closes."
+        ),
+        "sealedNotAdvanced": _("Your company no longer bids in this lot."),
+        "sealedRoundWatch": _(
+            "Sealed round: each participant submits one sealed bid; open bidding starts "
+            "when the round closes."
+        ),
     }
 
 
@@ -300,6 +324,9 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
         "formula": FORMULA,
         "is_preview": not lot.event.are_results_published,
         "pauses": pauses.public_record(lot.pk),
+        # A two-stage lot's first round, revealed at its close.
+        "sealed_bids": sealed.sealed_log(lot.pk) if lot.is_two_stage else [],
+        "commitment_formula": sealed.COMMITMENT_FORMULA,
     }
     return render(request, "auctions/bid_log.html", context)
 
@@ -324,6 +351,12 @@ def bid_log_json_bytes(lot: Lot) -> bytes:
         "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
         "pauses": pauses.record_for_download(lot.pk),
     }
+    if lot.is_two_stage:
+        # The sealed round before the chain: its best bid is the chain's first.
+        document["sealed_round"] = {
+            "commitment_formula": sealed.COMMITMENT_FORMULA,
+            "sealed_bids": sealed.sealed_log(lot.pk),
+        }
     return json.dumps(document, cls=DjangoJSONEncoder, indent=2).encode()
 
 

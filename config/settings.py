@@ -191,6 +191,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # Bids one bidder may send to one lot, from all its sockets and API calls together: "N/s",
 # "N/m" or "N/h". Counted in the cache (Redis) by every process; per process if it fails.
 BID_RATE_LIMIT = env.str("BID_RATE_LIMIT", default="10/s")
+# The Fernet key (urlsafe base64 of 32 bytes) that seals two-stage lots' sealed bids until
+# their round closes (auctions/sealed.py). Production refuses to start without one (the
+# system check auctions.E001); embedded mode (DEBUG) derives one from SECRET_KEY. Make one
+# with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+SEALED_BID_KEY = env.str("SEALED_BID_KEY", default="")
+if not SEALED_BID_KEY and DEBUG:
+    SEALED_BID_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(b"nedra sealed bids|" + SECRET_KEY.encode()).digest()
+    ).decode()
 # Snapshots one socket may ask for with resync: they cost the database, not the asker.
 RESYNC_RATE_LIMIT = env.str("RESYNC_RATE_LIMIT", default="1/s")
 # Snapshots one user may ask for in one lot, by the API's state and the sockets' resyncs
@@ -471,6 +480,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepositStatusEnum": "deposits.models.Deposit.Status",
         "PublicLotStatusEnum": "auctions.filters.PUBLIC_STATUS_CHOICES",
+        "LotFormatEnum": "auctions.models.Lot.Format",
     },
 }
 

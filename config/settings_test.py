@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("SEALED_BID_KEY", "dGVzdC1vbmx5LXNlYWxlZC1iaWQta2V5LTMyLWJ5dGU=")
 
 from config.settings import *  # noqa: F403
 from config.settings import (

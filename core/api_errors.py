@@ -63,6 +63,8 @@ CONFLICT_CODES = frozenset(
         "too_low",
         "already_leading",
         "lot_not_live",
+        "round_closed",
+        "sealed_bid_exists",
     }
 )
 STATUS_BY_CODE = {
@@ -72,6 +74,7 @@ STATUS_BY_CODE = {
     "login_required": status.HTTP_403_FORBIDDEN,
     "staff_not_bidder": status.HTTP_403_FORBIDDEN,
     "lot_not_found": status.HTTP_404_NOT_FOUND,
+    "no_sealed_bid": status.HTTP_404_NOT_FOUND,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 

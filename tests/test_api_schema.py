@@ -1,6 +1,7 @@
 """The OpenAPI schema and its docs page: valid, served locally, and true to the API."""
 
 import re
+import uuid
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from auctions.models import Application
+from auctions import sealed
+from auctions.models import Application, SealedBid
 from auctions.tests.factories import AuctionEventFactory
 from bidders.models import Company
 from bidders.tests.factories import CompanyDocumentFactory
@@ -28,6 +30,7 @@ DOCUMENTED_ENDPOINTS = {
     "/api/applications/{id}/": {"get"},
     "/api/lots/{id}/state/": {"get"},
     "/api/lots/{id}/bids/": {"post"},
+    "/api/lots/{id}/sealed-bids/": {"get", "post"},
 }
 # Anyone may read these, logged in or not.
 PUBLIC_ENDPOINTS = {
@@ -167,11 +170,24 @@ def test_every_get_answers_with_a_documented_status(
         status=Application.Status.ADMITTED, participant_number=1
     )
     lot = submitted_application.lot
+    # The caller's own sealed bid, for GET /api/lots/{id}/sealed-bids/.
+    sealing = sealed.seal(lot_id=lot.pk, participant_number=1, amount=lot.starting_price)
+    SealedBid.objects.create(
+        lot=lot,
+        application=submitted_application,
+        participant_number=1,
+        key=uuid.uuid4(),
+        submitted_at=timezone.now(),
+        submitted_by=approved_company.representatives.get().user,
+        sealed_amount=sealing.token,
+        commitment=sealing.commitment,
+    )
     published_event = AuctionEventFactory(results_published_at=timezone.now())
     own_ids = {
         "/api/company/documents/{id}/download/": document.pk,
         "/api/applications/{id}/": submitted_application.pk,
         "/api/lots/{id}/state/": lot.pk,
+        "/api/lots/{id}/sealed-bids/": lot.pk,
         "/api/lots/{id}/": lot.pk,
         "/api/deposits/{code}/": lot.deposit.code,
         "/api/events/{code}/": lot.event.code,

@@ -39,6 +39,7 @@ SETTINGS_VARIABLES = {
     "NEDRA_SIGNING_KEY_PASSWORD",
     "NEDRA_SIGNING_TRUST_ROOT",
     "NEDRA_SIGNING_DEMO_KEY",
+    "SEALED_BID_KEY",
 }
 
 
@@ -90,12 +91,51 @@ def test_check_deploy_reports_no_issues_with_production_environment(tmp_path: Pa
             ALLOWED_HOSTS="nedra.example.kz",
             NEDRA_SIGNING_KEY=str(key),
             NEDRA_SIGNING_CERT=str(certificate),
+            SEALED_BID_KEY=SEALED_BID_KEY,
         ),
     )
 
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert "no issues" in output
+
+
+# A Fernet key made for these tests only.
+SEALED_BID_KEY = "cHJvZHVjdGlvbi1zaGFwZWQtdGVzdC1rZXktMzJieXQ="
+
+
+def test_production_refuses_to_start_without_a_sealed_bid_key(tmp_path: Path) -> None:
+    key, certificate = ministry_key_files(tmp_path)
+    completed = run_python(
+        "manage.py",
+        "check",
+        environment=production_environment(
+            SECRET_KEY=secrets.token_urlsafe(64),
+            NEDRA_SIGNING_KEY=str(key),
+            NEDRA_SIGNING_CERT=str(certificate),
+        ),
+    )
+
+    assert completed.returncode != 0
+    assert "auctions.E001" in completed.stderr
+    assert "SEALED_BID_KEY" in completed.stderr
+
+
+def test_production_refuses_a_sealed_bid_key_that_is_not_a_fernet_key(tmp_path: Path) -> None:
+    key, certificate = ministry_key_files(tmp_path)
+    completed = run_python(
+        "manage.py",
+        "check",
+        environment=production_environment(
+            SECRET_KEY=secrets.token_urlsafe(64),
+            NEDRA_SIGNING_KEY=str(key),
+            NEDRA_SIGNING_CERT=str(certificate),
+            SEALED_BID_KEY="too-short",
+        ),
+    )
+
+    assert completed.returncode != 0
+    assert "auctions.E002" in completed.stderr
 
 
 def test_production_refuses_to_start_without_a_signing_key() -> None:

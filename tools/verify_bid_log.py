@@ -23,6 +23,14 @@ the lot's page address, /lots/42/). With --head, the last bid's hash must also e
 one you noted elsewhere (in the auction room, the results protocol, a copy downloaded
 earlier): that shows nobody rewrote the whole chain since.
 
+A two-stage lot's JSON log also lists its sealed round (`sealed_round`): each sealed bid's
+
+    commitment = lowercase hex SHA-256 of the UTF-8 string lot_id|participant_number|amount|nonce
+
+is recomputed (so a bidder can find the receipt it was given), the ranks must run 1, 2, 3,
+... by amount (the earlier submission first between equal amounts), and the chain's first
+bid must be the best sealed bid.
+
 Exit status 0 prints "OK: <n> bids verified"; 1 prints the first bad row; 2 is a usage error.
 """
 
@@ -131,6 +139,68 @@ def verify(lot_id: str, bids: list[dict[str, str]]) -> str:
     return prev_hash
 
 
+def read_sealed_round(path: Path) -> list[dict[str, object]]:
+    """Return the sealed bids of a two-stage lot's JSON log, by rank; none for other logs."""
+    if path.suffix.lower() != ".json":
+        return []
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BadLog(f"cannot read {path}: {error}") from None
+    sealed_round = document.get("sealed_round") if isinstance(document, dict) else None
+    if sealed_round is None:
+        return []
+    try:
+        sealed_bids = list(sealed_round["sealed_bids"])
+    except (KeyError, TypeError) as error:
+        raise BadLog(f"sealed_round must list its sealed_bids: {error}") from None
+    return sealed_bids
+
+
+def verify_sealed_round(
+    lot_id: str, sealed_bids: list[dict[str, object]], bids: list[dict[str, str]]
+) -> None:
+    """Check every sealed bid's commitment, the ranking and the chain's first bid."""
+    previous: tuple[Decimal, str] | None = None
+    for number, sealed_bid in enumerate(sealed_bids, start=1):
+        where = f"sealed bid {number}"
+        try:
+            rank, participant, amount, nonce, commitment, submitted_at = (
+                str(sealed_bid[field])
+                for field in (
+                    "rank",
+                    "participant_number",
+                    "amount",
+                    "nonce",
+                    "commitment",
+                    "submitted_at",
+                )
+            )
+        except (KeyError, TypeError) as error:
+            raise BadLog(f"{where}: missing {error}") from None
+        if rank != str(number):
+            raise BadLog(f"{where}: expected rank {number}")
+        if not AMOUNT.fullmatch(amount) or not PLACED_AT.fullmatch(submitted_at):
+            raise BadLog(f"{where}: amount or submission time badly written")
+        message = f"{lot_id}|{participant}|{amount}|{nonce}"
+        if hashlib.sha256(message.encode("utf-8")).hexdigest() != commitment:
+            raise BadLog(f"{where}: the commitment does not match its amount and nonce")
+        current = (Decimal(amount), submitted_at)
+        if previous is not None and (
+            current[0] > previous[0] or (current[0] == previous[0] and current[1] < previous[1])
+        ):
+            raise BadLog(f"{where}: ranked above a better or earlier sealed bid")
+        previous = current
+    if sealed_bids and bids:
+        best = sealed_bids[0]
+        first = bids[0]
+        if (str(best["participant_number"]), str(best["amount"])) != (
+            first["participant_number"],
+            first["amount"],
+        ):
+            raise BadLog("the chain's first bid is not the best sealed bid")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Verify the hash chain of a bid log downloaded from Nedra (CSV or JSON)."
@@ -142,12 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         lot_id, bids = read_log(args.log, args.lot)
         head = verify(lot_id, bids)
+        sealed_bids = read_sealed_round(args.log)
+        verify_sealed_round(lot_id, sealed_bids, bids)
         if args.head is not None and head != args.head.strip().lower():
             raise BadLog(f"the last hash is {head}, not the {args.head} you noted")
     except BadLog as error:
         sys.stderr.write(f"FAILED: {error}\n")
         return 1
-    sys.stdout.write(f"OK: {len(bids)} bids verified (lot {lot_id}, last hash {head})\n")
+    sealed = f", {len(sealed_bids)} sealed bids" if sealed_bids else ""
+    sys.stdout.write(f"OK: {len(bids)} bids verified{sealed} (lot {lot_id}, last hash {head})\n")
     return 0
 
 

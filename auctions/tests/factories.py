@@ -78,6 +78,14 @@ class LiveLotFactory(LotFactory):
     soft_close_window = timedelta(minutes=5)
 
 
+class SealedLotFactory(LiveLotFactory):
+    """A two-stage lot in its sealed round: the round ends in half an hour, the ascending
+    round half an hour later."""
+
+    format = Lot.Format.SEALED_THEN_ASCENDING
+    sealed_round_ends_at = factory.LazyAttribute(lambda lot: lot.starts_at + timedelta(minutes=31))
+
+
 def admit(
     company: Company,
     lot: Lot,

@@ -69,6 +69,10 @@
   // The answer shown under the form, and the lot's version it was given at: a newer state
   // replaces it (see settleReply), so it never contradicts what the board shows.
   let reply = null;
+  // Two-stage lots: this participant's receipt of its sealed bid, and the key of one
+  // awaiting its answer.
+  let sealedReceipt = config.sealed_receipt || null;
+  let sealedKey = null;
 
   function participantLabel(number) {
     const label = fill(text.participant, { number: number });
@@ -134,6 +138,7 @@
     if (finished) $("room-extension").hidden = true;
     renderClosed();
     describeAmount();
+    renderSealed();
     tick();
   }
 
@@ -161,7 +166,8 @@
 
   function isBiddingOpen() {
     const now = Date.now() + clockOffset;
-    return !refused && state.status === "live" && now < Date.parse(state.ends_at) && now >= Date.parse(state.starts_at);
+    return !refused && state.status === "live" && now < Date.parse(state.ends_at) && now >= Date.parse(state.starts_at)
+      && mayBidOpenly();
   }
 
   function setBiddingOpen(open) {
@@ -175,9 +181,13 @@
   function tick() {
     const now = Date.now() + clockOffset;
     const before = state.status === "published";
-    const target = Date.parse(before ? state.starts_at : state.ends_at);
+    // A two-stage lot counts down to its sealed round's end first.
+    const sealedRound = !before && state.round === "sealed";
+    const target = Date.parse(
+      before ? state.starts_at : sealedRound ? state.sealed_round_ends_at : state.ends_at,
+    );
     const left = Math.max(0, target - now);
-    $("room-clock-label").textContent = before ? text.startsIn : text.timeLeft;
+    $("room-clock-label").textContent = before ? text.startsIn : sealedRound ? text.sealedEndsIn : text.timeLeft;
     const seconds = Math.floor(left / 1000);
     const days = Math.floor(seconds / 86400);
     const clock = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
@@ -186,7 +196,7 @@
     const running = state.status === "live" || state.status === "published";
     countdown.textContent = running ? (days ? days + " · " : "") + clock : "—";
     countdown.dataset.urgent = String(state.status === "live" && left < 60000);
-    if (state.status === "live" && left === 0 && $("room-closed").hidden) {
+    if (state.status === "live" && left === 0 && !sealedRound && $("room-closed").hidden) {
       const banner = $("room-closed");
       banner.hidden = false;
       banner.textContent = text.ended;
@@ -286,7 +296,14 @@
         describeAmount();
         setBiddingOpen(isBiddingOpen());
         break;
+      case "sealed_bid":
+        sealedReceived(frame);
+        break;
       case "bid_rejected":
+        if (sealedKey !== null && frame.key === sealedKey) {
+          sealedRefused(frame);
+          break;
+        }
         pending.delete(frame.key);
         feedback(frame.message, "error");
         setBiddingOpen(isBiddingOpen());
@@ -449,6 +466,109 @@
       } else {
         input.focus();
       }
+    });
+  }
+
+  // --- Two-stage lots: the sealed round ---------------------------------------------------
+  // One sealed bid per participant while state.round is "sealed"; its receipt (and, once
+  // the round closes, its rank) comes in this participant's own `sealed_bid` frame.
+
+  function mayBidOpenly() {
+    if (state.format !== "sealed_then_ascending") return true;
+    if (state.round === "sealed") return false;
+    return !!(sealedReceipt && sealedReceipt.advanced);
+  }
+
+  function renderSealed() {
+    // The count is everyone's (participants, staff, the gallery); the rest is the bidder's.
+    const count = $("sealed-count");
+    count.hidden = state.sealed_bids === null || state.sealed_bids === undefined;
+    count.textContent = fill(text.sealedCount, { count: String(state.sealed_bids) });
+    const inRound = state.round === "sealed" && state.status === "live";
+    const section = $("sealed-round");
+    if (state.format === "sealed_then_ascending" && !isFinished(state)) {
+      const standing = $("room-standing");
+      if (inRound) {
+        standing.textContent = section ? text.sealedRoundOpen : text.sealedRoundWatch;
+        standing.dataset.standing = "none";
+      } else if (section && !mayBidOpenly() && state.leader !== "you") {
+        standing.textContent = text.sealedNotAdvanced;
+        standing.dataset.standing = "watching";
+      }
+    }
+    if (!section) return;
+    const form = $("sealed-form");
+    if (form) {
+      form.hidden = !inRound || sealedReceipt !== null;
+      form.querySelectorAll("button, input").forEach(function (control) {
+        control.disabled = refused || !inRound || sealedKey !== null;
+      });
+    }
+    const receipt = $("sealed-receipt");
+    receipt.hidden = sealedReceipt === null;
+    if (sealedReceipt === null) return;
+    $("sealed-message").textContent = sealedReceipt.message;
+    $("sealed-receipt-amount").textContent = formatKzt(sealedReceipt.amount);
+    $("sealed-receipt-time").replaceChildren(
+      moments.element(sealedReceipt.submitted_at, { seconds: true }),
+    );
+    $("sealed-receipt-commitment").textContent = sealedReceipt.commitment;
+    $("sealed-receipt-nonce").textContent = sealedReceipt.nonce;
+  }
+
+  function sealedReceived(frame) {
+    if (frame.lot !== config.lot) return;
+    sealedReceipt = frame;
+    sealedKey = null;
+    const feedbackNode = $("sealed-feedback");
+    if (feedbackNode) feedbackNode.textContent = "";
+    render();
+  }
+
+  function sealedRefused(frame) {
+    sealedKey = null;
+    const node = $("sealed-feedback");
+    node.textContent = frame.message;
+    node.dataset.kind = "error";
+    renderSealed();
+  }
+
+  const sealedForm = $("sealed-form");
+  if (sealedForm) {
+    const input = $("sealed-amount");
+    const echo = $("sealed-echo");
+    input.addEventListener("input", function () {
+      const parsed = readAmount(input.value);
+      echo.textContent = parsed.cents === undefined ? "" : fill(text.echo, {
+        amount: amounts.write(parsed.cents, money, true),
+      });
+    });
+    sealedForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const parsed = readAmount(input.value);
+      const node = $("sealed-feedback");
+      if (parsed.cents === undefined) {
+        node.textContent = text.amountErrors[parsed.error] ? fill(text.amountErrors[parsed.error], {
+          input: input.value.trim(),
+          example: amounts.write(EXAMPLE_CENTS, money, false),
+          amount: "", grouped: "",
+        }) : text.amountErrors.empty;
+        node.dataset.kind = "error";
+        input.focus();
+        return;
+      }
+      if (!socket || socket.readyState !== WebSocket.OPEN) {
+        node.textContent = text.reconnecting;
+        node.dataset.kind = "error";
+        return;
+      }
+      sealedKey = crypto.randomUUID();
+      node.textContent = text.sealedSending;
+      node.dataset.kind = "pending";
+      socket.send(JSON.stringify({
+        type: "sealed_bid", amount: amounts.toWire(parsed.cents), key: sealedKey,
+      }));
+      renderSealed();
     });
   }
 
