@@ -18,7 +18,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,7 +134,7 @@ def standing(maximum: Maximum | None) -> StandingMaximum | None:
 # --- The owner's own frame ----------------------------------------------------------------
 
 
-def maximum_frame(*, user: User, lot_id: int) -> dict[str, Any]:
+def maximum_frame(*, user_id: int, lot_id: int) -> dict[str, Any]:
     """Return the user's company's maximum in the lot as its own sockets are told it:
     `{"type": "maximum", "lot", "amount" (null: none), "active", "set_at", "message"}`.
 
@@ -147,8 +146,12 @@ def maximum_frame(*, user: User, lot_id: int) -> dict[str, Any]:
         Maximum.objects.filter(
             lot_id=lot_id,
             is_current=True,
-            application__company__representatives__user=user,
             application__status=Application.Status.ADMITTED,
+            # One filter call: the same representative row. Staff never see a maximum,
+            # even from an account wrongly linked to a company.
+            application__company__representatives__user_id=user_id,
+            application__company__representatives__user__is_staff=False,
+            application__company__representatives__user__is_superuser=False,
         )
         .select_related("lot")
         .first()

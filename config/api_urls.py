@@ -55,6 +55,7 @@ urlpatterns = [
     ),
     path("lots/<int:pk>/state/", auctions_api.LotStateView.as_view(), name="api-lot-state"),
     path("lots/<int:pk>/bids/", auctions_api.BidView.as_view(), name="api-lot-bids"),
+    path("lots/<int:pk>/maximum/", auctions_api.MaximumView.as_view(), name="api-lot-maximum"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script served from its own address, not inline: the
     # Content-Security-Policy runs no inline script.
