@@ -294,7 +294,12 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _lot_with_visible_bid_log(request, pk)
     context = {
         "lot": lot,
-        "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
+        # The page marks the bids placed for a maximum; the signed downloads keep exactly
+        # the hashed fields (DESIGN.md section 4), and no maximum is published.
+        "bids": [
+            {**bid_log_entry(bid), "automatic": bid.automatic}
+            for bid in selectors.results.bid_log(lot.pk)
+        ],
         "formula": FORMULA,
         "is_preview": not lot.event.are_results_published,
     }
