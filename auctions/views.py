@@ -121,6 +121,12 @@ def room_strings() -> dict[str, object]:
             "too_large": _("That is more than any bid can be."),
         },
         "statuses": {value: str(label) for value, label in Lot.Status.choices},
+        # Proxy (maximum) bids.
+        "automatic": _("automatic"),
+        "forYourMaximum": _("for your maximum"),
+        "maximumNone": _("No maximum set."),
+        "maximumSending": _("Setting your maximum…"),
+        "maximumAccepted": _("Your maximum of %(amount)s is set."),
     }
 
 
