@@ -393,11 +393,10 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
             locked, participant_id=participant_id, number=number, amount=amount
         )
     appended = _append_bids(lot_id=lot_id, lot=lot, entries=entries, now=now, recent=locked.recent)
-    if locked.leader_maximum is not None or any(entry.automatic for entry in entries):
-        owners = {entry.participant_id for entry in entries if entry.automatic}
-        if locked.leader_maximum is not None and lot["leader"] is not None:
-            owners.add(lot["leader"])
-        _tell_owners_on_commit(lot_id, owners)
+    if locked.leader_maximum is not None and entries[-1].participant_id != lot["leader"]:
+        # The outbid leader's maximum is used up: its owner is told (one that answered
+        # and still leads changed nothing its owner sees).
+        _tell_owners_on_commit(lot_id, {lot["leader"]})
     return BidOutcome(
         bid=appended.bids[0], created=True, extended=appended.extended, state=appended.state
     )
@@ -683,13 +682,11 @@ def _set_maximum_locked(
         holds=lot["current_price"] if leads else None,
         maximum=proxy.standing(maximum),
     )
-    owners = {participant_id}
     if leads:
         # Lowered, the maximum may now lose to another one that could not bid before.
         rival = proxy.best_challenger(lot_id=lot_id, leader_id=participant_id, minimum=minimum)
         answers = []
         if rival is not None:
-            owners.add(rival.application_id)
             answers = proxy.duel(
                 price=lot["current_price"],
                 starting_price=lot["starting_price"],
@@ -711,8 +708,6 @@ def _set_maximum_locked(
                 holds=lot["current_price"],
                 maximum=locked.leader_maximum,
             )
-            if locked.leader_maximum is not None:
-                owners.add(lot["leader"])
         answers = proxy.duel(
             price=lot["current_price"],
             starting_price=lot["starting_price"],
@@ -720,6 +715,14 @@ def _set_maximum_locked(
             leader=leader,
             challenger=mine,
         )
+    # Its owner's sockets are told of the maximum set, and of another one that changed:
+    # the outbid leader's used up, or a waiting one that took the lead.
+    leader_after = answers[-1][0].participant_id if answers else lot["leader"]
+    owners = {participant_id}
+    if locked.leader_maximum is not None and leader_after != lot["leader"]:
+        owners.add(lot["leader"])
+    if leads and answers and leader_after != participant_id:
+        owners.add(leader_after)
     _tell_owners_on_commit(lot_id, owners)
     if not answers:
         return MaximumOutcome(maximum=maximum, created=True)

@@ -138,9 +138,10 @@ def test_a_bid_by_hand_is_answered_for_the_maximum_and_the_bidder_hears_its_own_
                     (2, False),
                     (1, True),
                 ]
-                seen = await frames_until(ridgeline, {"state", "maximum"})
-                assert seen["state"]["leader"] == "you"
-                assert seen["maximum"]["active"] is True
+                state = await ridgeline.frame()
+                assert state["leader"] == "you"
+                # Its maximum answered and still leads: nothing its owner sees changed.
+                assert await ridgeline.receive_nothing(0.3)
                 assert await steppe.receive_nothing(0.3)
 
     run(conversation)
@@ -326,3 +327,24 @@ def test_an_anonymous_visitor_may_not_set_a_maximum(live_lot: Lot) -> None:
     )
     assert response.status_code == 403
     assert not Maximum.objects.exists()
+
+
+def test_the_owner_is_told_when_a_higher_maximum_takes_the_lead(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    set_max(admitted_bidder, live_lot, 150)
+    mine = session_cookie(admitted_bidder)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, mine) as (ridgeline, _):
+            assert (await ridgeline.frame())["active"] is True
+            await sync_to_async(set_max)(rival_bidder, live_lot, 200)
+            seen = await frames_until(ridgeline, {"state", "maximum"})
+            assert seen["state"]["leader"] == "Participant 2"
+            assert seen["state"]["current_price"] == amount(155)
+            assert seen["maximum"]["amount"] == SECRET
+            assert seen["maximum"]["active"] is False
+            # The rival's maximum is never in what Ridgeline is sent.
+            assert amount(200) not in str(seen)
+
+    run(conversation)
