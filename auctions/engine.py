@@ -390,7 +390,7 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
     if locked.leader_maximum is not None or locked.own_maximum is not None:
         # A maximum stands: the one this bid outbids answers it (auctions/proxy.py).
         entries += _answers_to_bid(
-            locked, participant_id=participant_id, number=number, amount=amount
+            locked, lot_id=lot_id, participant_id=participant_id, number=number, amount=amount
         )
     appended = _append_bids(lot_id=lot_id, lot=lot, entries=entries, now=now, recent=locked.recent)
     if locked.leader_maximum is not None and entries[-1].participant_id != lot["leader"]:
@@ -525,12 +525,17 @@ def _append_bids(
 
 
 def _answers_to_bid(
-    locked: _LockedLot, *, participant_id: int, number: int, amount: Decimal
+    locked: _LockedLot, *, lot_id: int, participant_id: int, number: int, amount: Decimal
 ) -> list[_Entry]:
     """Return the automatic bids that answer a bid by hand: the maximum of the leader it
     outbid against the bidder (and the bidder's own maximum, if it stands above the bid)."""
     lot = locked.lot
     if locked.leader_maximum is None or lot["leader"] is None or not locked.recent:
+        return []
+    # Asked only when the leader's maximum could answer at all: a bid past it costs nothing.
+    if locked.leader_maximum.amount < amount + lot["bid_step"] or not _may_still_bid(
+        lot, lot_id=lot_id, participant_id=lot["leader"], maximum=locked.leader_maximum
+    ):
         return []
     bidder = proxy.stand(
         participant_id=participant_id,
@@ -551,6 +556,26 @@ def _answers_to_bid(
             bid_step=lot["bid_step"],
             leader=bidder,
             challenger=outbid,
+        )
+    )
+
+
+def _may_still_bid(
+    lot: dict[str, Any], *, lot_id: int, participant_id: int, maximum: proxy.StandingMaximum
+) -> bool:
+    """Say whether a maximum may bid for its owner now: the one rule of who may bid
+    (`selectors.participants.bidding_candidate`), for the user who set it. A company
+    suspended since, a deposit no longer received, a user gone: its maximum bids no more."""
+    candidate = selectors.participants.bidding_candidate(
+        user_id=maximum.set_by, lot_id=lot_id
+    ).first()
+    return (
+        candidate is not None
+        and candidate["id"] == participant_id
+        and selectors.participants.may_bid(
+            guarantee_deposit=lot["guarantee_deposit"],
+            has_deposit=bool(candidate["has_deposit"]),
+            has_factor=bool(candidate["has_factor"]),
         )
     )
 
@@ -686,7 +711,12 @@ def _set_maximum_locked(
         # Lowered, the maximum may now lose to another one that could not bid before.
         rival = proxy.best_challenger(lot_id=lot_id, leader_id=participant_id, minimum=minimum)
         answers = []
-        if rival is not None:
+        if rival is not None and _may_still_bid(
+            lot,
+            lot_id=lot_id,
+            participant_id=rival.application_id,
+            maximum=proxy.standing(rival),  # type: ignore[arg-type]
+        ):
             answers = proxy.duel(
                 price=lot["current_price"],
                 starting_price=lot["starting_price"],
@@ -702,11 +732,16 @@ def _set_maximum_locked(
     else:
         leader = None
         if lot["leader"] is not None:
+            leader_maximum = locked.leader_maximum
+            if leader_maximum is not None and not _may_still_bid(
+                lot, lot_id=lot_id, participant_id=lot["leader"], maximum=leader_maximum
+            ):
+                leader_maximum = None
             leader = proxy.stand(
                 participant_id=lot["leader"],
                 participant_number=locked.recent[0][1],
                 holds=lot["current_price"],
-                maximum=locked.leader_maximum,
+                maximum=leader_maximum,
             )
         answers = proxy.duel(
             price=lot["current_price"],

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from auctions import engine, proxy
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Bid, Lot, Maximum
+from auctions.models import Bid, Lot, Maximum, Payment
 from auctions.tests.factories import LotFactory, admitted_representative
+from bidders.models import Company
 from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -394,7 +395,7 @@ def test_a_bid_on_a_lot_without_maxima_costs_three_statements(
     assert len(statements) == 3, statements
 
 
-def test_a_bid_answered_for_a_maximum_adds_only_its_insert(
+def test_a_bid_answered_for_a_maximum_adds_its_owners_check_and_its_insert(
     admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
 ) -> None:
     set_max(admitted_bidder, live_lot, "150")
@@ -406,8 +407,53 @@ def test_a_bid_answered_for_a_maximum_adds_only_its_insert(
         for q in captured.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    assert len(statements) == 4, statements
+    # The lock, whether the maximum's owner may still bid, two inserts, the update.
+    assert len(statements) == 5, statements
     assert ladder(live_lot)[-1] == (1, 110, True)
+
+
+def test_a_bid_past_the_leaders_maximum_costs_no_more_than_a_plain_one(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    set_max(admitted_bidder, live_lot, "150")
+    engine._bid_budget_holder(rival_bidder)
+    with CaptureQueriesContext(connection) as captured:
+        bid(rival_bidder, live_lot, "200")
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == 3, statements
+
+
+def test_a_maximum_of_a_company_suspended_since_bids_no_more(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    set_max(admitted_bidder, live_lot, "150")
+    Company.objects.filter(representatives__user=admitted_bidder).update(
+        status=Company.Status.SUSPENDED, status_reason="Sanctions screening pending."
+    )
+    bid(rival_bidder, live_lot, "110")
+    assert ladder(live_lot) == [(1, 100, True), (2, 110, False)]
+    # Nor against a maximum set after it.
+    set_max(rival_bidder, live_lot, "300")
+    assert ladder(live_lot) == [(1, 100, True), (2, 110, False)]
+
+
+def test_a_waiting_maximum_whose_deposit_is_no_longer_received_does_not_take_the_lead(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    bid(admitted_bidder, live_lot, "100")
+    set_max(admitted_bidder, live_lot, "105")
+    set_max(rival_bidder, live_lot, "105")  # matched: waits
+    Payment.objects.filter(
+        application__company__representatives__user=rival_bidder,
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+    ).update(status=Payment.Status.AWAITING)
+    outcome = set_max(admitted_bidder, live_lot, "100")
+    assert outcome.bids == ()
+    assert ladder(live_lot) == [(1, 100, False)]
 
 
 def test_staff_are_never_shown_a_maximum(
