@@ -565,6 +565,17 @@ class GalleryConsumer(LotConsumer):
             }
         )
 
+    async def _set_maximum(self, message: dict[str, Any]) -> None:
+        key = message.get("key")
+        await self._send(
+            {
+                "type": "maximum_rejected",
+                "code": "not_admitted",
+                "key": key if isinstance(key, str) else None,
+                "message": self._translate(SPECTATORS_DO_NOT_BID),
+            }
+        )
+
     async def _resync(self) -> None:
         try:
             if not self.snapshots.take():

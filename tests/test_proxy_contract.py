@@ -12,9 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
 from auctions import engine
-from auctions.models import Bid, Lot, Maximum
+from auctions.models import AuctionEvent, Bid, Lot, Maximum
 from auctions.tests.contract import START, assert_contract_shape
 from tests.test_consumers import Browser, room, run, session_cookie
+from tests.test_gallery_consumer import gallery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -348,3 +349,24 @@ def test_the_owner_is_told_when_a_higher_maximum_takes_the_lead(
             assert amount(200) not in str(seen)
 
     run(conversation)
+
+
+def test_a_spectator_cannot_set_a_maximum_and_never_sees_one(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    AuctionEvent.objects.filter(pk=live_lot.event_id).update(has_public_gallery=True)
+    set_max(admitted_bidder, live_lot, 150)
+
+    async def conversation() -> None:
+        async with gallery(live_lot.pk) as (spectator, snapshot):
+            assert SECRET not in str(snapshot)
+            assert snapshot["recent_bids"][0]["automatic"] is True
+            await spectator.send_json({"type": "set_maximum", "amount": SECRET, "key": "k"})
+            reply = await spectator.frame()
+            assert reply["type"] == "maximum_rejected"
+            assert reply["code"] == "not_admitted"
+            assert reply["key"] == "k"
+            assert "gallery" in reply["message"]
+
+    run(conversation)
+    assert Maximum.objects.count() == 1
