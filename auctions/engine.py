@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -84,7 +85,8 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
     of BID_RATE_LIMIT bids per lot, whichever sockets, API calls or accounts of its company
     it bids from. Raises DomainError with the wire contract's codes: rate_limited,
     invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low (and
-    lot_not_found for no such lot).
+    lot_not_found for no such lot). A maximum the bid outbids answers it in the same
+    transaction (auctions/proxy.py): the state returned and broadcast shows the final price.
     """
     # Before anything else, and outside the lock: a flood is refused after one indexed read
     # (whose budget it spends), never waiting for the lot's lock. Shared by every process
@@ -426,7 +428,7 @@ def _append_bids(
     lot_id: int,
     lot: dict[str, Any],
     entries: list["_Entry"],
-    now: Any,
+    now: datetime,
     recent: list[live.RecentBid],
 ) -> _Appended:
     """Append the bids to the lot's hash chain, one INSERT each, then move the lot in one

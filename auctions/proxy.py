@@ -6,7 +6,8 @@ auction's outcome comes from two parties only: after every transaction no partic
 but the leader holds a maximum that could outbid it (each `duel` leaves it so), hence a
 bid by hand or a newly set maximum meets at most the leader's maximum (and, after a bid
 by hand, the bidder's own). So the bid's locked read needs just those two rows, each one
-index lookup, and a lot without maxima reads none.
+index lookup, and a lot without maxima reads nothing more; only when the leader's maximum
+could answer does the engine ask whether its owner may still bid.
 
 Nobody sees a maximum but its owner: its amount travels only in the owner's own frame
 (`maximum_frame`), never in the lot's state, the admin, an export or the API for staff.
