@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from auctions.models import Bid, Lot
+from auctions.models import Bid, Lot, Maximum
 from auctions.tests.factories import LotFactory, admitted_representative
 from tests.browser.test_auction_room import signed_in
 
@@ -97,3 +97,23 @@ def test_a_maximum_bids_for_its_owner_when_it_is_outbid(
     assert list(
         Bid.objects.filter(lot=live_lot).values_list("participant_number", "automatic")
     ) == [(1, True), (2, False), (1, True), (2, False)]
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "zh-hans"])
+def test_a_maximum_is_read_and_written_as_the_page_language_does(
+    browser: Browser, live_server_url: str, live_lot: Lot, screenshot: Callable, language: str
+) -> None:
+    page = signed_in(
+        browser, live_server_url, admitted_representative(live_lot, 1, legal_name="Ridgeline")
+    ).new_page()
+    page.goto(f"{live_server_url}/{language}/lots/{live_lot.pk}/room/")
+    expect(page.locator("#room-connection")).to_have_attribute("data-state", "connected")
+    # Thousands grouped as this language groups them; the wire carries a plain decimal.
+    grouped = "150,000,000" if language == "zh-hans" else "150 000 000"
+    page.locator("#maximum-amount").fill(grouped)
+    page.locator("#maximum-submit").click()
+    expect(page.locator("#maximum-status")).to_have_attribute("data-active", "true")
+    expect(page.locator("#maximum-status")).to_contain_text(re.compile(r"150.000.000"))
+    expect(page.locator("#room-bids tr").first).to_contain_text(re.compile(r"100.000.000"))
+    screenshot(language, of=page)
+    assert Maximum.objects.get(lot=live_lot).amount == Decimal("150000000.00")
