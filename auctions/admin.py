@@ -1030,6 +1030,7 @@ class BidAdmin(GuardedAdmin, admin.ModelAdmin):
         "participant_number",
         kzt_column("amount", _("amount")),
         "placed_at",
+        "automatic",
         "short_hash",
     ]
     list_filter = ["lot__event", ("lot", LotWithBidsFilter)]
@@ -1044,6 +1045,8 @@ class BidAdmin(GuardedAdmin, admin.ModelAdmin):
         "participant_number",
         "amount",
         "placed_at",
+        # Placed for a maximum (proxy bid); the maximum itself is in no admin page.
+        "automatic",
         "key",
         "prev_hash",
         "hash",

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auctions import engine, live, sealed, selectors, services
+from auctions import engine, live, proxy, sealed, selectors, services
 from auctions.filters import LotFilter
 from auctions.models import AuctionEvent, Lot, Result
 from auctions.serializers import (
@@ -24,6 +24,8 @@ from auctions.serializers import (
     BidAcceptedSerializer,
     BidInputSerializer,
     LotStateSerializer,
+    MaximumAcceptedSerializer,
+    MaximumSerializer,
     PublicEventDetailSerializer,
     PublicEventSerializer,
     PublicLotDetailSerializer,
@@ -295,6 +297,70 @@ class SealedBidView(APIView):
 
 
 NO_SEALED_BID = gettext_lazy("Your company has submitted no sealed bid in this lot.")
+
+
+class MaximumView(APIView):
+    """The caller's company's private maximum for a live lot: the engine bids for it."""
+
+    parser_classes = [BidParser]
+
+    @extend_schema(
+        operation_id="lots_maximum",
+        summary="Show your maximum",
+        description="Only to the participant that set it (staff neither): the same object "
+        "as the websocket's own `maximum` frame.",
+        tags=[LIVE_TAG],
+        responses={200: MaximumSerializer, **ROOM_REFUSED},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Return the caller's maximum in the lot (amount null: none)."""
+        seat = live.take_seat(user=request.user, lot_id=pk)
+        if seat.participant_number is None:
+            raise DomainError("not_admitted", str(STAFF_HAVE_NO_MAXIMUM))
+        return Response(proxy.maximum_frame(user_id=request.user.pk, lot_id=pk))
+
+    @extend_schema(
+        operation_id="lots_maximum_set",
+        summary="Set or raise your maximum (a proxy bid)",
+        description="The engine bids for it whenever you are outbid, one step above, up "
+        "to it; not leading, it bids at once. It spends the bid budget.",
+        tags=[LIVE_TAG],
+        request=BidInputSerializer,
+        responses={
+            201: MaximumAcceptedSerializer,
+            200: OpenApiResponse(
+                MaximumAcceptedSerializer, description="The key was seen before: its first outcome."
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer, description="Code invalid_amount or malformed (no valid key)."
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="too_low (below the lowest bid now), maximum_below_price (below "
+                "the price you hold) or lot_not_live.",
+            ),
+            429: OpenApiResponse(ErrorSerializer, description="Code rate_limited."),
+            **ROOM_REFUSED,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Set the caller's company's maximum for the lot."""
+        try:
+            data = request.data
+        except ParseError:
+            data = None
+        if not isinstance(data, dict):
+            raise DomainError("malformed", str(NOT_A_BID))
+        outcome = engine.set_maximum(
+            user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
+        )
+        return Response(
+            proxy.accepted_frame(outcome.maximum, created=outcome.created),
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )
+
+
+STAFF_HAVE_NO_MAXIMUM = gettext_lazy("Staff watch the auction; they do not bid.")
 
 
 # --- The public catalogue, events and results: anyone may read them -----------------------

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from auctions import engine, fanout, live, presence, sealed
+from auctions import engine, fanout, live, presence, proxy, sealed
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.lockout import address_behind_proxies
@@ -227,6 +227,7 @@ class LotConsumer(AsyncWebsocketConsumer):
         # room counts as connected.
         await self._be_present()
         await self._join_and_send_snapshot()
+        await self._send_maximum(only_if_set=True)
         self.watcher = asyncio.create_task(self._watch_session())
 
     async def _be_present(self) -> None:
@@ -289,6 +290,8 @@ class LotConsumer(AsyncWebsocketConsumer):
                 await self._bid(message)
             elif kind == "sealed_bid":
                 await self._sealed_bid(message)
+            elif kind == "set_maximum":
+                await self._set_maximum(message)
             elif kind == "resync":
                 await self._resync()
             elif kind == "ping":
@@ -423,6 +426,66 @@ class LotConsumer(AsyncWebsocketConsumer):
         user = live.session_user(session_key=self.session_key, user_id=self.user_id)
         found = sealed.own_sealed_bid(user=user, lot_id=self.lot_id)
         return None if found is None else sealed.receipt(found)
+
+    # --- Proxy (maximum) bids: the owner's own frames, never in the lot's state ------------
+
+    async def _set_maximum(self, message: dict[str, Any]) -> None:
+        key = message.get("key")
+        key = key if isinstance(key, str) else None
+        if self.seat is None or self.seat.participant_number is None:
+            await self._send(
+                {
+                    "type": "maximum_rejected",
+                    "key": key,
+                    "code": "not_admitted",
+                    "message": self._translate(WATCHERS_DO_NOT_BID),
+                }
+            )
+            return
+        # As for a bid: the reply comes before the state the maximum's bids made.
+        if self.listener is not None:
+            self.listener.hold()
+        try:
+            try:
+                outcome = await self._call(
+                    self._place_maximum, message.get("amount"), message.get("key")
+                )
+            except DomainError as error:
+                await self._send(
+                    {
+                        "type": "maximum_rejected",
+                        "key": key,
+                        "code": error.code,
+                        "message": error.message,
+                    }
+                )
+                if error.code in ENDING_CODES:
+                    await self._end(error)
+                return
+            await self._send(proxy.accepted_frame(outcome.maximum, created=outcome.created))
+        finally:
+            if self.listener is not None:
+                self.listener.release()
+
+    def _place_maximum(self, amount: object, key: object) -> engine.MaximumOutcome:
+        """Set a maximum as the user the socket's session still authenticates."""
+        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
+        return engine.set_maximum(user=user, lot_id=self.lot_id, amount=amount, key=key)
+
+    async def lot_maximum(self, event: dict[str, Any]) -> None:
+        """Send this socket its maximum again: it changed (set, bid for, or used up)."""
+        if event.get("lot") == self.lot_id:
+            await self._send_maximum(only_if_set=False)
+
+    async def _send_maximum(self, *, only_if_set: bool) -> None:
+        if self.ended or self.seat is None or self.seat.participant_number is None:
+            return
+        frame = await self._call(self._read_maximum)
+        if frame["amount"] is not None or not only_if_set:
+            await self._send(frame)
+
+    def _read_maximum(self) -> dict[str, Any]:
+        return proxy.maximum_frame(user_id=self.user_id or 0, lot_id=self.lot_id)
 
     def _place_bid(self, amount: object, key: object) -> engine.BidOutcome:
         """Place a bid as the user the socket's session still authenticates."""
@@ -659,6 +722,17 @@ class GalleryConsumer(LotConsumer):
     async def _sealed_bid(self, message: dict[str, Any]) -> None:
         # A spectator seals nothing either: the same answer as to a bid.
         await self._bid(message)
+
+    async def _set_maximum(self, message: dict[str, Any]) -> None:
+        key = message.get("key")
+        await self._send(
+            {
+                "type": "maximum_rejected",
+                "code": "not_admitted",
+                "key": key if isinstance(key, str) else None,
+                "message": self._translate(SPECTATORS_DO_NOT_BID),
+            }
+        )
 
     async def _resync(self) -> None:
         try:

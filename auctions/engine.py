@@ -21,9 +21,18 @@ from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live, pauses, sealed, selectors, signals
+from auctions import live, pauses, proxy, sealed, selectors, signals
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Application, Bid, Lot, LotPause, Result, SealedBid, next_minimum
+from auctions.models import (
+    Application,
+    Bid,
+    Lot,
+    LotPause,
+    Maximum,
+    Result,
+    SealedBid,
+    next_minimum,
+)
 from core import ratelimit, sql
 from core.errors import DomainError
 from core.money import CENT, format_kzt
@@ -89,7 +98,8 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
     of BID_RATE_LIMIT bids per lot, whichever sockets, API calls or accounts of its company
     it bids from. Raises DomainError with the wire contract's codes: rate_limited,
     invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low (and
-    lot_not_found for no such lot).
+    lot_not_found for no such lot). A maximum the bid outbids answers it in the same
+    transaction (auctions/proxy.py): the state returned and broadcast shows the final price.
     """
     # Before anything else, and outside the lock: a flood is refused after one indexed read
     # (whose budget it spends), never waiting for the lot's lock. Shared by every process
@@ -181,7 +191,10 @@ _LOT_FIELDS = (
     "sealed_round_closed_at",
     "sealed_bid_count",
 )
-_RECENT_FIELDS = ("sequence", "participant_number", "amount", "placed_at")
+_RECENT_FIELDS = ("sequence", "participant_number", "amount", "placed_at", "automatic")
+# A participant's current maximum (auctions/proxy.py), read with the lock for the lot's
+# leader and for the bidder: on a lot without maxima both joins find nothing.
+_MAXIMUM_FIELDS = ("amount", "id", "set_by")
 # The state shows RECENT_BIDS bids: the new one and this many before it.
 _EARLIER_BIDS = live.RECENT_BIDS - 1
 
@@ -195,8 +208,10 @@ class _LockedLot:
     repeated_by: int | None
     participant: tuple[int, int] | None
     may_bid: bool
-    # Newest first: (sequence, participant number, amount, placed at).
+    # Newest first: (sequence, participant number, amount, placed at, automatic).
     recent: list[live.RecentBid]
+    leader_maximum: proxy.StandingMaximum | None = None
+    own_maximum: proxy.StandingMaximum | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +221,7 @@ class _Statements:
     update: sql.Compiled
     lot_converters: list[sql.Converter]
     recent_converters: list[sql.Converter]
+    maximum_converters: list[sql.Converter]
 
 
 _statements: dict[str, _Statements] = {}
@@ -230,16 +246,29 @@ def _prepared(using: str = "default") -> _Statements:
         sql.column(Bid, name, alias="r", using=using) for name in _RECENT_FIELDS
     )
     placed_by = sql.column(Bid, "placed_by", alias="k", using=using)
+    maximum = sql.table(Maximum, using=using)
+    max_lot, max_participant, max_current = (
+        sql.column(Maximum, name, using=using) for name in ("lot", "application", "is_current")
+    )
+    leader_maximum, own_maximum = (
+        ", ".join(sql.column(Maximum, name, alias=alias, using=using) for name in _MAXIMUM_FIELDS)
+        for alias in ("lm", "om")
+    )
+    leader_column = sql.column(Lot, "leader", alias="l", using=using)
     # The lock first in the statement's plan, and only the lot's row locked: the joined
     # rows are read, never locked.
     lock_clause = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
     # S608: every name comes from the models' meta, quoted; every value is a parameter.
     lock = (
         f"SELECT {lot_columns}, k.{id_}, {placed_by}, p.id, p.participant_number, "  # noqa: S608
-        f"p.has_deposit, p.has_factor, {recent_selected} "
+        f"p.has_deposit, p.has_factor, {leader_maximum}, {own_maximum}, {recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
         f"LEFT JOIN ({candidate.sql}) p ON 1 = 1 "
+        f"LEFT JOIN {maximum} lm ON lm.{max_lot} = l.{id_} "
+        f"AND lm.{max_participant} = {leader_column} AND lm.{max_current} "
+        f"LEFT JOIN {maximum} om ON om.{max_lot} = l.{id_} "
+        f"AND om.{max_participant} = p.id AND om.{max_current} "
         f"LEFT JOIN (SELECT {recent_columns} FROM {bid} WHERE {lot_} = %s "
         f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
         f"WHERE l.{id_} = %s ORDER BY r.{seq_} DESC{lock_clause}"
@@ -256,6 +285,7 @@ def _prepared(using: str = "default") -> _Statements:
         "key",
         "prev_hash",
         "hash",
+        "automatic",
     )
     columns = ", ".join(sql.column(Bid, name, using=using) for name in inserted)
     insert = (
@@ -276,6 +306,7 @@ def _prepared(using: str = "default") -> _Statements:
         ),
         lot_converters=sql.converters(Lot, _LOT_FIELDS, using=using),
         recent_converters=sql.converters(Bid, _RECENT_FIELDS, using=using),
+        maximum_converters=sql.converters(Maximum, _MAXIMUM_FIELDS, using=using),
     )
     return found
 
@@ -301,15 +332,17 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     repeated_id, repeated_by, participant_id, number, has_deposit, has_factor = first[
         width : width + 6
     ]
+    maxima = width + 6
+    bids = maxima + 2 * len(_MAXIMUM_FIELDS)
     recent: list[live.RecentBid] = []
     for row in rows:
-        if row[width + 6] is None:
+        if row[bids] is None:
             break
-        sequence, bid_number, bid_amount, placed_at = (
+        sequence, bid_number, bid_amount, placed_at, automatic = (
             convert(value)
-            for convert, value in zip(statements.recent_converters, row[width + 6 :], strict=True)
+            for convert, value in zip(statements.recent_converters, row[bids:], strict=True)
         )
-        recent.append((sequence, bid_number, bid_amount, placed_at))  # type: ignore[arg-type]
+        recent.append((sequence, bid_number, bid_amount, placed_at, bool(automatic)))  # type: ignore[arg-type]
     return _LockedLot(
         lot=lot,
         repeated_id=repeated_id,
@@ -322,12 +355,24 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             has_factor=has_factor,
         ),
         recent=recent,
+        leader_maximum=_standing_maximum(statements, first[maxima : maxima + 3]),
+        own_maximum=_standing_maximum(statements, first[maxima + 3 : bids]),
     )
 
 
-def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -> BidOutcome:
-    # Lock the lot row: every rule below is checked against the state this bid will
-    # change, so two bids at once can never both be validated against the same price.
+def _standing_maximum(
+    statements: _Statements, values: tuple[Any, ...]
+) -> proxy.StandingMaximum | None:
+    if values[1] is None:
+        return None
+    amount, order, set_by = (
+        convert(value) for convert, value in zip(statements.maximum_converters, values, strict=True)
+    )
+    return proxy.StandingMaximum(amount=amount, order=order, set_by=set_by)  # type: ignore[arg-type]
+
+
+def _lock_current(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
+    """Lock the lot's row and read what the rules need, current as of holding the lock."""
     locked = _lock_lot(user=user, lot_id=lot_id, key=key)
     if locked is not None and locked.lot["bid_count"] != (
         locked.recent[0][0] if locked.recent else 0
@@ -336,6 +381,13 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         # it the lot's newest row but the joined rows of the snapshot it started with. Read
         # again, holding the lock now, so the key and the newest bids are current too.
         locked = _lock_lot(user=user, lot_id=lot_id, key=key)
+    return locked
+
+
+def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -> BidOutcome:
+    # Lock the lot row: every rule below is checked against the state this bid will
+    # change, so two bids at once can never both be validated against the same price.
+    locked = _lock_current(user=user, lot_id=lot_id, key=key)
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
     lot = locked.lot
@@ -351,6 +403,40 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         raise DomainError(
             "lot_not_live", _("Lot %(number)s is not taking bids now.") % {"number": lot["number"]}
         )
+    participant_id, number = _open_bidder(locked, user=user, lot_id=lot_id)
+    if lot["leader"] == participant_id:
+        raise DomainError("already_leading", _("You already hold the highest bid."))
+    minimum = next_minimum(
+        current_price=lot["current_price"],
+        starting_price=lot["starting_price"],
+        bid_step=lot["bid_step"],
+    )
+    if amount < minimum:
+        raise DomainError(
+            "too_low", _("The lowest bid now is %(minimum)s.") % {"minimum": format_kzt(minimum)}
+        )
+
+    entries = [_Entry(participant_id, number, amount, user.pk, key, automatic=False)]
+    if locked.leader_maximum is not None or locked.own_maximum is not None:
+        # A maximum stands: the one this bid outbids answers it (auctions/proxy.py).
+        entries += _answers_to_bid(
+            locked, lot_id=lot_id, participant_id=participant_id, number=number, amount=amount
+        )
+    appended = _append_bids(lot_id=lot_id, lot=lot, entries=entries, now=now, recent=locked.recent)
+    if locked.leader_maximum is not None and entries[-1].participant_id != lot["leader"]:
+        # The outbid leader's maximum is used up: its owner is told (one that answered
+        # and still leads changed nothing its owner sees).
+        _tell_owners_on_commit(lot_id, {lot["leader"]})
+    return BidOutcome(
+        bid=appended.bids[0], created=True, extended=appended.extended, state=appended.state
+    )
+
+
+def _open_bidder(locked: _LockedLot, *, user: User, lot_id: int) -> tuple[int, int]:
+    """Return the (application, participant number) that may bid openly in the live lot
+    now: a bid or a maximum. Raises DomainError lot_not_live (a two-stage lot's sealed
+    round) or not_admitted."""
+    lot = locked.lot
     is_two_stage = lot["format"] == Lot.Format.SEALED_THEN_ASCENDING
     if is_two_stage and lot["sealed_round_closed_at"] is None:
         raise DomainError(
@@ -368,32 +454,41 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         raise DomainError(
             "not_admitted", _("Your company is not an admitted participant of this lot.")
         )
-    participant_id, number = locked.participant
     if is_two_stage:
         # Only two-stage lots pay this read: plain lots keep their three statements.
-        sealed.refuse_unless_advanced(lot_id=lot_id, application_id=participant_id)
-    if lot["leader"] == participant_id:
-        raise DomainError("already_leading", _("You already hold the highest bid."))
-    minimum = next_minimum(
-        current_price=lot["current_price"],
-        starting_price=lot["starting_price"],
-        bid_step=lot["bid_step"],
-    )
-    if amount < minimum:
-        raise DomainError(
-            "too_low", _("The lowest bid now is %(minimum)s.") % {"minimum": format_kzt(minimum)}
-        )
+        sealed.refuse_unless_advanced(lot_id=lot_id, application_id=locked.participant[0])
+    return locked.participant
 
-    sequence = lot["bid_count"] + 1
-    prev_hash = lot["last_bid_hash"] or GENESIS_HASH
-    digest = bid_hash(
-        prev_hash=prev_hash,
-        lot_id=lot_id,
-        sequence=sequence,
-        participant_number=number,
-        amount=amount,
-        placed_at=now,
-    )
+
+@dataclass(frozen=True)
+class _Entry:
+    """A bid to append to the lot's chain."""
+
+    participant_id: int
+    participant_number: int
+    amount: Decimal
+    placed_by: int
+    key: uuid.UUID
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class _Appended:
+    bids: list[Bid]
+    extended: bool
+    state: dict[str, Any]
+
+
+def _append_bids(
+    *,
+    lot_id: int,
+    lot: dict[str, Any],
+    entries: list["_Entry"],
+    now: datetime,
+    recent: list[live.RecentBid],
+) -> _Appended:
+    """Append the bids to the lot's hash chain, one INSERT each, then move the lot in one
+    UPDATE; return them with the state they make. Under the lot's lock, rules checked."""
     # A bid in the soft-close window moves the end so nobody wins by sniping; the
     # extension is computed here, under the lock, and never passes the hard end.
     window = lot["soft_close_window"]
@@ -403,48 +498,78 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
     version = lot["version"] + 1
 
     statements = _prepared()
-    inserted = [
-        ("lot", lot_id),
-        ("application", participant_id),
-        ("participant_number", number),
-        ("sequence", sequence),
-        ("amount", amount),
-        ("placed_at", now),
-        ("placed_by", user.pk),
-        ("key", key),
-        ("prev_hash", prev_hash),
-        ("hash", digest),
-    ]
-    updated = [
-        ("current_price", amount),
-        ("leader", participant_id),
-        ("bid_count", sequence),
-        ("last_bid_hash", digest),
-        ("version", version),
-        ("ends_at", ends_at),
-    ]
+    sequence = lot["bid_count"]
+    digest = lot["last_bid_hash"] or GENESIS_HASH
+    bids: list[Bid] = []
+    appended: list[live.RecentBid] = []
     with connections["default"].cursor() as cursor:
-        statements.insert.execute(
-            cursor,
-            **dict(zip((name for name, _ in inserted), sql.db_values(Bid, inserted), strict=True)),
-        )
-        bid_id = cursor.fetchone()[0]
+        for entry in entries:
+            sequence += 1
+            prev_hash, digest = (
+                digest,
+                bid_hash(
+                    prev_hash=digest,
+                    lot_id=lot_id,
+                    sequence=sequence,
+                    participant_number=entry.participant_number,
+                    amount=entry.amount,
+                    placed_at=now,
+                ),
+            )
+            inserted = [
+                ("lot", lot_id),
+                ("application", entry.participant_id),
+                ("participant_number", entry.participant_number),
+                ("sequence", sequence),
+                ("amount", entry.amount),
+                ("placed_at", now),
+                ("placed_by", entry.placed_by),
+                ("key", entry.key),
+                ("prev_hash", prev_hash),
+                ("hash", digest),
+                ("automatic", entry.automatic),
+            ]
+            statements.insert.execute(
+                cursor,
+                **dict(
+                    zip((name for name, _ in inserted), sql.db_values(Bid, inserted), strict=True)
+                ),
+            )
+            bid_id = cursor.fetchone()[0]
+            # The bid as stored, built from what was inserted: nothing is read back.
+            bid = Bid(
+                id=bid_id,
+                **{sql.model_field(Bid, name).attname: value for name, value in inserted},
+            )
+            bid._state.adding = False
+            bid._state.db = "default"
+            bids.append(bid)
+            appended.insert(
+                0, (sequence, entry.participant_number, entry.amount, now, entry.automatic)
+            )
+        last = entries[-1]
+        updated = [
+            ("current_price", last.amount),
+            ("leader", last.participant_id),
+            ("bid_count", sequence),
+            ("last_bid_hash", digest),
+            ("version", version),
+            ("ends_at", ends_at),
+        ]
         statements.update.execute(
             cursor,
             id=lot_id,
             **dict(zip((name for name, _ in updated), sql.db_values(Lot, updated), strict=True)),
         )
-    # The bid as stored, built from what was inserted: nothing is read back.
-    bid = Bid(id=bid_id, **{sql.model_field(Bid, name).attname: value for name, value in inserted})
-    bid._state.adding = False
-    bid._state.db = "default"
     state = live.build_state(
         lot_id=lot_id,
         version=version,
         status=lot["status"],
-        current_price=amount,
+        current_price=last.amount,
         min_next_bid=next_minimum(
-            current_price=amount, starting_price=lot["starting_price"], bid_step=lot["bid_step"]
+            current_price=last.amount,
+            starting_price=lot["starting_price"],
+            bid_step=lot["bid_step"],
         ),
         has_leader=True,
         bid_count=sequence,
@@ -452,7 +577,7 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         starts_at=lot["starts_at"],
         ends_at=ends_at,
         hard_end=lot["hard_end"],
-        recent=[(sequence, number, amount, now), *locked.recent[:_EARLIER_BIDS]],
+        recent=[*appended, *recent][: live.RECENT_BIDS],
         sealed=live.sealed_round_of(
             format=lot["format"],
             ends_at=lot["sealed_round_ends_at"],
@@ -460,7 +585,254 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
             bid_count=lot["sealed_bid_count"],
         ),
     )
-    return BidOutcome(bid=bid, created=True, extended=extended, state=state)
+    return _Appended(bids=bids, extended=extended, state=state)
+
+
+def _answers_to_bid(
+    locked: _LockedLot, *, lot_id: int, participant_id: int, number: int, amount: Decimal
+) -> list[_Entry]:
+    """Return the automatic bids that answer a bid by hand: the maximum of the leader it
+    outbid against the bidder (and the bidder's own maximum, if it stands above the bid)."""
+    lot = locked.lot
+    if locked.leader_maximum is None or lot["leader"] is None or not locked.recent:
+        return []
+    # Asked only when the leader's maximum could answer at all: a bid past it costs nothing.
+    if locked.leader_maximum.amount < amount + lot["bid_step"] or not _may_still_bid(
+        lot, lot_id=lot_id, participant_id=lot["leader"], maximum=locked.leader_maximum
+    ):
+        return []
+    bidder = proxy.stand(
+        participant_id=participant_id,
+        participant_number=number,
+        holds=amount,
+        maximum=locked.own_maximum,
+    )
+    outbid = proxy.stand(
+        participant_id=lot["leader"],
+        participant_number=locked.recent[0][1],
+        holds=None,
+        maximum=locked.leader_maximum,
+    )
+    return _entries(
+        proxy.duel(
+            price=amount,
+            starting_price=lot["starting_price"],
+            bid_step=lot["bid_step"],
+            leader=bidder,
+            challenger=outbid,
+        )
+    )
+
+
+def _may_still_bid(
+    lot: dict[str, Any], *, lot_id: int, participant_id: int, maximum: proxy.StandingMaximum
+) -> bool:
+    """Say whether a maximum may bid for its owner now: the one rule of who may bid
+    (`selectors.participants.bidding_candidate`), for the user who set it. A company
+    suspended since, a deposit no longer received, a user gone: its maximum bids no more."""
+    candidate = selectors.participants.bidding_candidate(
+        user_id=maximum.set_by, lot_id=lot_id
+    ).first()
+    return (
+        candidate is not None
+        and candidate["id"] == participant_id
+        and selectors.participants.may_bid(
+            guarantee_deposit=lot["guarantee_deposit"],
+            has_deposit=bool(candidate["has_deposit"]),
+            has_factor=bool(candidate["has_factor"]),
+        )
+    )
+
+
+def _entries(answers: list[tuple[proxy.Stand, Decimal]]) -> list[_Entry]:
+    return [
+        _Entry(
+            participant_id=who.participant_id,
+            participant_number=who.participant_number,
+            amount=amount,
+            placed_by=who.set_by,  # type: ignore[arg-type]
+            key=uuid.uuid4(),
+            automatic=True,
+        )
+        for who, amount in answers
+    ]
+
+
+def _tell_owners_on_commit(lot_id: int, owners: set[int]) -> None:
+    if owners:
+        participants = sorted(owners)
+        transaction.on_commit(lambda: proxy.tell_owners(lot_id, participants), robust=True)
+
+
+# --- Proxy (maximum) bids --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaximumOutcome:
+    """A maximum set; `created` is False when its key was seen before and nothing changed.
+
+    `bids` are the automatic bids it placed at once (none when its owner leads already).
+    """
+
+    maximum: Maximum
+    created: bool
+    bids: tuple[Bid, ...] = ()
+    extended: bool = False
+    state: dict[str, Any] | None = None
+
+
+def set_maximum(*, user: User, lot_id: int, amount: object, key: object) -> MaximumOutcome:
+    """Set or change the user's company's private maximum for a lot, and bid for it.
+
+    Not leading, the participant's maximum bids at once: at the minimum, or as the duel
+    with the leader's maximum decides (auctions/proxy.py); leading, it is kept for when it
+    is outbid. It may be raised; never set below the lowest bid now (code too_low) or,
+    while its owner leads, below the current price (code maximum_below_price). Spends the
+    participant's bid budget; a key seen before returns its first outcome. Raises
+    DomainError with the bid's codes: rate_limited, invalid_amount, malformed,
+    lot_not_found, lot_not_live, not_admitted, too_low, and maximum_below_price.
+    """
+    if not ratelimit.take(f"bids:{lot_id}:{_bid_budget_holder(user)}", settings.BID_RATE_LIMIT):
+        raise DomainError("rate_limited", _("Too many bids at once; wait a moment."))
+    amount = parse_amount(amount)
+    key = parse_key(key)
+    if user.is_staff or user.is_superuser:
+        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
+    with transaction.atomic():
+        outcome = _set_maximum_locked(user=user, lot_id=lot_id, amount=amount, key=key)
+        if outcome.state is not None:
+            state = outcome.state
+            transaction.on_commit(lambda: live.broadcast_state(lot_id, state), robust=True)
+        if outcome.extended:
+            transaction.on_commit(lambda: schedule_close(lot_id), robust=True)
+    return outcome
+
+
+def _set_maximum_locked(
+    *, user: User, lot_id: int, amount: Decimal, key: uuid.UUID
+) -> MaximumOutcome:
+    # The bid's own lock and read: a maximum races bids (and other maxima) for the same
+    # price, so it is checked and answered against the state it changes, as a bid is.
+    locked = _lock_current(user=user, lot_id=lot_id, key=key)
+    if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
+        raise DomainError("lot_not_found", _("There is no such lot."))
+    lot = locked.lot
+    repeated = Maximum.objects.filter(lot_id=lot_id, key=key).first()
+    if repeated is not None:
+        if repeated.set_by_id != user.pk:
+            raise DomainError(
+                "malformed", _("This key belongs to another maximum; make a new one.")
+            )
+        return MaximumOutcome(maximum=repeated, created=False)
+    now = timezone.now()
+    if lot["status"] != Lot.Status.LIVE or not lot["starts_at"] <= now < lot["ends_at"]:
+        raise DomainError(
+            "lot_not_live", _("Lot %(number)s is not taking bids now.") % {"number": lot["number"]}
+        )
+    participant_id, number = _open_bidder(locked, user=user, lot_id=lot_id)
+    leads = lot["leader"] == participant_id
+    minimum = next_minimum(
+        current_price=lot["current_price"],
+        starting_price=lot["starting_price"],
+        bid_step=lot["bid_step"],
+    )
+    if leads and amount < lot["current_price"]:
+        raise DomainError(
+            "maximum_below_price",
+            _("You lead at %(price)s: your maximum cannot be below the price you hold.")
+            % {"price": format_kzt(lot["current_price"])},
+        )
+    if not leads and amount < minimum:
+        raise DomainError(
+            "too_low",
+            _("Your maximum must be at least the lowest bid now: %(minimum)s.")
+            % {"minimum": format_kzt(minimum)},
+        )
+    Maximum.objects.filter(lot_id=lot_id, application_id=participant_id, is_current=True).update(
+        is_current=False
+    )
+    maximum = Maximum.objects.create(
+        lot_id=lot_id,
+        application_id=participant_id,
+        amount=amount,
+        set_at=now,
+        set_by=user,
+        key=key,
+    )
+    mine = proxy.stand(
+        participant_id=participant_id,
+        participant_number=number,
+        holds=lot["current_price"] if leads else None,
+        maximum=proxy.standing(maximum),
+    )
+    if leads:
+        # Lowered, the maximum may now lose to another one that could not bid before.
+        rival = proxy.best_challenger(lot_id=lot_id, leader_id=participant_id, minimum=minimum)
+        answers = []
+        if rival is not None and _may_still_bid(
+            lot,
+            lot_id=lot_id,
+            participant_id=rival.application_id,
+            maximum=proxy.standing(rival),  # type: ignore[arg-type]
+        ):
+            answers = proxy.duel(
+                price=lot["current_price"],
+                starting_price=lot["starting_price"],
+                bid_step=lot["bid_step"],
+                leader=mine,
+                challenger=proxy.stand(
+                    participant_id=rival.application_id,
+                    participant_number=_participant_number(rival.application_id),
+                    holds=None,
+                    maximum=proxy.standing(rival),
+                ),
+            )
+    else:
+        leader = None
+        if lot["leader"] is not None:
+            leader_maximum = locked.leader_maximum
+            if leader_maximum is not None and not _may_still_bid(
+                lot, lot_id=lot_id, participant_id=lot["leader"], maximum=leader_maximum
+            ):
+                leader_maximum = None
+            leader = proxy.stand(
+                participant_id=lot["leader"],
+                participant_number=locked.recent[0][1],
+                holds=lot["current_price"],
+                maximum=leader_maximum,
+            )
+        answers = proxy.duel(
+            price=lot["current_price"],
+            starting_price=lot["starting_price"],
+            bid_step=lot["bid_step"],
+            leader=leader,
+            challenger=mine,
+        )
+    # Its owner's sockets are told of the maximum set, and of another one that changed:
+    # the outbid leader's used up, or a waiting one that took the lead.
+    leader_after = answers[-1][0].participant_id if answers else lot["leader"]
+    owners = {participant_id}
+    if locked.leader_maximum is not None and leader_after != lot["leader"]:
+        owners.add(lot["leader"])
+    if leads and answers and leader_after != participant_id:
+        owners.add(leader_after)
+    _tell_owners_on_commit(lot_id, owners)
+    if not answers:
+        return MaximumOutcome(maximum=maximum, created=True)
+    appended = _append_bids(
+        lot_id=lot_id, lot=lot, entries=_entries(answers), now=now, recent=locked.recent
+    )
+    return MaximumOutcome(
+        maximum=maximum,
+        created=True,
+        bids=tuple(appended.bids),
+        extended=appended.extended,
+        state=appended.state,
+    )
+
+
+def _participant_number(participant_id: int) -> int:
+    return Application.objects.values_list("participant_number", flat=True).get(pk=participant_id)  # type: ignore[return-value]
 
 
 # --- Opening, pausing and closing ---------------------------------------------------------

@@ -176,7 +176,9 @@ def lot_state(lot_id: int) -> dict[str, Any]:
     recent = list(
         Bid.objects.filter(lot_id=lot_id, sequence__lte=lot.bid_count)
         .order_by("-sequence")
-        .values_list("sequence", "participant_number", "amount", "placed_at")[:RECENT_BIDS]
+        .values_list("sequence", "participant_number", "amount", "placed_at", "automatic")[
+            :RECENT_BIDS
+        ]
     )
     return build_state(
         lot_id=lot.pk,
@@ -200,7 +202,8 @@ def lot_state(lot_id: int) -> dict[str, Any]:
     )
 
 
-RecentBid = tuple[int, int, Decimal, datetime]
+# (sequence, participant number, amount, placed at, automatic: placed for a maximum).
+RecentBid = tuple[int, int, Decimal, datetime, bool]
 
 
 @dataclass(frozen=True)
@@ -238,8 +241,9 @@ def build_state(
     sealed: SealedRound | None = None,
 ) -> dict[str, Any]:
     """Return the state of a lot from its row and its newest bids (sequence, participant
-    number, amount, time; newest first, at most RECENT_BIDS): read back by `lot_state`, or
-    as the bid's own transaction holds them (engine), which then reads nothing again."""
+    number, amount, time, automatic; newest first, at most RECENT_BIDS): read back by
+    `lot_state`, or as the bid's own transaction holds them (engine), which then reads
+    nothing again."""
     return {
         "type": "state",
         "lot": lot_id,
@@ -260,8 +264,9 @@ def build_state(
                 "participant_number": number,
                 "amount": _amount(amount),
                 "placed_at": placed_at.isoformat(),
+                "automatic": automatic,
             }
-            for sequence, number, amount, placed_at in recent[:RECENT_BIDS]
+            for sequence, number, amount, placed_at, automatic in recent[:RECENT_BIDS]
         ],
         # Two-stage lots (auctions/sealed.py); plain lots "ascending" twice and no count.
         "format": Lot.Format.ASCENDING if sealed is None else Lot.Format.SEALED_THEN_ASCENDING,

@@ -790,6 +790,8 @@ class Bid(models.Model):
     key = models.UUIDField(_("idempotency key"))
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # Placed by the engine for the participant's maximum (auctions/proxy.py), not by hand.
+    automatic = models.BooleanField(_("automatic"), default=False)
 
     class Meta:
         ordering = ["lot", "sequence"]
@@ -871,6 +873,62 @@ class SealedBid(models.Model):
     def __str__(self) -> str:
         # Never the amount nor the company: this text may be shown before the close.
         return f"Lot {self.lot.number} sealed bid of Participant {self.participant_number}"
+
+
+class Maximum(models.Model):
+    """A participant's private maximum for a lot: the engine bids for it up to this amount.
+
+    Never shown to anyone but its owner (staff neither): no admin, export or API lists it.
+    Each setting is a row of its own, so a repeated key finds its first outcome; the
+    participant's standing maximum is its one current row, its order among equal maxima
+    its id (set under the lot's lock, so ids follow the order they were set in).
+    """
+
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="maxima", verbose_name=_("lot")
+    )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="maxima",
+        verbose_name=_("participant"),
+    )
+    amount = money_field(_("maximum, KZT"))
+    set_at = models.DateTimeField(_("set at"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    key = models.UUIDField(_("idempotency key"))
+    is_current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        ordering = ["lot", "id"]
+        verbose_name = _("maximum bid")
+        verbose_name_plural = _("maximum bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "key"],
+                name="maximum_unique_key_per_lot",
+                violation_error_message=_("A maximum with this key was already set."),
+            ),
+            models.UniqueConstraint(
+                fields=["lot", "application"],
+                condition=Q(is_current=True),
+                name="maximum_one_current_per_participant",
+                violation_error_message=_("A participant has one standing maximum per lot."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="maximum_amount_positive",
+                violation_error_message=_("A maximum must be more than zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot_id} maximum #{self.pk}"
 
 
 class Result(models.Model):

@@ -182,6 +182,9 @@ class RecentBidSerializer(serializers.Serializer):
     participant_number = serializers.IntegerField()
     amount = serializers.CharField(help_text="KZT, decimal string.")
     placed_at = serializers.DateTimeField()
+    automatic = serializers.BooleanField(
+        help_text="Placed by the platform for the participant's maximum (a proxy bid)."
+    )
 
 
 class LotStateSerializer(serializers.Serializer):
@@ -245,6 +248,27 @@ class BidAcceptedSerializer(serializers.Serializer):
     amount = serializers.CharField()
     placed_at = serializers.DateTimeField()
     repeated = serializers.BooleanField(help_text="True when the key was seen before.")
+
+
+class MaximumAcceptedSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["maximum_accepted"])
+    key = serializers.UUIDField()
+    amount = serializers.CharField(help_text="KZT, decimal string: the maximum set.")
+    set_at = serializers.DateTimeField()
+    repeated = serializers.BooleanField(help_text="True when the key was seen before.")
+
+
+class MaximumSerializer(serializers.Serializer):
+    """The caller's own maximum in a lot: shown to its owner only, never to anyone else."""
+
+    type = serializers.ChoiceField(choices=["maximum"])
+    lot = serializers.IntegerField()
+    amount = serializers.CharField(allow_null=True, help_text="KZT; null: no maximum set.")
+    active = serializers.BooleanField(
+        help_text="True while it bids for you: you lead and the price has not passed it."
+    )
+    set_at = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField(help_text="What it means now, in the caller's language.")
 
 
 # --- The public catalogue, events and results -------------------------------------------

@@ -147,6 +147,12 @@ def room_strings() -> dict[str, object]:
             "Sealed round: each participant submits one sealed bid; open bidding starts "
             "when the round closes."
         ),
+        # Proxy (maximum) bids.
+        "automatic": _("automatic"),
+        "forYourMaximum": _("for your maximum"),
+        "maximumNone": _("No maximum set."),
+        "maximumSending": _("Setting your maximum…"),
+        "maximumAccepted": _("Your maximum of %(amount)s is set."),
     }
 
 
@@ -320,7 +326,12 @@ def bid_log(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _lot_with_visible_bid_log(request, pk)
     context = {
         "lot": lot,
-        "bids": [bid_log_entry(bid) for bid in selectors.results.bid_log(lot.pk)],
+        # The page marks the bids placed for a maximum; the signed downloads keep exactly
+        # the hashed fields (DESIGN.md section 4), and no maximum is published.
+        "bids": [
+            {**bid_log_entry(bid), "automatic": bid.automatic}
+            for bid in selectors.results.bid_log(lot.pk)
+        ],
         "formula": FORMULA,
         "is_preview": not lot.event.are_results_published,
         "pauses": pauses.public_record(lot.pk),

@@ -308,7 +308,7 @@ class Context:
 
 
 BID_STEP = Decimal("5000000.00")
-ORDER = ("hot", "many", "fanout", "spectators", "memory", "closing", "scaleout")
+ORDER = ("hot", "hot_proxy", "many", "fanout", "spectators", "memory", "closing", "scaleout")
 
 
 def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[Side]) -> None:
@@ -355,7 +355,7 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
         note(f"{side.name}: {side.code} at {side.commit}")
     with contextlib.ExitStack() as stack:
         main_servers: dict[str, servers.AppServer] = {}
-        if parts & {"hot", "many", "fanout", "spectators", "closing"}:
+        if parts & {"hot", "hot_proxy", "many", "fanout", "spectators", "closing"}:
             for side in sides:
                 main_servers[side.name] = server = stack.enter_context(
                     context.server(side, workers=arguments.workers, name="server")
@@ -405,6 +405,32 @@ def run_hot(context: Context, side: Side, server: servers.AppServer | None) -> d
         {
             "scenario": "bidding",
             "name": "hot",
+            "sockets": sockets,
+            "warmup": arguments.warmup,
+            "duration": arguments.duration,
+            **context.common(side.name, server),
+        }
+    )
+
+
+def run_hot_proxy(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:
+    """The hot scenario's bidders on the lot where others hold maxima (bench/data.py,
+    PROXY_MAXIMA): nearly every bid by hand is answered by an automatic one in its own
+    transaction. Against the plain hot lot it shows what proxy bidding costs."""
+    assert server is not None  # noqa: S101 -- started for this scenario
+    arguments = context.arguments
+    note(
+        f"{side.name}: the hot lot with maxima, {arguments.bidders} bidders for "
+        f"{arguments.duration}s"
+    )
+    sockets = [
+        (server.lot_url(context.bench.proxy_lot), session)
+        for session in context.bench.bidder_sessions[: arguments.bidders]
+    ]
+    return load(
+        {
+            "scenario": "bidding",
+            "name": "hot_proxy",
             "sockets": sockets,
             "warmup": arguments.warmup,
             "duration": arguments.duration,
@@ -656,6 +682,7 @@ def run_closing(context: Context, side: Side, server: servers.AppServer | None) 
 
 RUNNERS = {
     "hot": run_hot,
+    "hot_proxy": run_hot_proxy,
     "many": run_many,
     "fanout": run_fanout,
     "spectators": run_spectators,
@@ -755,7 +782,11 @@ def details_lines(context: Context, sides: list[str]) -> list[str]:
     """Return the notes under the table: outcomes, completeness, CPU, per side."""
     arguments, results, cpu = context.arguments, context.results, context.cpu
     details: list[str] = []
-    for name, label in (("hot", "one hot lot"), ("many", "50 lots")):
+    for name, label in (
+        ("hot", "one hot lot"),
+        ("hot_proxy", "the hot lot with maxima"),
+        ("many", "50 lots"),
+    ):
         for side, run in results.get(name, {}).items():
             details.append(
                 f"{side}, {label}: outcomes in {run['duration']}s {run['outcomes']}; load "

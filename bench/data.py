@@ -4,6 +4,7 @@ Everything is written straight through the ORM (no services, no HTTP): the bench
 bidding, not registration. Call `django.setup()` before `create_bench_data`.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,6 +31,10 @@ BID_STEP = Decimal("5000000.00")
 GUARANTEE_DEPOSIT = Decimal("10000000.00")
 MANY_LOTS = 50
 BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"  # noqa: S105 -- throwaway bench data
+# The hot lot with maxima: participants beside the bidders hold these (proxy bids), so the
+# engine answers nearly every bid by hand with an automatic one. The lower is bid in full
+# at once; the higher lasts some 100,000 answers, far more than a run places.
+PROXY_MAXIMA = (Decimal("9000000000000.00"), Decimal("8000000000000.00"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class BenchData:
     watcher_session: str
     # Lots to end together, one set per side of the run (before, after): closing is for good.
     closing_lots: list[list[int]]
+    # The hot lot again, with participants holding maxima (PROXY_MAXIMA) beside the bidders.
+    proxy_lot: int
 
 
 def migrate() -> None:
@@ -163,6 +170,9 @@ def create_bench_data(
             )
             for application in applications
         )
+        proxy_lot, holders = _proxy_lot(
+            run=run, region=region, event=event, number=lot_count + 1, companies=companies
+        )
         watcher = _user(f"bench-{run}-clerk", is_staff=True, is_superuser=True)
         # Staff sockets need a session that passed a second factor, as the room's do.
         enrol_authenticator_app(user=watcher, secret=BENCH_TOTP_SECRET)
@@ -179,9 +189,93 @@ def create_bench_data(
         bidder_sessions=[_session(user) for user in users],
         watcher_session=_session(watcher),
         closing_lots=closing,
+        proxy_lot=proxy_lot.pk,
     )
+    # Through the engine's door, as a participant sets them: the first bids for itself at
+    # once, the second is bid in full and outbid by a step.
+    for holder, amount in zip(holders, PROXY_MAXIMA, strict=True):
+        engine.set_maximum(
+            user=holder, lot_id=proxy_lot.pk, amount=str(amount), key=str(uuid.uuid4())
+        )
     connections.close_all()
     return data
+
+
+def _proxy_lot(
+    *, run: str, region: Region, event: AuctionEvent, number: int, companies: list[Company]
+) -> tuple[Lot, list[User]]:
+    """Create the hot lot with maxima: every bidder admitted as on the other lots, and the
+    holders of PROXY_MAXIMA after them; return it and the holders."""
+    now = timezone.now()
+    deposit = Deposit.objects.create(
+        code=f"bench-{run}-proxy",
+        name="Bench deposit with proxy bids",
+        region=region,
+        latitude=Decimal("48.00000"),
+        longitude=Decimal("68.00000"),
+        status=Deposit.Status.OFFERED,
+    )
+    lot = Lot.objects.create(
+        event=event,
+        number=number,
+        deposit=deposit,
+        licence_type=LicenceType.EXPLORATION,
+        licence_term_years=6,
+        area_km2=Decimal("12.500"),
+        min_annual_work_expenditure=Decimal("25000000.00"),
+        starting_price=STARTING_PRICE,
+        bid_step=BID_STEP,
+        participation_fee=Decimal("1000000.00"),
+        guarantee_deposit=GUARANTEE_DEPOSIT,
+        application_deadline=now - timedelta(days=2),
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+        hard_end=now + timedelta(days=1, hours=1),
+        status=Lot.Status.LIVE,
+    )
+    holders = [_user(f"bench-{run}-holder-{index}") for index in range(1, len(PROXY_MAXIMA) + 1)]
+    for holder in holders:
+        enrol_authenticator_app(user=holder, secret=BENCH_TOTP_SECRET)
+    holder_companies = Company.objects.bulk_create(
+        Company(
+            legal_name=f"Bench Holder {run} {index} LLC",
+            country="KZ",
+            registration_number=f"BENCH-{run}-H{index}",
+            tax_number=f"BENCH-{run}-H{index}",
+            address="1 Bench Street, Astana",
+            contact_name="Bench",
+            contact_email="bench@example.com",
+            status=Company.Status.APPROVED,
+        )
+        for index in range(1, len(holders) + 1)
+    )
+    Representative.objects.bulk_create(
+        Representative(user=user, company=company)
+        for user, company in zip(holders, holder_companies, strict=True)
+    )
+    applications = Application.objects.bulk_create(
+        Application(
+            lot=lot,
+            company=company,
+            status=Application.Status.ADMITTED,
+            participant_number=number,
+            terms_accepted_at=now,
+            decided_at=now,
+        )
+        for number, company in enumerate([*companies, *holder_companies], start=1)
+    )
+    Payment.objects.bulk_create(
+        Payment(
+            application=application,
+            kind=Payment.Kind.GUARANTEE_DEPOSIT,
+            amount=GUARANTEE_DEPOSIT,
+            reference=f"BENCH-{run}-{application.pk}",
+            status=Payment.Status.RECEIVED,
+            received_at=now,
+        )
+        for application in applications
+    )
+    return lot, holders
 
 
 def _user(username: str, **flags: bool) -> User:

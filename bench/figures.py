@@ -20,6 +20,8 @@ FANOUT_BARE_TARGET = 2.0
 FANOUT_TARGET_WATCHERS = (500, 2000)
 MEMORY_TARGET_MIB = 300.0
 CLOSING_TARGET_SECONDS = 5.0
+# Issue 16: proxy bidding may cost the hot lot at most 20% of its accepted bids per second.
+PROXY_HOT_TARGET = 0.80
 PERCENTILES = ("p50", "p95", "p99")
 
 
@@ -48,9 +50,12 @@ def collect(results: dict[str, Any], floors: dict[str, FloorRun]) -> list[Figure
 
 
 def _collect(results: dict[str, Any], floors: dict[str, FloorRun]) -> Iterator[Figure]:
-    for name in ("hot", "many"):
+    for name in ("hot", "hot_proxy", "many"):
         for side, figures in results.get(name, {}).items():
             yield Figure(f"{name}.accepted_per_second", side, figures["accepted_per_second"], "1/s")
+            for key in ("automatic_per_second", "chain_bids_per_second"):
+                if key in figures:
+                    yield Figure(f"{name}.{key}", side, figures[key], "1/s")
             for outcome, count in figures["outcomes"].items():
                 yield Figure(f"{name}.outcomes.{outcome}", side, count, "count")
             for p in PERCENTILES:
@@ -155,6 +160,10 @@ def ratios(figures: list[Figure], sides: list[str]) -> list[Ratio]:
             key = f"{name}.accepted_per_second"
             if (key, side) in values and (key, "floor") in values:
                 add("engine_floor", key, (key, side), (key, "floor"))
+        for measure in ("accepted_per_second", "chain_bids_per_second"):
+            proxy, plain = f"hot_proxy.{measure}", f"hot.{measure}"
+            if (proxy, side) in values and (plain, side) in values:
+                add("proxy_plain", proxy, (proxy, side), (plain, side))
         for figure in figures:
             if (
                 figure.side == side
@@ -282,6 +291,35 @@ def build_table(
             [f"{name}.bid_round_trip_ms.{p}" for p in PERCENTILES],
             "ms",
         )
+    # Bids into the chain (by hand and automatic) judge the cost; by hand alone shows how
+    # many more bidders race for each price when every one of them is always outbid.
+    for key, label in (
+        ("hot_proxy.chain_bids_per_second", "bids into the chain/s, the hot lot with maxima"),
+        ("hot_proxy.accepted_per_second", "accepted bids by hand/s, the hot lot with maxima"),
+    ):
+        share = table.ratio("proxy_plain", key, last)
+        verdict = ""
+        if key.endswith("chain_bids_per_second") and share is not None:
+            verdict = (
+                f"{'met' if share >= PROXY_HOT_TARGET else 'MISSED'} "
+                f"(>= {PROXY_HOT_TARGET:.2f} x hot)"
+            )
+        table.add(
+            label,
+            [key],
+            "/s",
+            against="x plain hot lot "
+            + ", ".join(
+                f"{side} {_number(table.ratio('proxy_plain', key, side), 2)}" for side in sides
+            ),
+            verdict=verdict,
+            digits=0,
+        )
+    table.add(
+        "accepted bid round trip, hot lot with maxima, p50/p95/p99",
+        [f"hot_proxy.bid_round_trip_ms.{p}" for p in PERCENTILES],
+        "ms",
+    )
     for count in watchers:
         prefix = f"fanout.{count}"
         keys = [f"{prefix}.all_watchers_ms.{p}" for p in PERCENTILES]

@@ -88,6 +88,8 @@ class Room:
         self.state: dict[str, Any] = {"version": -1}
         # When the state of each bid count first arrived.
         self.arrived: dict[int, float] = {}
+        # When a state first listed each automatic bid (placed for a maximum), by sequence.
+        self.automatic: dict[int, float] = {}
         self.news = asyncio.Condition()
         self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         # When (wall clock) the socket was told its lot closed.
@@ -106,7 +108,11 @@ class Room:
         async for text in self.websocket:
             frame = json.loads(text)
             if frame["type"] == "state":
-                self.arrived.setdefault(frame["bid_count"], time.monotonic())
+                now = time.monotonic()
+                self.arrived.setdefault(frame["bid_count"], now)
+                for listed in frame["recent_bids"]:
+                    if listed.get("automatic"):
+                        self.automatic.setdefault(listed["sequence"], now)
                 # Broadcasts may arrive out of order; the newest version wins.
                 if frame["version"] > self.version:
                     self.state = frame
@@ -234,10 +240,19 @@ async def run_bidding(spec: dict[str, Any]) -> dict[str, Any]:
     elapsed = time.monotonic() - start
     client_cpu = (_cpu_seconds() - cpu_before) / elapsed
     await asyncio.gather(*(room.websocket.close() for room in rooms))
+    # The engine's automatic bids (proxy bids) answer no socket: counted from the states,
+    # each by when a bidder first saw it.
+    automatic: dict[int, float] = {}
+    for room in rooms:
+        for sequence, seen in room.automatic.items():
+            automatic[sequence] = min(seen, automatic.get(sequence, seen))
+    answered = sum(tally.window_start <= seen < tally.window_end for seen in automatic.values())
     return {
         "sockets": len(rooms),
         "duration": spec["duration"],
         "accepted_per_second": tally.outcomes["accepted"] / spec["duration"],
+        "automatic_per_second": answered / spec["duration"],
+        "chain_bids_per_second": (tally.outcomes["accepted"] + answered) / spec["duration"],
         "outcomes": dict(tally.outcomes),
         "bid_round_trip_ms": milliseconds(tally.round_trips),
         "client_cpu_share": client_cpu,

@@ -60,6 +60,7 @@ urlpatterns = [
         auctions_api.SealedBidView.as_view(),
         name="api-lot-sealed-bids",
     ),
+    path("lots/<int:pk>/maximum/", auctions_api.MaximumView.as_view(), name="api-lot-maximum"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script served from its own address, not inline: the
     # Content-Security-Policy runs no inline script.

@@ -61,6 +61,7 @@ CONFLICT_CODES = frozenset(
         "company_exists",
         "payment_not_awaited",
         "too_low",
+        "maximum_below_price",
         "already_leading",
         "lot_not_live",
         "round_closed",

@@ -31,6 +31,7 @@ DOCUMENTED_ENDPOINTS = {
     "/api/lots/{id}/state/": {"get"},
     "/api/lots/{id}/bids/": {"post"},
     "/api/lots/{id}/sealed-bids/": {"get", "post"},
+    "/api/lots/{id}/maximum/": {"get", "post"},
 }
 # Anyone may read these, logged in or not.
 PUBLIC_ENDPOINTS = {
@@ -188,6 +189,7 @@ def test_every_get_answers_with_a_documented_status(
         "/api/applications/{id}/": submitted_application.pk,
         "/api/lots/{id}/state/": lot.pk,
         "/api/lots/{id}/sealed-bids/": lot.pk,
+        "/api/lots/{id}/maximum/": lot.pk,
         "/api/lots/{id}/": lot.pk,
         "/api/deposits/{code}/": lot.deposit.code,
         "/api/events/{code}/": lot.event.code,

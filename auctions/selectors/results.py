@@ -266,7 +266,15 @@ def bid_log(lot_id: int) -> QuerySet[Bid]:
     return (
         Bid.objects.filter(lot_id=lot_id)
         .order_by("sequence")
-        .only("sequence", "participant_number", "amount", "placed_at", "prev_hash", "hash")
+        .only(
+            "sequence",
+            "participant_number",
+            "amount",
+            "placed_at",
+            "prev_hash",
+            "hash",
+            "automatic",
+        )
     )
 
 

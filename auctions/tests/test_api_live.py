@@ -93,6 +93,7 @@ def test_the_state_names_the_leader_you_or_by_number(
                 "participant_number": 2,
                 "amount": START,
                 "placed_at": state["recent_bids"][0]["placed_at"],
+                "automatic": False,
             }
         ]
         assert "Steppe" not in str(state)

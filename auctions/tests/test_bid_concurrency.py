@@ -187,6 +187,7 @@ def test_racing_bidders_build_one_gapless_hash_chained_ladder(
                 "participant_number": stored.participant_number,
                 "amount": f"{stored.amount:.2f}",
                 "placed_at": stored.placed_at.isoformat(),
+                "automatic": False,
             }
             for stored in reversed(upto[-live.RECENT_BIDS :])
         ]

@@ -481,3 +481,37 @@ def test_a_tampered_lot_does_not_stop_the_sweep_closing_other_lots(
     assert plain.status == Lot.Status.FAILED  # closed, without bids
     assert sealed_lot.sealed_round_closed_at is None
     assert "does not match its commitment" in caplog.text
+
+
+# --- Maxima (proxy bids) on a two-stage lot ----------------------------------------------
+
+
+def set_maximum(user: AbstractBaseUser, lot: Lot, amount: object) -> engine.MaximumOutcome:
+    return engine.set_maximum(user=user, lot_id=lot.pk, amount=amount, key=str(uuid.uuid4()))
+
+
+def test_no_maximum_is_set_during_the_sealed_round(sealed_lot: Lot) -> None:
+    """A maximum bids openly, which the sealed round does not allow."""
+    (user,) = bidders(sealed_lot, 1)
+    with pytest.raises(DomainError) as error:
+        set_maximum(user, sealed_lot, START * 2)
+    assert error.value.code == "lot_not_live"
+    assert "sealed bid" in error.value.message
+
+
+def test_only_those_who_went_on_set_a_maximum_in_the_ascending_round() -> None:
+    lot = SealedLotFactory(sealed_advancing_percent=50)
+    users = bidders(lot, 4)
+    for offset, user in enumerate(users):
+        submit(user, lot, START + STEP * offset)
+    end_sealed_round(lot)
+    with pytest.raises(DomainError) as error:
+        set_maximum(users[0], lot, START * 9)
+    assert error.value.code == "not_admitted"
+    assert "ranked 4" in error.value.message
+    # The runner-up went on: its maximum outbids the highest sealed bid at once, for it.
+    set_maximum(users[2], lot, START * 9)
+    lot.refresh_from_db()
+    assert lot.current_price == START + STEP * 4
+    bid = Bid.objects.filter(lot=lot).order_by("sequence").last()
+    assert (bid.participant_number, bid.automatic) == (3, True)

@@ -134,6 +134,7 @@
         cell.textContent = value;
         if (index === 0 || index === 2) cell.className = "num";
       });
+      if (bid.automatic) markAutomatic(row.cells[1], bid);
     });
     if (finished) $("room-extension").hidden = true;
     renderClosed();
@@ -175,6 +176,93 @@
     if (!form) return;
     form.querySelectorAll("button, input").forEach(function (control) {
       control.disabled = !open || (control.id === "bid-submit" && pending.size > 0);
+    });
+    const maximumForm = $("maximum-form");
+    if (maximumForm) {
+      maximumForm.querySelectorAll("button, input").forEach(function (control) {
+        control.disabled = !open || (control.id === "maximum-submit" && maximumPending !== null);
+      });
+    }
+  }
+
+  // --- Proxy (maximum) bids: the owner's own maximum, from its own `maximum` frames ------
+  let maximum = null; // the last `maximum` frame: {amount, active, message}
+  let maximumPending = null; // the key of a maximum awaiting its answer
+
+  // A bid placed by the platform for a maximum: "for your maximum" on this participant's.
+  function markAutomatic(cell, bid) {
+    const mark = document.createElement("span");
+    mark.className = "badge badge-automatic";
+    mark.textContent = bid.participant_number === config.participant_number
+      ? text.forYourMaximum : text.automatic;
+    cell.append(" ", mark);
+  }
+
+  function renderMaximum() {
+    const status = $("maximum-status");
+    if (!status) return;
+    const has = maximum !== null && maximum.amount !== null;
+    status.textContent = has ? maximum.message : text.maximumNone;
+    status.dataset.active = String(has && maximum.active);
+  }
+
+  function maximumFeedback(message, kind) {
+    const node = $("maximum-feedback");
+    if (!node) return;
+    node.textContent = message;
+    node.dataset.kind = kind;
+  }
+
+  function handleMaximum(frame) {
+    switch (frame.type) {
+      case "maximum":
+        maximum = frame;
+        renderMaximum();
+        // "Set" no longer holds once the price has passed the maximum.
+        if (!frame.active && $("maximum-feedback") && $("maximum-feedback").dataset.kind === "ok") {
+          maximumFeedback("", "");
+        }
+        break;
+      case "maximum_accepted":
+        maximumPending = null;
+        maximumFeedback(fill(text.maximumAccepted, { amount: formatKzt(frame.amount) }), "ok");
+        $("maximum-amount").value = "";
+        break;
+      case "maximum_rejected":
+        maximumPending = null;
+        maximumFeedback(frame.message, "error");
+        break;
+    }
+    setBiddingOpen(isBiddingOpen());
+  }
+
+  function setUpMaximumForm() {
+    const form = $("maximum-form");
+    if (!form) return;
+    const input = $("maximum-amount");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const parsed = readAmount(input.value);
+      if (parsed.cents === undefined) {
+        maximumFeedback(fill(text.amountErrors[parsed.error] || text.amountErrors.invalid, {
+          input: input.value.trim(),
+          example: amounts.write(EXAMPLE_CENTS, money, false),
+          amount: parsed.thousands ? amounts.write(parsed.thousands, money, true) : "",
+          grouped: parsed.thousands ? amounts.write(parsed.thousands, money, false) : "",
+        }), "error");
+        input.focus();
+        return;
+      }
+      if (!socket || socket.readyState !== WebSocket.OPEN) {
+        maximumFeedback(text.reconnecting, "error");
+        return;
+      }
+      maximumPending = crypto.randomUUID();
+      maximumFeedback(text.maximumSending, "pending");
+      socket.send(JSON.stringify({
+        type: "set_maximum", amount: amounts.toWire(parsed.cents), key: maximumPending,
+      }));
+      setBiddingOpen(isBiddingOpen());
     });
   }
 
@@ -312,6 +400,11 @@
         if (frame.state) applyState(frame.state);
         renderClosed(frame.message);
         break;
+      case "maximum":
+      case "maximum_accepted":
+      case "maximum_rejected":
+        handleMaximum(frame);
+        break;
       case "pong":
         clearTimeout(pongTimer);
         clockOffset = Date.parse(frame.server_time) - Date.now();
@@ -381,6 +474,8 @@
     });
     socket.addEventListener("close", function () {
       clearTimeout(pongTimer);
+      // A maximum unanswered is not sent again: its owner sees the snapshot and decides.
+      maximumPending = null;
       if (refused) return;
       if (waitingForSlot) {
         setConnection("refused", waitingForSlot);
@@ -572,6 +667,8 @@
     });
   }
 
+  setUpMaximumForm();
+  renderMaximum();
   render();
   setInterval(tick, 250);
   connect();
