@@ -18,9 +18,9 @@ from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live, selectors, signals
+from auctions import ceilings, live, selectors, signals
 from auctions.hashchain import GENESIS_HASH, bid_hash
-from auctions.models import Application, Bid, Lot, Result, next_minimum
+from auctions.models import Application, Bid, Lot, Payment, Result, next_minimum
 from core import ratelimit, sql
 from core.errors import DomainError
 from core.money import CENT, format_kzt
@@ -83,8 +83,9 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
     A key seen before returns that bid and places nothing. Each participant has one budget
     of BID_RATE_LIMIT bids per lot, whichever sockets, API calls or accounts of its company
     it bids from. Raises DomainError with the wire contract's codes: rate_limited,
-    invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low (and
-    lot_not_found for no such lot).
+    invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low,
+    above_limit (above the participant's bid ceiling, `ceilings`) (and lot_not_found for no
+    such lot).
     """
     # Before anything else, and outside the lock: a flood is refused after one indexed read
     # (whose budget it spends), never waiting for the lot's lock. Shared by every process
@@ -153,6 +154,8 @@ _LOT_FIELDS = (
     "last_bid_hash",
     "version",
     "guarantee_deposit",
+    "bid_ceiling",
+    "bid_ceiling_multiple",
 )
 _RECENT_FIELDS = ("sequence", "participant_number", "amount", "placed_at")
 # The state shows RECENT_BIDS bids: the new one and this many before it.
@@ -168,6 +171,8 @@ class _LockedLot:
     repeated_by: int | None
     participant: tuple[int, int] | None
     may_bid: bool
+    # The participant's bid ceiling (`ceilings`), from the lot's rule and its money.
+    ceiling: ceilings.Ceiling
     # Newest first: (sequence, participant number, amount, placed at).
     recent: list[live.RecentBid]
 
@@ -179,6 +184,8 @@ class _Statements:
     update: sql.Compiled
     lot_converters: list[sql.Converter]
     recent_converters: list[sql.Converter]
+    # The candidate's deposit received and bank guarantee, as the ORM reads them.
+    secured_converters: list[sql.Converter]
 
 
 _statements: dict[str, _Statements] = {}
@@ -209,7 +216,7 @@ def _prepared(using: str = "default") -> _Statements:
     # S608: every name comes from the models' meta, quoted; every value is a parameter.
     lock = (
         f"SELECT {lot_columns}, k.{id_}, {placed_by}, p.id, p.participant_number, "  # noqa: S608
-        f"p.has_deposit, p.has_factor, {recent_selected} "
+        f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, {recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
         f"LEFT JOIN ({candidate.sql}) p ON 1 = 1 "
@@ -249,6 +256,10 @@ def _prepared(using: str = "default") -> _Statements:
         ),
         lot_converters=sql.converters(Lot, _LOT_FIELDS, using=using),
         recent_converters=sql.converters(Bid, _RECENT_FIELDS, using=using),
+        secured_converters=[
+            *sql.converters(Payment, ["amount_received"], using=using),
+            *sql.converters(Application, ["bank_guarantee"], using=using),
+        ],
     )
     return found
 
@@ -274,13 +285,19 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     repeated_id, repeated_by, participant_id, number, has_deposit, has_factor = first[
         width : width + 6
     ]
+    deposit_received, bank_guarantee = (
+        None if value is None else convert(value)
+        for convert, value in zip(
+            statements.secured_converters, first[width + 6 : width + 8], strict=True
+        )
+    )
     recent: list[live.RecentBid] = []
     for row in rows:
-        if row[width + 6] is None:
+        if row[width + 8] is None:
             break
         sequence, bid_number, bid_amount, placed_at = (
             convert(value)
-            for convert, value in zip(statements.recent_converters, row[width + 6 :], strict=True)
+            for convert, value in zip(statements.recent_converters, row[width + 8 :], strict=True)
         )
         recent.append((sequence, bid_number, bid_amount, placed_at))  # type: ignore[arg-type]
     return _LockedLot(
@@ -293,6 +310,12 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             guarantee_deposit=lot["guarantee_deposit"],
             has_deposit=has_deposit,
             has_factor=has_factor,
+        ),
+        ceiling=ceilings.from_row(
+            rule=lot["bid_ceiling"],
+            multiple=lot["bid_ceiling_multiple"],
+            deposit=deposit_received,  # type: ignore[arg-type]
+            bank_guarantee=bank_guarantee,  # type: ignore[arg-type]
         ),
         recent=recent,
     )
@@ -343,6 +366,7 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         raise DomainError(
             "too_low", _("The lowest bid now is %(minimum)s.") % {"minimum": format_kzt(minimum)}
         )
+    ceilings.check(amount, locked.ceiling)
 
     sequence = lot["bid_count"] + 1
     prev_hash = lot["last_bid_hash"] or GENESIS_HASH
@@ -456,6 +480,7 @@ def open_lot(*, lot_id: int) -> Lot:
                 winning_bonus=lot.starting_price,
                 bid_count=0,
                 closed_at=now,
+                **_ceiling_in_force(lot, winner_id=admitted[0].pk),
             )
         elif len(admitted) == 1:
             lot.status = Lot.Status.CANCELLED
@@ -467,7 +492,11 @@ def open_lot(*, lot_id: int) -> Lot:
             lot.status = Lot.Status.FAILED
             lot.status_reason = _("No participant was admitted; the deposit can be offered again.")
             Result.objects.create(
-                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+                lot=lot,
+                outcome=Result.Outcome.FAILED,
+                bid_count=0,
+                closed_at=now,
+                **_ceiling_in_force(lot, winner_id=None),
             )
         _save_status(lot, extra_fields=[])
     return lot
@@ -491,7 +520,11 @@ def close_lot(*, lot_id: int) -> Lot:
             lot.status = Lot.Status.FAILED
             lot.status_reason = _("No bids were placed; the deposit can be offered again.")
             Result.objects.create(
-                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+                lot=lot,
+                outcome=Result.Outcome.FAILED,
+                bid_count=0,
+                closed_at=now,
+                **_ceiling_in_force(lot, winner_id=None),
             )
         else:
             lot.status = Lot.Status.CLOSED
@@ -502,9 +535,25 @@ def close_lot(*, lot_id: int) -> Lot:
                 winning_bonus=lot.current_price,
                 bid_count=lot.bid_count,
                 closed_at=now,
+                **_ceiling_in_force(lot, winner_id=lot.leader_id),
             )
         _save_status(lot, extra_fields=[])
     return lot
+
+
+def _ceiling_in_force(lot: Lot, *, winner_id: int | None) -> dict[str, Any]:
+    """Return the Result's record of the lot's bid ceiling: its rule and multiple, and the
+    winner's ceiling as it stands at the close (None without a ceiling or a winner)."""
+    ceiling = (
+        ceilings.of_application(lot=lot, application_id=winner_id)
+        if winner_id is not None
+        else ceilings.NO_CEILING
+    )
+    return {
+        "bid_ceiling": lot.bid_ceiling,
+        "bid_ceiling_multiple": lot.bid_ceiling_multiple,
+        "winner_ceiling": ceiling.amount,
+    }
 
 
 def pause_lot(*, lot_id: int, reason: str) -> Lot:

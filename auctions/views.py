@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
-from auctions import charts, engine, invoices, live, selectors
+from auctions import ceilings, charts, engine, invoices, live, selectors
 from auctions.event_root import event_root
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
@@ -58,6 +58,12 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
                 # The engine's limit, so the amount box refuses what a bid would be refused.
                 "max_whole_digits": engine.MAX_WHOLE_DIGITS,
                 "state": state,
+                # The participant's own bid ceiling; the socket sends it again when it changes.
+                "ceiling": (
+                    ceilings.own_frame(user=request.user, lot_id=pk)
+                    if seat.may_bid and lot.bid_ceiling != Lot.BidCeiling.NONE
+                    else None
+                ),
             },
             "strings": room_strings(),
             "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
@@ -103,6 +109,7 @@ def room_strings() -> dict[str, object]:
         ),
         "echo": _("You are bidding %(amount)s."),
         "belowMinimum": _("%(amount)s is below the minimum now: %(minimum)s."),
+        "aboveCeiling": _("%(amount)s is above your bid ceiling of %(ceiling)s."),
         "amountHelp": _(
             "Write the amount like %(example)s. The quick buttons fill in the amount; nothing "
             "is sent until you place the bid."

@@ -55,6 +55,7 @@ urlpatterns = [
     ),
     path("lots/<int:pk>/state/", auctions_api.LotStateView.as_view(), name="api-lot-state"),
     path("lots/<int:pk>/bids/", auctions_api.BidView.as_view(), name="api-lot-bids"),
+    path("lots/<int:pk>/ceiling/", auctions_api.LotCeilingView.as_view(), name="api-lot-ceiling"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script served from its own address, not inline: the
     # Content-Security-Policy runs no inline script.

@@ -453,6 +453,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepositStatusEnum": "deposits.models.Deposit.Status",
         "PublicLotStatusEnum": "auctions.filters.PUBLIC_STATUS_CHOICES",
+        "BidCeilingEnum": "auctions.models.Lot.BidCeiling",
     },
 }
 

@@ -63,6 +63,8 @@ CONFLICT_CODES = frozenset(
         "too_low",
         "already_leading",
         "lot_not_live",
+        # Above the participant's bid ceiling: more money secured would let it through.
+        "above_limit",
     }
 )
 STATUS_BY_CODE = {

@@ -28,6 +28,7 @@ DOCUMENTED_ENDPOINTS = {
     "/api/applications/{id}/": {"get"},
     "/api/lots/{id}/state/": {"get"},
     "/api/lots/{id}/bids/": {"post"},
+    "/api/lots/{id}/ceiling/": {"get"},
 }
 # Anyone may read these, logged in or not.
 PUBLIC_ENDPOINTS = {
@@ -172,6 +173,7 @@ def test_every_get_answers_with_a_documented_status(
         "/api/company/documents/{id}/download/": document.pk,
         "/api/applications/{id}/": submitted_application.pk,
         "/api/lots/{id}/state/": lot.pk,
+        "/api/lots/{id}/ceiling/": lot.pk,
         "/api/lots/{id}/": lot.pk,
         "/api/deposits/{code}/": lot.deposit.code,
         "/api/events/{code}/": lot.event.code,

@@ -69,6 +69,8 @@
   // The answer shown under the form, and the lot's version it was given at: a newer state
   // replaces it (see settleReply), so it never contradicts what the board shows.
   let reply = null;
+  // The participant's own bid ceiling in cents (null: none), from its `ceiling` frames.
+  let ceilingCents = null;
 
   function participantLabel(number) {
     const label = fill(text.participant, { number: number });
@@ -168,7 +170,8 @@
     const form = $("bid-form");
     if (!form) return;
     form.querySelectorAll("button, input").forEach(function (control) {
-      control.disabled = !open || (control.id === "bid-submit" && pending.size > 0);
+      control.disabled = !open || (control.id === "bid-submit" && pending.size > 0) ||
+        control.dataset.aboveCeiling === "true";
     });
   }
 
@@ -260,6 +263,9 @@
       if (parsed.cents < toCents(state.min_next_bid)) {
         kind = "warning";
         message = fill(text.belowMinimum, { amount: written, minimum: formatKzt(state.min_next_bid) });
+      } else if (ceilingCents !== null && parsed.cents > ceilingCents) {
+        kind = "warning";
+        message = fill(text.aboveCeiling, { amount: written, ceiling: amounts.write(ceilingCents, money, true) });
       } else {
         kind = "ok";
         message = fill(text.echo, { amount: written });
@@ -273,10 +279,36 @@
     return parsed;
   }
 
+  // The participant's bid ceiling: said beside the bid box; quick amounts above it are not
+  // offered (the server refuses such a bid anyway, with code above_limit).
+  function applyCeiling(frame) {
+    const note = $("bid-ceiling");
+    if (!note) return;
+    ceilingCents = frame && frame.amount !== null ? toCents(frame.amount) : null;
+    note.textContent = ceilingCents === null ? "" : frame.message;
+    note.hidden = ceilingCents === null;
+    offerQuickAmounts();
+    describeAmount();
+  }
+
+  function offerQuickAmounts() {
+    const bidForm = $("bid-form");
+    if (!bidForm) return;
+    bidForm.querySelectorAll("[data-steps]").forEach(function (button) {
+      const amount = toCents(state.min_next_bid) + (BigInt(button.dataset.steps) - 1n) * step;
+      button.dataset.aboveCeiling = ceilingCents !== null && amount > ceilingCents ? "true" : "";
+    });
+    setBiddingOpen(isBiddingOpen());
+  }
+
   function handle(frame) {
     switch (frame.type) {
+      case "ceiling":
+        applyCeiling(frame);
+        break;
       case "state":
         applyState(frame);
+        offerQuickAmounts();
         break;
       case "bid_accepted":
         pending.delete(frame.key);
@@ -453,6 +485,7 @@
   }
 
   render();
+  applyCeiling(config.ceiling);
   setInterval(tick, 250);
   connect();
 })();
