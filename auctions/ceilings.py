@@ -22,10 +22,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import selectors
+from auctions import live, selectors
 from auctions.models import Application, Lot
 from bidders.models import Representative
 from core.errors import DomainError
@@ -242,7 +243,12 @@ def record_bank_guarantee(
                 "bank_guarantee_recorded_by",
             ]
         )
+        # A new version of the lot's row: a bid that waited for the lock meanwhile sees it
+        # moved and reads the participants' money again (`engine._place_locked`), instead
+        # of its snapshot's guarantee from before this change.
+        Lot.objects.filter(pk=lot.pk).update(version=F("version") + 1)
         lot_id, company_id = lot.pk, application.company_id
+        transaction.on_commit(lambda: live.broadcast_state(lot_id), robust=True)
         transaction.on_commit(
             lambda: tell_ceiling_changed(lot_id=lot_id, company_id=company_id), robust=True
         )

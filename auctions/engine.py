@@ -173,6 +173,8 @@ class _LockedLot:
     may_bid: bool
     # The participant's bid ceiling (`ceilings`), from the lot's rule and its money.
     ceiling: ceilings.Ceiling
+    # The lot's version as the statement's snapshot saw it, before any wait for the lock.
+    seen_version: int
     # Newest first: (sequence, participant number, amount, placed at).
     recent: list[live.RecentBid]
 
@@ -210,13 +212,16 @@ def _prepared(using: str = "default") -> _Statements:
         sql.column(Bid, name, alias="r", using=using) for name in _RECENT_FIELDS
     )
     placed_by = sql.column(Bid, "placed_by", alias="k", using=using)
+    version_ = sql.column(Lot, "version", using=using)
     # The lock first in the statement's plan, and only the lot's row locked: the joined
     # rows are read, never locked.
     lock_clause = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
     # S608: every name comes from the models' meta, quoted; every value is a parameter.
     lock = (
         f"SELECT {lot_columns}, k.{id_}, {placed_by}, p.id, p.participant_number, "  # noqa: S608
-        f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, {recent_selected} "
+        f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, "
+        f"(SELECT s.{version_} FROM {sql.table(Lot, using=using)} s WHERE s.{id_} = %s), "
+        f"{recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
         f"LEFT JOIN ({candidate.sql}) p ON 1 = 1 "
@@ -224,7 +229,13 @@ def _prepared(using: str = "default") -> _Statements:
         f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
         f"WHERE l.{id_} = %s ORDER BY r.{seq_} DESC{lock_clause}"
     )
-    lock_params = (sql.Slot("key"), *candidate.params, sql.Slot("lot_id"), sql.Slot("lot_id"))
+    lock_params = (
+        sql.Slot("lot_id"),
+        sql.Slot("key"),
+        *candidate.params,
+        sql.Slot("lot_id"),
+        sql.Slot("lot_id"),
+    )
     inserted = (
         "lot",
         "application",
@@ -291,13 +302,14 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             statements.secured_converters, first[width + 6 : width + 8], strict=True
         )
     )
+    seen_version = first[width + 8]
     recent: list[live.RecentBid] = []
     for row in rows:
-        if row[width + 8] is None:
+        if row[width + 9] is None:
             break
         sequence, bid_number, bid_amount, placed_at = (
             convert(value)
-            for convert, value in zip(statements.recent_converters, row[width + 8 :], strict=True)
+            for convert, value in zip(statements.recent_converters, row[width + 9 :], strict=True)
         )
         recent.append((sequence, bid_number, bid_amount, placed_at))  # type: ignore[arg-type]
     return _LockedLot(
@@ -317,6 +329,7 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             deposit=deposit_received,  # type: ignore[arg-type]
             bank_guarantee=bank_guarantee,  # type: ignore[arg-type]
         ),
+        seen_version=seen_version,
         recent=recent,
     )
 
@@ -325,8 +338,11 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
     # Lock the lot row: every rule below is checked against the state this bid will
     # change, so two bids at once can never both be validated against the same price.
     locked = _lock_lot(user=user, lot_id=lot_id, key=key)
-    if locked is not None and locked.lot["bid_count"] != (
-        locked.recent[0][0] if locked.recent else 0
+    if locked is not None and (
+        locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
+        # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
+        # moves the version) committed while this statement waited.
+        or locked.seen_version != locked.lot["version"]
     ):
         # The statement waited for the lock while other bids committed: PostgreSQL hands
         # it the lot's newest row but the joined rows of the snapshot it started with. Read

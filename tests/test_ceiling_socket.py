@@ -146,9 +146,16 @@ def test_a_guarantee_recorded_sends_every_socket_of_the_company_its_new_ceiling(
                 recorded_by=clerk,
             )
             for socket in (first, second):
-                own = await frame(socket)
-                assert (own["type"], own["amount"]) == ("ceiling", "200000000.00")
-            # The rival's ceiling did not change, and it is told nothing.
+                # The lot's version moved with the guarantee (`ceilings`): everyone gets
+                # the state, and the company's own sockets their new ceiling, by two roads
+                # (the lot's fan-out, the user's group) in either order.
+                frames = {received["type"]: received for received in [await frame(socket)]}
+                received = await frame(socket)
+                frames[received["type"]] = received
+                assert frames["state"]["version"] == 1
+                assert frames["ceiling"]["amount"] == "200000000.00"
+            # The rival's ceiling did not change, and it is told nothing of it.
+            assert (await next_state(other))["version"] == 1
             await other.send_json({"type": "ping"})
             assert (await frame(other))["type"] == "pong"
             reply = await send_bid(first, "200000000.00")
