@@ -175,6 +175,11 @@ def event_results(request: HttpRequest, code: str) -> HttpResponse:
     result_lots = list(selectors.results.event_lots_with_results(event.pk, published=published))
     for lot in result_lots:
         lot.winner_country = Country(lot.winner_country or "")
+        lot.ceiling_label = (
+            Lot.BidCeiling(lot.ceiling_rule).label
+            if lot.ceiling_rule and lot.ceiling_rule != Lot.BidCeiling.NONE
+            else ""
+        )
     context = {
         "event": event,
         "totals": selectors.results.totals_of(event),

@@ -478,3 +478,20 @@ def test_the_published_result_keeps_the_ceiling_in_force_and_the_api_shows_it(
         "multiple": "12.00",
         "winner_ceiling": "120000000.00",
     }
+
+
+def test_the_published_results_page_shows_the_ceiling_in_force() -> None:
+    lot = ceiling_lot("deposit", TWELVE)
+    plain = LiveLotFactory(event=lot.event)
+    winner = admitted_representative(lot, 1)
+    bid(winner, lot, "110000000.00")
+    bid(admitted_representative(plain, 1), plain, START)
+    close_now(lot)
+    close_now(plain)
+    services.publish_results(event_id=lot.event_id)
+    page = Client().get(reverse("auctions:event_results", args=[lot.event.code]))
+    text = page.content.decode()
+    assert "Bid ceiling: a multiple of the guarantee deposit received (\u00d7 12)" in text
+    assert f"the winner's was {format_kzt(DEPOSIT_CEILING)}" in text
+    # The plain lot says nothing of ceilings.
+    assert text.count("Bid ceiling:") == 1
