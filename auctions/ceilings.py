@@ -19,6 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from babel.numbers import format_decimal
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -30,7 +31,7 @@ from auctions import live, selectors
 from auctions.models import Application, Lot
 from bidders.models import Representative
 from core.errors import DomainError
-from core.money import CENT, format_kzt
+from core.money import CENT, babel_locale, format_kzt
 from core.session_sockets import user_group
 
 # The channel-layer message a user's sockets get when its ceiling in a lot changed.
@@ -93,7 +94,10 @@ def explanation(ceiling: Ceiling) -> str:
     """Say, in the active language, what the ceiling is made of and what would raise it."""
     deposit = format_kzt(ceiling.deposit or Decimal("0.00"))
     guarantee = format_kzt(ceiling.bank_guarantee or Decimal("0.00"))
-    multiple = f"{(ceiling.multiple or Decimal(0)).normalize():f}"
+    # As the reader's language writes a number: 11.5, 11,5.
+    multiple = format_decimal(
+        ceiling.multiple or Decimal(0), format="#,##0.##", locale=babel_locale()
+    )
     if ceiling.rule == Lot.BidCeiling.DEPOSIT:
         return _(
             "It is %(multiple)s times your guarantee deposit received (%(deposit)s); only a "
