@@ -83,10 +83,12 @@ def check(amount: Decimal, ceiling: Ceiling) -> None:
     if limit is not None and amount > limit:
         raise DomainError(
             "above_limit",
-            _("%(amount)s is above your bid ceiling of %(ceiling)s.")
-            % {"amount": format_kzt(amount), "ceiling": format_kzt(limit)}
-            + " "
-            + explanation(ceiling),
+            _("%(amount)s is above your bid ceiling of %(ceiling)s. %(explanation)s")
+            % {
+                "amount": format_kzt(amount),
+                "ceiling": format_kzt(limit),
+                "explanation": explanation(ceiling),
+            },
         )
 
 
