@@ -2,6 +2,8 @@
 guarantee the ministry records, the API's view of a participant's own ceiling, and the
 ceiling in force kept with the result."""
 
+import json
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -495,3 +497,33 @@ def test_the_published_results_page_shows_the_ceiling_in_force() -> None:
     assert f"the winner's was {format_kzt(DEPOSIT_CEILING)}" in text
     # The plain lot says nothing of ceilings.
     assert text.count("Bid ceiling:") == 1
+
+
+# --- The room page -----------------------------------------------------------------------------
+
+
+def room_page(user: AbstractBaseUser, lot: Lot) -> tuple[str, dict]:
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("auctions:room", args=[lot.pk])).content.decode()
+    found = re.search(r'<script id="room-config" type="application/json">(.*?)</script>', page)
+    assert found is not None
+    return page, json.loads(found[1])
+
+
+def test_the_room_page_shows_the_participant_its_ceiling_beside_the_bid_box() -> None:
+    lot = ceiling_lot("deposit", TWELVE)
+    bidder = admitted_representative(lot, 1)
+    page, config = room_page(bidder, lot)
+    assert config["ceiling"]["amount"] == "120000000.00"
+    assert config["ceiling"]["basis"] == "deposit"
+    assert 'id="bid-ceiling"' in page
+    assert "Your bid ceiling in this lot is" in page
+
+
+def test_a_plain_lots_room_page_says_nothing_of_ceilings(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    page, config = room_page(admitted_bidder, live_lot)
+    assert config["ceiling"] is None
+    assert "Your bid ceiling" not in page
