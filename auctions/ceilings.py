@@ -182,12 +182,24 @@ def own_frame(*, user: User, lot_id: int) -> dict[str, Any] | None:
 def of_application(*, lot: Lot, application_id: int) -> Ceiling:
     """Return an application's ceiling in its lot as it stands now (the close records the
     winner's)."""
-    if lot.bid_ceiling == Lot.BidCeiling.NONE:
+    return for_application(
+        rule=lot.bid_ceiling, multiple=lot.bid_ceiling_multiple, application_id=application_id
+    )
+
+
+def for_application(*, rule: str, multiple: Decimal | None, application_id: int) -> Ceiling:
+    """Return an application's ceiling under the lot's rule and multiple, reading its money
+    now: one query, none on a lot without a ceiling.
+
+    For amounts committed for a participant other than the bidder at hand (a maximum bid's
+    automatic bids), called under the lot's lock: `check(amount, for_application(...))`.
+    """
+    if rule == Lot.BidCeiling.NONE:
         return NO_CEILING
     secured = selectors.participants.secured_money(application_id=application_id)
     return from_row(
-        rule=lot.bid_ceiling,
-        multiple=lot.bid_ceiling_multiple,
+        rule=rule,
+        multiple=multiple,
         deposit=secured["deposit_received"],
         bank_guarantee=secured["bank_guarantee"],
     )

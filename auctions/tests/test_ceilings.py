@@ -527,3 +527,24 @@ def test_a_plain_lots_room_page_says_nothing_of_ceilings(
     page, config = room_page(admitted_bidder, live_lot)
     assert config["ceiling"] is None
     assert "Your bid ceiling" not in page
+
+
+# --- For other callers (a maximum bid's automatic bids) ----------------------------------------
+
+
+def test_an_applications_ceiling_is_read_in_one_query_and_none_without_a_rule() -> None:
+    lot = ceiling_lot("deposit_and_bank_guarantee", TWELVE)
+    application = application_of(admitted_representative(lot, 1), lot)
+    record(application, "5000000.00")
+    with CaptureQueriesContext(connection) as queries:
+        ceiling = ceilings.for_application(
+            rule=lot.bid_ceiling, multiple=lot.bid_ceiling_multiple, application_id=application.pk
+        )
+    assert len(queries) == 1
+    assert ceiling.amount == DEPOSIT_CEILING + Decimal("5000000.00")
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            ceilings.for_application(rule="none", multiple=None, application_id=application.pk)
+            is ceilings.NO_CEILING
+        )
+    assert len(queries) == 0
