@@ -190,3 +190,19 @@ def test_the_guarantee_page_of_a_running_lot_shows_no_company_nor_number(
         guarantee_url(application), {"amount": "100.00", "reference": "ref"}
     )
     assert response.status_code == 302
+
+
+def test_an_auditor_reads_but_may_not_record_a_guarantee(
+    client: Client, auditor: AbstractBaseUser, ministry_clerk: AbstractBaseUser
+) -> None:
+    application = published_application()
+    client.force_login(auditor)
+    assert client.get(guarantee_url(application)).status_code == 403
+    response = client.post(guarantee_url(application), {"amount": "1.00", "reference": "ref"})
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.bank_guarantee is None
+    # The clerk's role records it.
+    client.force_login(ministry_clerk)
+    response = client.post(guarantee_url(application), {"amount": "1.00", "reference": "ref"})
+    assert response.status_code == 302
