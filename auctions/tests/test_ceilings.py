@@ -548,3 +548,18 @@ def test_an_applications_ceiling_is_read_in_one_query_and_none_without_a_rule() 
             is ceilings.NO_CEILING
         )
     assert len(queries) == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only"
+)
+def test_the_database_refuses_to_change_a_published_ceiling() -> None:
+    from django.db import InternalError, transaction
+
+    lot = ceiling_lot("deposit", TWELVE)
+    bid(admitted_representative(lot, 1), lot, "110000000.00")
+    close_now(lot)
+    services.publish_results(event_id=lot.event_id)
+    with pytest.raises(InternalError, match="published results are frozen"), transaction.atomic():
+        PublishedResult.objects.filter(lot=lot).update(winner_ceiling=Decimal("999.00"))
+    assert PublishedResult.objects.get(lot=lot).winner_ceiling == DEPOSIT_CEILING
