@@ -14,6 +14,7 @@ recorded. The engine reads every input in the bid's own locked statement and cal
 so should any other path that commits a participant to an amount (a maximum bid).
 """
 
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -33,6 +34,8 @@ from bidders.models import Representative
 from core.errors import DomainError
 from core.money import CENT, babel_locale, format_kzt
 from core.session_sockets import user_group
+
+logger = logging.getLogger(__name__)
 
 # The channel-layer message a user's sockets get when its ceiling in a lot changed.
 CEILING_CHANGED = "ceiling.changed"
@@ -281,6 +284,11 @@ def tell_ceiling_changed(*, lot_id: int, company_id: int) -> None:
     for user_id in Representative.objects.filter(company_id=company_id).values_list(
         "user_id", flat=True
     ):
-        async_to_sync(layer.group_send)(
-            user_group(user_id), {"type": CEILING_CHANGED, "lot": lot_id}
-        )
+        try:
+            async_to_sync(layer.group_send)(
+                user_group(user_id), {"type": CEILING_CHANGED, "lot": lot_id}
+            )
+        except Exception:
+            # The channel layer may be down: the guarantee stands, the bids meet it, and the
+            # room shows it on its next connect.
+            logger.exception("Could not tell user %s's sockets their new ceiling", user_id)
