@@ -16,7 +16,9 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from auctions import ceilings
 from auctions.models import Application, Bid, Lot
 from auctions.tests.factories import LotFactory, admitted_representative
-from bidders.tests.factories import UserFactory
+from bidders.tests.factories import TEST_PASSWORD, UserFactory
+from core.roles import CLERKS, setup_roles
+from tests.browser.logins import log_in_as_staff
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +132,33 @@ def test_the_quick_amounts_above_the_ceiling_are_not_offered(
     expect(page.locator("[data-steps='5']")).to_be_disabled()
     expect(page.locator("#bid-ceiling")).to_contain_text("₸")
     screenshot("4-quick-amounts-within-the-ceiling", of=page)
+
+
+def test_a_clerk_records_a_bank_guarantee_from_the_applications_page(
+    page, live_server_url: str, screenshot: Callable, transactional_db: None
+) -> None:
+    lot = LotFactory(
+        deposit__name="Kuirektykol",
+        bid_ceiling=Lot.BidCeiling.DEPOSIT_AND_BANK_GUARANTEE,
+        bid_ceiling_multiple=Decimal("12"),
+    )
+    admitted_representative(lot, 1, legal_name="Ridgeline Critical Minerals")
+    application = Application.objects.get(lot=lot)
+    clerk = UserFactory(username="aigul", is_staff=True)  # enrolled in TEST_TOTP_SECRET
+    clerk.groups.add(setup_roles()[CLERKS])
+    log_in_as_staff(page, live_server_url, "aigul", TEST_PASSWORD)
+    page.goto(f"{live_server_url}/admin/auctions/application/{application.pk}/change/")
+    page.get_by_role("link", name="Record a bank guarantee").click()
+    page.get_by_label("Guaranteed amount, KZT").fill("-5")
+    page.get_by_label("Guarantee number and bank").fill("No. 12/345, Halyk Bank")
+    page.get_by_role("button", name="Record the guarantee").click()
+    expect(page.locator(".errorlist")).to_contain_text("greater than or equal to 0")
+    screenshot("5-admin-guarantee-form-error", of=page)
+    page.get_by_label("Guaranteed amount, KZT").fill("30000000")
+    page.get_by_role("button", name="Record the guarantee").click()
+    expect(page.locator(".messagelist")).to_contain_text("Bank guarantee of KZT 30,000,000")
+    expect(page.locator("body")).to_contain_text("No. 12/345, Halyk Bank")
+    screenshot("6-admin-guarantee-recorded", of=page)
+    application.refresh_from_db()
+    assert application.bank_guarantee == Decimal("30000000.00")
+    assert application.bank_guarantee_recorded_by == clerk
