@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,12 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
-from auctions import dataroom, documents, engine, identity, selectors, services
+from auctions import ceilings, dataroom, documents, engine, identity, selectors, services
 from auctions.models import (
     Application,
     AuctionEvent,
@@ -276,6 +279,10 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
                     "min_annual_work_expenditure",
                 ]
             },
+        ),
+        (
+            _("Bid ceiling"),
+            {"fields": ["bid_ceiling", "bid_ceiling_multiple"]},
         ),
         (
             _("Schedule (Astana time)"),
@@ -604,6 +611,7 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
         "submitted_at",
         "decided_at",
         "decided_by",
+        "bank_guarantee_record",
     ]
     # Every field is shown read-only, the company as the monitor allows: nothing here is
     # edited by hand.
@@ -659,6 +667,94 @@ class ApplicationAdmin(GuardedAdmin, admin.ModelAdmin):
                 ),
             ),
         )
+
+    @admin.display(description=_("bank guarantee"))
+    def bank_guarantee_record(self, application: Application) -> str:
+        lot = application.lot
+        counted = lot.bid_ceiling in (
+            Lot.BidCeiling.BANK_GUARANTEE,
+            Lot.BidCeiling.DEPOSIT_AND_BANK_GUARANTEE,
+        )
+        if not counted:
+            return str(_("This lot's bid ceiling does not count bank guarantees."))
+        if application.bank_guarantee is None:
+            recorded = str(_("None recorded."))
+        else:
+            recorded = str(
+                _("%(amount)s (%(reference)s), recorded %(when)s by %(who)s.")
+                % {
+                    "amount": format_kzt(application.bank_guarantee),
+                    "reference": application.bank_guarantee_reference,
+                    "when": date_format(
+                        timezone.localtime(application.bank_guarantee_recorded_at),
+                        "DATETIME_FORMAT",
+                    ),
+                    "who": application.bank_guarantee_recorded_by,
+                }
+            )
+        if lot.status not in Lot.OPEN_STATUSES:
+            return recorded
+        return format_html(
+            '{} <a class="button" href="{}">{}</a>',
+            recorded,
+            reverse("admin:auctions_application_bank_guarantee", args=[application.pk]),
+            _("Record a bank guarantee"),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:application_id>/bank-guarantee/",
+                self.admin_site.admin_view(self.bank_guarantee_view),
+                name="auctions_application_bank_guarantee",
+            ),
+            *super().get_urls(),
+        ]
+
+    def bank_guarantee_view(self, request: HttpRequest, application_id: int) -> HttpResponse:
+        """Ask for the bank guarantee the ministry checked, record it through the service."""
+        application = self.get_object(request, str(application_id))
+        if application is None:
+            raise Http404
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        form = BankGuaranteeForm(
+            request.POST or None,
+            initial={
+                "amount": application.bank_guarantee,
+                "reference": application.bank_guarantee_reference,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                application = ceilings.record_bank_guarantee(
+                    application_id=application.pk, recorded_by=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.log_change(request, application, str(_("Bank guarantee recorded")))
+                self.message_user(
+                    request,
+                    _("Bank guarantee of %(amount)s recorded for %(application)s.")
+                    % {
+                        "amount": format_kzt(application.bank_guarantee),
+                        "application": application,
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:auctions_application_change", args=[application.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Record a bank guarantee"),
+            "application": application,
+            "company": company_identity(application),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/auctions/application/bank_guarantee.html", context)
 
     @admin.action(description=_("Admit selected applications"), permissions=["change"])
     def admit(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
@@ -773,6 +869,26 @@ class BankPaymentForm(forms.Form):
         label=_("Bank reference"),
         max_length=120,
         help_text=_("The bank's reference of this credit."),
+    )
+
+
+class BankGuaranteeForm(forms.Form):
+    """The bank guarantee as the ministry checked it; the service decides if it counts."""
+
+    amount = forms.DecimalField(
+        label=_("Guaranteed amount, KZT"),
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        min_value=Decimal("0.00"),
+        help_text=_(
+            "As the bank's guarantee letter states it. Record 0 when the guarantee is "
+            "withdrawn or has expired."
+        ),
+    )
+    reference = forms.CharField(
+        label=_("Guarantee number and bank"),
+        max_length=255,
+        help_text=_("E.g. No. 12/345 of 1 June 2025, Halyk Bank."),
     )
 
 

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auctions import engine, live, proxy, sealed, selectors, services
+from auctions import ceilings, engine, live, proxy, sealed, selectors, services
 from auctions.filters import LotFilter
 from auctions.models import AuctionEvent, Lot, Result
 from auctions.serializers import (
@@ -23,6 +23,7 @@ from auctions.serializers import (
     ApplicationSerializer,
     BidAcceptedSerializer,
     BidInputSerializer,
+    CeilingSerializer,
     LotStateSerializer,
     MaximumAcceptedSerializer,
     MaximumSerializer,
@@ -160,6 +161,34 @@ class LotStateView(APIView):
         return Response(live.personal_state(live.lot_state(pk), seat.participant_number))
 
 
+STAFF_HAVE_NO_CEILING = gettext_lazy("Staff watch the auction; they have no bid ceiling.")
+
+
+class LotCeilingView(APIView):
+    """The caller's company's own bid ceiling in a lot, as the websocket's `ceiling` frame."""
+
+    @extend_schema(
+        operation_id="lots_ceiling",
+        summary="Show your bid ceiling in a lot",
+        description="For the lot's admitted participants. Bids above `amount` are refused "
+        "with code above_limit (409); `amount` is null when the lot has no ceiling. A deposit "
+        "not yet received counts for nothing.",
+        tags=[LIVE_TAG],
+        responses={200: CeilingSerializer, **ROOM_REFUSED},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Return the caller's ceiling in the lot."""
+        seat = live.take_seat(user=request.user, lot_id=pk)
+        own = (
+            ceilings.own_frame(user=request.user, lot_id=pk)
+            if seat.participant_number is not None
+            else None
+        )
+        if own is None:
+            raise DomainError("not_admitted", str(STAFF_HAVE_NO_CEILING))
+        return Response(own)
+
+
 NOT_A_BID = gettext_lazy("Send a JSON object with an amount and a key.")
 
 
@@ -202,7 +231,8 @@ class BidView(APIView):
             ),
             409: OpenApiResponse(
                 ErrorSerializer,
-                description="The lot moved on: too_low, already_leading or lot_not_live.",
+                description="The lot moved on: too_low, already_leading or lot_not_live; or "
+                "the amount is above the participant's bid ceiling: above_limit.",
             ),
             429: OpenApiResponse(ErrorSerializer, description="Code rate_limited."),
             **ROOM_REFUSED,

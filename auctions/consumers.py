@@ -29,7 +29,8 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from auctions import engine, fanout, live, presence, proxy, sealed
+from auctions import ceilings, engine, fanout, live, presence, proxy, sealed
+from auctions.models import Lot
 from core import ratelimit, second_factor, session_sockets
 from core.errors import DomainError
 from core.lockout import address_behind_proxies
@@ -228,6 +229,7 @@ class LotConsumer(AsyncWebsocketConsumer):
         await self._be_present()
         await self._join_and_send_snapshot()
         await self._send_maximum(only_if_set=True)
+        await self._send_ceiling()
         self.watcher = asyncio.create_task(self._watch_session())
 
     async def _be_present(self) -> None:
@@ -333,6 +335,34 @@ class LotConsumer(AsyncWebsocketConsumer):
         except Exception:
             # The periodic check tries again; the socket stays up meanwhile.
             logger.exception("Lot %s: the session check failed", self.lot_id)
+
+    async def ceiling_changed(self, event: dict[str, Any]) -> None:
+        """Send the participant its new bid ceiling: the ministry recorded a guarantee."""
+        if event.get("lot") != self.lot_id:
+            return
+        try:
+            await self._send_ceiling()
+        except Exception:
+            # The next connect sends it again; the socket stays up meanwhile.
+            logger.exception("Lot %s: the new ceiling could not be sent", self.lot_id)
+
+    async def _send_ceiling(self) -> None:
+        """Send a participant that may bid its own `ceiling` frame (never to the lot), on a
+        lot with a ceiling: a plain lot's room hears nothing new."""
+        if self.seat is None or not self.seat.may_bid or self.user_id is None:
+            return
+        try:
+            ceiling_frame = await self._call(self._read_ceiling)
+        except DomainError:
+            # The session ended: the next check or bid ends the socket and says why.
+            return
+        if ceiling_frame is not None:
+            await self._send(ceiling_frame)
+
+    def _read_ceiling(self) -> dict[str, Any] | None:
+        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
+        own = ceilings.own_frame(user=user, lot_id=self.lot_id)
+        return None if own is None or own["basis"] == Lot.BidCeiling.NONE else own
 
     async def _bid(self, message: dict[str, Any]) -> None:
         key = message.get("key")

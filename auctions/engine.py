@@ -4,6 +4,7 @@ The websocket consumer and the REST API both call `place_bid`; nothing else writ
 prices, leaders or end times of a live lot.
 """
 
+import dataclasses
 import logging
 import re
 import time
@@ -21,7 +22,7 @@ from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import live, pauses, proxy, sealed, selectors, signals
+from auctions import ceilings, live, pauses, proxy, sealed, selectors, signals
 from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import (
     Application,
@@ -29,6 +30,7 @@ from auctions.models import (
     Lot,
     LotPause,
     Maximum,
+    Payment,
     Result,
     SealedBid,
     next_minimum,
@@ -97,9 +99,10 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
     A key seen before returns that bid and places nothing. Each participant has one budget
     of BID_RATE_LIMIT bids per lot, whichever sockets, API calls or accounts of its company
     it bids from. Raises DomainError with the wire contract's codes: rate_limited,
-    invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low (and
-    lot_not_found for no such lot). A maximum the bid outbids answers it in the same
-    transaction (auctions/proxy.py): the state returned and broadcast shows the final price.
+    invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low,
+    above_limit (above the participant's bid ceiling, `ceilings`) (and lot_not_found for no
+    such lot). A maximum the bid outbids answers it in the same transaction
+    (auctions/proxy.py): the state returned and broadcast shows the final price.
     """
     # Before anything else, and outside the lock: a flood is refused after one indexed read
     # (whose budget it spends), never waiting for the lot's lock. Shared by every process
@@ -190,6 +193,8 @@ _LOT_FIELDS = (
     "sealed_round_ends_at",
     "sealed_round_closed_at",
     "sealed_bid_count",
+    "bid_ceiling",
+    "bid_ceiling_multiple",
 )
 _RECENT_FIELDS = ("sequence", "participant_number", "amount", "placed_at", "automatic")
 # A participant's current maximum (auctions/proxy.py), read with the lock for the lot's
@@ -208,6 +213,10 @@ class _LockedLot:
     repeated_by: int | None
     participant: tuple[int, int] | None
     may_bid: bool
+    # The participant's bid ceiling (`ceilings`), from the lot's rule and its money.
+    ceiling: ceilings.Ceiling
+    # The lot's version as the statement's snapshot saw it, before any wait for the lock.
+    seen_version: int
     # Newest first: (sequence, participant number, amount, placed at, automatic).
     recent: list[live.RecentBid]
     leader_maximum: proxy.StandingMaximum | None = None
@@ -222,6 +231,8 @@ class _Statements:
     lot_converters: list[sql.Converter]
     recent_converters: list[sql.Converter]
     maximum_converters: list[sql.Converter]
+    # The candidate's deposit received and bank guarantee, as the ORM reads them.
+    secured_converters: list[sql.Converter]
 
 
 _statements: dict[str, _Statements] = {}
@@ -255,13 +266,16 @@ def _prepared(using: str = "default") -> _Statements:
         for alias in ("lm", "om")
     )
     leader_column = sql.column(Lot, "leader", alias="l", using=using)
+    version_ = sql.column(Lot, "version", using=using)
     # The lock first in the statement's plan, and only the lot's row locked: the joined
     # rows are read, never locked.
     lock_clause = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
     # S608: every name comes from the models' meta, quoted; every value is a parameter.
     lock = (
         f"SELECT {lot_columns}, k.{id_}, {placed_by}, p.id, p.participant_number, "  # noqa: S608
-        f"p.has_deposit, p.has_factor, {leader_maximum}, {own_maximum}, {recent_selected} "
+        f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, "
+        f"(SELECT s.{version_} FROM {sql.table(Lot, using=using)} s WHERE s.{id_} = %s), "
+        f"{leader_maximum}, {own_maximum}, {recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
         f"LEFT JOIN ({candidate.sql}) p ON 1 = 1 "
@@ -273,7 +287,13 @@ def _prepared(using: str = "default") -> _Statements:
         f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
         f"WHERE l.{id_} = %s ORDER BY r.{seq_} DESC{lock_clause}"
     )
-    lock_params = (sql.Slot("key"), *candidate.params, sql.Slot("lot_id"), sql.Slot("lot_id"))
+    lock_params = (
+        sql.Slot("lot_id"),
+        sql.Slot("key"),
+        *candidate.params,
+        sql.Slot("lot_id"),
+        sql.Slot("lot_id"),
+    )
     inserted = (
         "lot",
         "application",
@@ -307,6 +327,10 @@ def _prepared(using: str = "default") -> _Statements:
         lot_converters=sql.converters(Lot, _LOT_FIELDS, using=using),
         recent_converters=sql.converters(Bid, _RECENT_FIELDS, using=using),
         maximum_converters=sql.converters(Maximum, _MAXIMUM_FIELDS, using=using),
+        secured_converters=[
+            *sql.converters(Payment, ["amount_received"], using=using),
+            *sql.converters(Application, ["bank_guarantee"], using=using),
+        ],
     )
     return found
 
@@ -332,7 +356,14 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     repeated_id, repeated_by, participant_id, number, has_deposit, has_factor = first[
         width : width + 6
     ]
-    maxima = width + 6
+    deposit_received, bank_guarantee = (
+        None if value is None else convert(value)
+        for convert, value in zip(
+            statements.secured_converters, first[width + 6 : width + 8], strict=True
+        )
+    )
+    seen_version = first[width + 8]
+    maxima = width + 9
     bids = maxima + 2 * len(_MAXIMUM_FIELDS)
     recent: list[live.RecentBid] = []
     for row in rows:
@@ -354,6 +385,13 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             has_deposit=has_deposit,
             has_factor=has_factor,
         ),
+        ceiling=ceilings.from_row(
+            rule=lot["bid_ceiling"],
+            multiple=lot["bid_ceiling_multiple"],
+            deposit=deposit_received,  # type: ignore[arg-type]
+            bank_guarantee=bank_guarantee,  # type: ignore[arg-type]
+        ),
+        seen_version=seen_version,
         recent=recent,
         leader_maximum=_standing_maximum(statements, first[maxima : maxima + 3]),
         own_maximum=_standing_maximum(statements, first[maxima + 3 : bids]),
@@ -374,8 +412,11 @@ def _standing_maximum(
 def _lock_current(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     """Lock the lot's row and read what the rules need, current as of holding the lock."""
     locked = _lock_lot(user=user, lot_id=lot_id, key=key)
-    if locked is not None and locked.lot["bid_count"] != (
-        locked.recent[0][0] if locked.recent else 0
+    if locked is not None and (
+        locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
+        # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
+        # moves the version) committed while this statement waited.
+        or locked.seen_version != locked.lot["version"]
     ):
         # The statement waited for the lock while other bids committed: PostgreSQL hands
         # it the lot's newest row but the joined rows of the snapshot it started with. Read
@@ -415,6 +456,7 @@ def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -
         raise DomainError(
             "too_low", _("The lowest bid now is %(minimum)s.") % {"minimum": format_kzt(minimum)}
         )
+    ceilings.check(amount, locked.ceiling)
 
     entries = [_Entry(participant_id, number, amount, user.pk, key, automatic=False)]
     if locked.leader_maximum is not None or locked.own_maximum is not None:
@@ -597,21 +639,24 @@ def _answers_to_bid(
     if locked.leader_maximum is None or lot["leader"] is None or not locked.recent:
         return []
     # Asked only when the leader's maximum could answer at all: a bid past it costs nothing.
-    if locked.leader_maximum.amount < amount + lot["bid_step"] or not _may_still_bid(
+    if locked.leader_maximum.amount < amount + lot["bid_step"]:
+        return []
+    leader_maximum = _still_bidding(
         lot, lot_id=lot_id, participant_id=lot["leader"], maximum=locked.leader_maximum
-    ):
+    )
+    if leader_maximum is None or leader_maximum.amount < amount + lot["bid_step"]:
         return []
     bidder = proxy.stand(
         participant_id=participant_id,
         participant_number=number,
         holds=amount,
-        maximum=locked.own_maximum,
+        maximum=_within_ceiling(locked.own_maximum, locked.ceiling),
     )
     outbid = proxy.stand(
         participant_id=lot["leader"],
         participant_number=locked.recent[0][1],
         holds=None,
-        maximum=locked.leader_maximum,
+        maximum=leader_maximum,
     )
     return _entries(
         proxy.duel(
@@ -624,24 +669,46 @@ def _answers_to_bid(
     )
 
 
-def _may_still_bid(
+def _still_bidding(
     lot: dict[str, Any], *, lot_id: int, participant_id: int, maximum: proxy.StandingMaximum
-) -> bool:
-    """Say whether a maximum may bid for its owner now: the one rule of who may bid
-    (`selectors.participants.bidding_candidate`), for the user who set it. A company
-    suspended since, a deposit no longer received, a user gone: its maximum bids no more."""
+) -> proxy.StandingMaximum | None:
+    """Return the maximum as far as it may bid for its owner now, or None.
+
+    Its owner may bid by the one rule of who may bid
+    (`selectors.participants.bidding_candidate`), for the user who set it: a company
+    suspended since, a deposit no longer received, a user gone, and its maximum bids no
+    more. On a lot with a bid ceiling it bids no higher than the owner's ceiling now (a
+    guarantee lowered since it was set), read from the same row.
+    """
     candidate = selectors.participants.bidding_candidate(
         user_id=maximum.set_by, lot_id=lot_id
     ).first()
-    return (
-        candidate is not None
-        and candidate["id"] == participant_id
-        and selectors.participants.may_bid(
+    if (
+        candidate is None
+        or candidate["id"] != participant_id
+        or not selectors.participants.may_bid(
             guarantee_deposit=lot["guarantee_deposit"],
             has_deposit=bool(candidate["has_deposit"]),
             has_factor=bool(candidate["has_factor"]),
         )
+    ):
+        return None
+    ceiling = ceilings.from_row(
+        rule=lot["bid_ceiling"],
+        multiple=lot["bid_ceiling_multiple"],
+        deposit=candidate["deposit_received"],
+        bank_guarantee=candidate["bank_guarantee"],
     )
+    return _within_ceiling(maximum, ceiling)
+
+
+def _within_ceiling(
+    maximum: proxy.StandingMaximum | None, ceiling: ceilings.Ceiling
+) -> proxy.StandingMaximum | None:
+    """Return the maximum capped at the owner's bid ceiling (`ceilings`), if it has one."""
+    if maximum is None or ceiling.amount is None or maximum.amount <= ceiling.amount:
+        return maximum
+    return dataclasses.replace(maximum, amount=ceiling.amount)
 
 
 def _entries(answers: list[tuple[proxy.Stand, Decimal]]) -> list[_Entry]:
@@ -748,6 +815,8 @@ def _set_maximum_locked(
             _("Your maximum must be at least the lowest bid now: %(minimum)s.")
             % {"minimum": format_kzt(minimum)},
         )
+    # Nor above what the participant secured: the engine would bid it.
+    ceilings.check(amount, locked.ceiling)
     Maximum.objects.filter(lot_id=lot_id, application_id=participant_id, is_current=True).update(
         is_current=False
     )
@@ -768,13 +837,18 @@ def _set_maximum_locked(
     if leads:
         # Lowered, the maximum may now lose to another one that could not bid before.
         rival = proxy.best_challenger(lot_id=lot_id, leader_id=participant_id, minimum=minimum)
+        rival_maximum = (
+            None
+            if rival is None
+            else _still_bidding(
+                lot,
+                lot_id=lot_id,
+                participant_id=rival.application_id,
+                maximum=proxy.standing(rival),  # type: ignore[arg-type]
+            )
+        )
         answers = []
-        if rival is not None and _may_still_bid(
-            lot,
-            lot_id=lot_id,
-            participant_id=rival.application_id,
-            maximum=proxy.standing(rival),  # type: ignore[arg-type]
-        ):
+        if rival is not None and rival_maximum is not None:
             answers = proxy.duel(
                 price=lot["current_price"],
                 starting_price=lot["starting_price"],
@@ -784,17 +858,17 @@ def _set_maximum_locked(
                     participant_id=rival.application_id,
                     participant_number=_participant_number(rival.application_id),
                     holds=None,
-                    maximum=proxy.standing(rival),
+                    maximum=rival_maximum,
                 ),
             )
     else:
         leader = None
         if lot["leader"] is not None:
             leader_maximum = locked.leader_maximum
-            if leader_maximum is not None and not _may_still_bid(
-                lot, lot_id=lot_id, participant_id=lot["leader"], maximum=leader_maximum
-            ):
-                leader_maximum = None
+            if leader_maximum is not None:
+                leader_maximum = _still_bidding(
+                    lot, lot_id=lot_id, participant_id=lot["leader"], maximum=leader_maximum
+                )
             leader = proxy.stand(
                 participant_id=lot["leader"],
                 participant_number=locked.recent[0][1],
@@ -874,6 +948,7 @@ def open_lot(*, lot_id: int) -> Lot:
                 winning_bonus=lot.starting_price,
                 bid_count=0,
                 closed_at=now,
+                **_ceiling_in_force(lot, winner_id=admitted[0].pk),
             )
         elif len(admitted) == 1:
             lot.status = Lot.Status.CANCELLED
@@ -885,7 +960,11 @@ def open_lot(*, lot_id: int) -> Lot:
             lot.status = Lot.Status.FAILED
             lot.status_reason = _("No participant was admitted; the deposit can be offered again.")
             Result.objects.create(
-                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+                lot=lot,
+                outcome=Result.Outcome.FAILED,
+                bid_count=0,
+                closed_at=now,
+                **_ceiling_in_force(lot, winner_id=None),
             )
         _save_status(lot, extra_fields=[])
     return lot
@@ -913,7 +992,11 @@ def close_lot(*, lot_id: int) -> Lot:
             lot.status = Lot.Status.FAILED
             lot.status_reason = _("No bids were placed; the deposit can be offered again.")
             Result.objects.create(
-                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+                lot=lot,
+                outcome=Result.Outcome.FAILED,
+                bid_count=0,
+                closed_at=now,
+                **_ceiling_in_force(lot, winner_id=None),
             )
         else:
             lot.status = Lot.Status.CLOSED
@@ -924,9 +1007,25 @@ def close_lot(*, lot_id: int) -> Lot:
                 winning_bonus=lot.current_price,
                 bid_count=lot.bid_count,
                 closed_at=now,
+                **_ceiling_in_force(lot, winner_id=lot.leader_id),
             )
         _save_status(lot, extra_fields=[])
     return lot
+
+
+def _ceiling_in_force(lot: Lot, *, winner_id: int | None) -> dict[str, Any]:
+    """Return the Result's record of the lot's bid ceiling: its rule and multiple, and the
+    winner's ceiling as it stands at the close (None without a ceiling or a winner)."""
+    ceiling = (
+        ceilings.of_application(lot=lot, application_id=winner_id)
+        if winner_id is not None
+        else ceilings.NO_CEILING
+    )
+    return {
+        "bid_ceiling": lot.bid_ceiling,
+        "bid_ceiling_multiple": lot.bid_ceiling_multiple,
+        "winner_ceiling": ceiling.amount,
+    }
 
 
 def pause_lot(

@@ -149,6 +149,20 @@ class Lot(models.Model):
             _("Sealed round, then an ascending round among the best"),
         )
 
+    class BidCeiling(models.TextChoices):
+        """What a participant's bids may not exceed (`auctions.ceilings`)."""
+
+        NONE = "none", _("No ceiling")
+        DEPOSIT = "deposit", _("A multiple of the guarantee deposit received")
+        BANK_GUARANTEE = "bank_guarantee", _("The bank guarantee recorded by the ministry")
+        DEPOSIT_AND_BANK_GUARANTEE = (
+            "deposit_and_bank_guarantee",
+            _("A multiple of the guarantee deposit received plus the bank guarantee"),
+        )
+
+    # The rules that count the deposit, and so need a multiple.
+    DEPOSIT_CEILINGS = (BidCeiling.DEPOSIT, BidCeiling.DEPOSIT_AND_BANK_GUARANTEE)
+
     event = models.ForeignKey(
         AuctionEvent, on_delete=models.PROTECT, related_name="lots", verbose_name=_("event")
     )
@@ -220,6 +234,25 @@ class Lot(models.Model):
     # Kept on the locked row, so the state shows it without counting: never an amount.
     sealed_bid_count = models.PositiveIntegerField(_("sealed bids received"), default=0)
     sealed_round_closed_at = models.DateTimeField(_("sealed round closed"), null=True, blank=True)
+    bid_ceiling = models.CharField(
+        _("bid ceiling"),
+        max_length=32,
+        choices=BidCeiling.choices,
+        default=BidCeiling.NONE,
+        help_text=_(
+            "What each participant's bids may not exceed: the multiple below times the "
+            "guarantee deposit it paid, the bank guarantee the ministry recorded for its "
+            "application, or both added together. Bids above it are refused."
+        ),
+    )
+    bid_ceiling_multiple = models.DecimalField(
+        _("bid ceiling, multiple of the deposit"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("E.g. 10 lets a participant bid up to ten times its deposit received."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -317,6 +350,22 @@ class Lot(models.Model):
                     "The share advancing is 1 to 100%, and at least two advance."
                 ),
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(bid_ceiling__in=["deposit", "deposit_and_bank_guarantee"])
+                    # Not null first: a CHECK passes when its condition is NULL.
+                    & Q(bid_ceiling_multiple__isnull=False)
+                    & Q(bid_ceiling_multiple__gt=0)
+                )
+                | (
+                    Q(bid_ceiling__in=["none", "bank_guarantee"])
+                    & Q(bid_ceiling_multiple__isnull=True)
+                ),
+                name="lot_bid_ceiling_multiple_iff_deposit",
+                violation_error_message=_(
+                    "A ceiling tied to the deposit needs a positive multiple; no other has one."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,6 +383,7 @@ class Lot(models.Model):
         return self.starts_at - self.application_deadline > MAX_DEADLINE_TO_AUCTION
 
     def clean(self) -> None:
+        self._clean_bid_ceiling()
         if self.licence_area is not None:
             try:
                 check_shape(self.licence_area, declared_km2=self.area_km2)
@@ -381,6 +431,41 @@ class Lot(models.Model):
         ):
             raise ValidationError(
                 {"sealed_advancing_percent": _("The share advancing is 1 to 100%.")}
+            )
+
+    def _clean_bid_ceiling(self) -> None:
+        """Say on the form's own fields what the ceiling's constraint would refuse."""
+        counts_deposit = self.bid_ceiling in self.DEPOSIT_CEILINGS
+        if counts_deposit and self.bid_ceiling_multiple is None:
+            raise ValidationError(
+                {
+                    "bid_ceiling_multiple": _(
+                        "Give the multiple of the deposit that bids may reach, e.g. 10."
+                    )
+                }
+            )
+        if counts_deposit and self.bid_ceiling_multiple is not None:
+            if self.bid_ceiling_multiple <= 0:
+                raise ValidationError(
+                    {"bid_ceiling_multiple": _("The multiple must be more than zero.")}
+                )
+            if self.guarantee_deposit is not None and self.guarantee_deposit <= 0:
+                raise ValidationError(
+                    {
+                        "bid_ceiling": _(
+                            "This lot asks no guarantee deposit: a ceiling tied to the deposit "
+                            "would refuse every bid."
+                        )
+                    }
+                )
+        if not counts_deposit and self.bid_ceiling_multiple is not None:
+            raise ValidationError(
+                {
+                    "bid_ceiling_multiple": _(
+                        "Only a ceiling tied to the guarantee deposit has a multiple; leave it "
+                        "empty."
+                    )
+                }
             )
 
     @property
@@ -499,6 +584,23 @@ class Application(models.Model):
         related_name="+",
         verbose_name=_("decided by"),
     )
+    # A bank's guarantee of the bidder's payment, as the ministry checked and recorded it
+    # (`ceilings.record_bank_guarantee`); raises its bid ceiling on lots that count it.
+    bank_guarantee = money_field(_("bank guarantee, KZT"), null=True, blank=True)
+    bank_guarantee_reference = models.CharField(
+        _("bank guarantee reference"), max_length=255, blank=True
+    )
+    bank_guarantee_recorded_at = models.DateTimeField(
+        _("bank guarantee recorded"), null=True, blank=True
+    )
+    bank_guarantee_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bank guarantee recorded by"),
+    )
 
     class Meta:
         ordering = ["lot", "participant_number", "submitted_at"]
@@ -531,6 +633,18 @@ class Application(models.Model):
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                 name="application_rejection_has_reason",
                 violation_error_message=_("A rejection needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(bank_guarantee__isnull=True)
+                | (
+                    Q(bank_guarantee__gte=0)
+                    & Q(bank_guarantee_recorded_at__isnull=False)
+                    & Q(bank_guarantee_recorded_by__isnull=False)
+                ),
+                name="application_bank_guarantee_recorded",
+                violation_error_message=_(
+                    "A bank guarantee is not negative and says who recorded it and when."
+                ),
             ),
         ]
 
@@ -953,6 +1067,22 @@ class Result(models.Model):
     winning_bonus = money_field(_("winning signature bonus, KZT"), null=True, blank=True)
     bid_count = models.PositiveIntegerField(_("bids"))
     closed_at = models.DateTimeField(_("closed at"))
+    # The lot's bid ceiling rule and the winner's ceiling when the lot closed (None: no
+    # ceiling), so the result says what backed the winning bid even if a guarantee changes.
+    bid_ceiling = models.CharField(
+        _("bid ceiling"),
+        max_length=32,
+        choices=Lot.BidCeiling.choices,
+        default=Lot.BidCeiling.NONE,
+    )
+    bid_ceiling_multiple = models.DecimalField(
+        _("bid ceiling, multiple of the deposit"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    winner_ceiling = money_field(_("winner's bid ceiling, KZT"), null=True, blank=True)
 
     class Meta:
         ordering = ["lot"]
@@ -1002,6 +1132,21 @@ class PublishedResult(models.Model):
     # [{"number": 1, "legal_name": "...", "country": "KZ"}, ...].
     participants = models.JSONField(_("participants"), default=list, blank=True)
     published_at = models.DateTimeField(_("published"))
+    # Copied from the Result: the ceiling rule the lot ran under and the winner's ceiling.
+    bid_ceiling = models.CharField(
+        _("bid ceiling"),
+        max_length=32,
+        choices=Lot.BidCeiling.choices,
+        default=Lot.BidCeiling.NONE,
+    )
+    bid_ceiling_multiple = models.DecimalField(
+        _("bid ceiling, multiple of the deposit"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    winner_ceiling = money_field(_("winner's bid ceiling, KZT"), null=True, blank=True)
 
     class Meta:
         ordering = ["lot"]

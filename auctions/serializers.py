@@ -241,6 +241,20 @@ class SealedBidReceiptSerializer(serializers.Serializer):
     )
 
 
+class CeilingSerializer(serializers.Serializer):
+    """A participant's own bid ceiling: the websocket's `ceiling` frame."""
+
+    type = serializers.ChoiceField(choices=["ceiling"])
+    lot = serializers.IntegerField()
+    amount = serializers.CharField(
+        allow_null=True, help_text="KZT: the highest bid allowed; null when the lot has none."
+    )
+    basis = serializers.ChoiceField(
+        choices=Lot.BidCeiling.choices, help_text="The lot's bid ceiling rule."
+    )
+    message = serializers.CharField(help_text="What the ceiling is and what would raise it.")
+
+
 class BidAcceptedSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["bid_accepted"])
     key = serializers.UUIDField()
@@ -471,6 +485,28 @@ class ResultLotSerializer(serializers.Serializer):
     starting_price = money()
 
 
+class PublishedCeilingSerializer(serializers.Serializer):
+    """The bid ceiling a published result records (`auctions.ceilings`)."""
+
+    rule = serializers.ChoiceField(
+        source="bid_ceiling",
+        choices=Lot.BidCeiling.choices,
+        help_text="none, deposit (a multiple of the deposit received), bank_guarantee, or "
+        "deposit_and_bank_guarantee (the two added).",
+    )
+    multiple = serializers.DecimalField(
+        source="bid_ceiling_multiple",
+        max_digits=8,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The multiple of the deposit, for the rules that count it.",
+    )
+    winner_ceiling = money(
+        allow_null=True,
+        help_text="The winner's ceiling when the lot closed; null without a ceiling or winner.",
+    )
+
+
 class PublicResultSerializer(serializers.Serializer):
     """The published outcome of one finished lot."""
 
@@ -487,6 +523,13 @@ class PublicResultSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Null for a lot cancelled unrun.",
     )
+    bid_ceiling = serializers.SerializerMethodField(
+        help_text="The lot's bid ceiling rule and the winner's ceiling when the lot closed."
+    )
+
+    @extend_schema_field(PublishedCeilingSerializer())
+    def get_bid_ceiling(self, lot: Lot) -> dict[str, object]:
+        return PublishedCeilingSerializer(lot.published_result).data
 
     @extend_schema_field(serializers.ChoiceField(choices=Result.Outcome.choices))
     def get_outcome(self, lot: Lot) -> str:

@@ -525,6 +525,13 @@ def snapshot_finished_lots(event: AuctionEvent, *, published_at: datetime) -> li
                 closed_at=result.closed_at if result is not None else None,
                 participants=participants[lot.pk],
                 published_at=published_at,
+                # A lot closed before results recorded ceilings, or cancelled, has no Result
+                # field to copy: its own rule, and no winner's ceiling.
+                bid_ceiling=result.bid_ceiling if result is not None else lot.bid_ceiling,
+                bid_ceiling_multiple=(
+                    result.bid_ceiling_multiple if result is not None else lot.bid_ceiling_multiple
+                ),
+                winner_ceiling=result.winner_ceiling if result is not None and awarded else None,
             )
         )
     return PublishedResult.objects.bulk_create(snapshots)

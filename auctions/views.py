@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries.fields import Country
 
-from auctions import charts, engine, invoices, live, pauses, sealed, selectors
+from auctions import ceilings, charts, engine, invoices, live, pauses, sealed, selectors
 from auctions.event_root import event_root
 from auctions.filters import LotFilter
 from auctions.hashchain import BID_LOG_FIELDS, FORMULA, GENESIS_HASH, bid_log_entry
@@ -67,6 +67,12 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
                 "max_whole_digits": engine.MAX_WHOLE_DIGITS,
                 "state": state,
                 "sealed_receipt": sealed_receipt,
+                # The participant's own bid ceiling; the socket sends it again when it changes.
+                "ceiling": (
+                    ceilings.own_frame(user=request.user, lot_id=pk)
+                    if seat.may_bid and lot.bid_ceiling != Lot.BidCeiling.NONE
+                    else None
+                ),
             },
             "sealed_receipt": sealed_receipt,
             "own_sealed_bid": own_sealed_bid,
@@ -117,6 +123,7 @@ def room_strings() -> dict[str, object]:
         ),
         "echo": _("You are bidding %(amount)s."),
         "belowMinimum": _("%(amount)s is below the minimum now: %(minimum)s."),
+        "aboveCeiling": _("%(amount)s is above your bid ceiling of %(ceiling)s."),
         "amountHelp": _(
             "Write the amount like %(example)s. The quick buttons fill in the amount; nothing "
             "is sent until you place the bid."
@@ -200,6 +207,11 @@ def event_results(request: HttpRequest, code: str) -> HttpResponse:
     result_lots = list(selectors.results.event_lots_with_results(event.pk, published=published))
     for lot in result_lots:
         lot.winner_country = Country(lot.winner_country or "")
+        lot.ceiling_label = (
+            Lot.BidCeiling(lot.ceiling_rule).label
+            if lot.ceiling_rule and lot.ceiling_rule != Lot.BidCeiling.NONE
+            else ""
+        )
     context = {
         "event": event,
         "totals": selectors.results.totals_of(event),

@@ -61,6 +61,7 @@ urlpatterns = [
         name="api-lot-sealed-bids",
     ),
     path("lots/<int:pk>/maximum/", auctions_api.MaximumView.as_view(), name="api-lot-maximum"),
+    path("lots/<int:pk>/ceiling/", auctions_api.LotCeilingView.as_view(), name="api-lot-ceiling"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script served from its own address, not inline: the
     # Content-Security-Policy runs no inline script.

@@ -481,6 +481,7 @@ SPECTACULAR_SETTINGS = {
         "DepositStatusEnum": "deposits.models.Deposit.Status",
         "PublicLotStatusEnum": "auctions.filters.PUBLIC_STATUS_CHOICES",
         "LotFormatEnum": "auctions.models.Lot.Format",
+        "BidCeilingEnum": "auctions.models.Lot.BidCeiling",
     },
 }
 

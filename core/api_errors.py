@@ -66,6 +66,8 @@ CONFLICT_CODES = frozenset(
         "lot_not_live",
         "round_closed",
         "sealed_bid_exists",
+        # Above the participant's bid ceiling: more money secured would let it through.
+        "above_limit",
     }
 )
 STATUS_BY_CODE = {

@@ -656,6 +656,8 @@ def test_a_published_result_names_the_winner_and_the_bonus(
         "winning_bonus": "150000000.00",
         "bid_count": 3,
         "closed_at": timezone.localtime(lot.result.closed_at).isoformat(),
+        # A plain lot: no bid ceiling was in force.
+        "bid_ceiling": {"rule": "none", "multiple": None, "winner_ceiling": None},
     }
 
 

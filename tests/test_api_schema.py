@@ -32,6 +32,7 @@ DOCUMENTED_ENDPOINTS = {
     "/api/lots/{id}/bids/": {"post"},
     "/api/lots/{id}/sealed-bids/": {"get", "post"},
     "/api/lots/{id}/maximum/": {"get", "post"},
+    "/api/lots/{id}/ceiling/": {"get"},
 }
 # Anyone may read these, logged in or not.
 PUBLIC_ENDPOINTS = {
@@ -190,6 +191,7 @@ def test_every_get_answers_with_a_documented_status(
         "/api/lots/{id}/state/": lot.pk,
         "/api/lots/{id}/sealed-bids/": lot.pk,
         "/api/lots/{id}/maximum/": lot.pk,
+        "/api/lots/{id}/ceiling/": lot.pk,
         "/api/lots/{id}/": lot.pk,
         "/api/deposits/{code}/": lot.deposit.code,
         "/api/events/{code}/": lot.event.code,

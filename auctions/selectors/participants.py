@@ -10,7 +10,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
+from django.db.models.functions import Coalesce
 
 from auctions.models import (
     Application,
@@ -120,7 +122,9 @@ def bidding_candidate(*, user_id: int, lot_id: int) -> QuerySet[Any, Any]:
     """Return the user's company's admitted application in the lot, if the company is still
     approved, with what `may_bid` decides on: whether its guarantee deposit is received and
     whether the user has a second factor (`id`, `participant_number`, `has_deposit`,
-    `has_factor`; at most one row).
+    `has_factor`; at most one row); and what its bid ceiling counts (`deposit_received`,
+    what the bank credited for the deposit once received, and `bank_guarantee`; see
+    `auctions.ceilings`).
 
     The rule of who may bid, as one query: the bid's locked statement embeds it
     (`engine`, compiled once), the room's seat asks it (`bidding_participant`).
@@ -140,9 +144,38 @@ def bidding_candidate(*, user_id: int, lot_id: int) -> QuerySet[Any, Any]:
         .annotate(
             has_deposit=Exists(deposit_received),
             has_factor=Exists(enrolled_factors(user_id)),
+            deposit_received=Subquery(_amount_received(deposit_received)),
         )
         .order_by("pk")
-        .values("id", "participant_number", "has_deposit", "has_factor")[:1]
+        .values(
+            "id",
+            "participant_number",
+            "has_deposit",
+            "has_factor",
+            "deposit_received",
+            "bank_guarantee",
+        )[:1]
+    )
+
+
+def _amount_received(payments: QuerySet[Payment]) -> QuerySet[Any, Any]:
+    """What the bank credited for the payment; what was owed if a record predates credits."""
+    return payments.annotate(credited=Coalesce("amount_received", "amount")).values("credited")[:1]
+
+
+def secured_money(*, application_id: int) -> dict[str, Any]:
+    """Return what an application's bid ceiling counts, as `bidding_candidate` reads it:
+    `deposit_received` (None unless received) and `bank_guarantee` (None unless recorded)."""
+    deposit_received = Payment.objects.filter(
+        application=OuterRef("pk"),
+        kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        status=Payment.Status.RECEIVED,
+    )
+    return dict(
+        Application.objects.filter(pk=application_id)
+        .annotate(deposit_received=Subquery(_amount_received(deposit_received)))
+        .values("deposit_received", "bank_guarantee")
+        .get()
     )
 
 

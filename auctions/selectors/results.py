@@ -199,7 +199,8 @@ def lots_with_public_result() -> QuerySet[Lot]:
 
 def _with_results(lots: QuerySet[Lot], *, published: bool) -> QuerySet[Lot]:
     """Annotate what each lot's result shows: `winner_legal_name`, `winner_country` (a
-    code), `winner_number`, `winning_bonus`, `result_bid_count` and `closed_at`.
+    code), `winner_number`, `winning_bonus`, `result_bid_count` and `closed_at`; and the bid
+    ceiling in force (`ceiling_rule`, `ceiling_multiple`, `winner_ceiling`).
 
     Published: from the lot's published result, and a lot is finished once that result is
     written, never from the live rows a later edit could change. Not published (a staff
@@ -222,6 +223,9 @@ def _with_results(lots: QuerySet[Lot], *, published: bool) -> QuerySet[Lot]:
             result_bid_count=F("published_result__bid_count"),
             closed_at=F("published_result__closed_at"),
             has_errata=Exists(Erratum.objects.filter(lot=OuterRef("pk"))),
+            ceiling_rule=F("published_result__bid_ceiling"),
+            ceiling_multiple=F("published_result__bid_ceiling_multiple"),
+            winner_ceiling=F("published_result__winner_ceiling"),
         )
     return lots.annotate(
         is_awarded=ExpressionWrapper(awarded_lots(), output_field=BooleanField()),
@@ -234,6 +238,9 @@ def _with_results(lots: QuerySet[Lot], *, published: bool) -> QuerySet[Lot]:
         winning_bonus=F("result__winning_bonus"),
         result_bid_count=Coalesce(F("result__bid_count"), F("bid_count")),
         closed_at=F("result__closed_at"),
+        ceiling_rule=Coalesce(F("result__bid_ceiling"), F("bid_ceiling")),
+        ceiling_multiple=F("result__bid_ceiling_multiple"),
+        winner_ceiling=F("result__winner_ceiling"),
     )
 
 

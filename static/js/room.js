@@ -73,6 +73,8 @@
   // awaiting its answer.
   let sealedReceipt = config.sealed_receipt || null;
   let sealedKey = null;
+  // The participant's own bid ceiling in cents (null: none), from its `ceiling` frames.
+  let ceilingCents = null;
 
   function participantLabel(number) {
     const label = fill(text.participant, { number: number });
@@ -175,7 +177,8 @@
     const form = $("bid-form");
     if (!form) return;
     form.querySelectorAll("button, input").forEach(function (control) {
-      control.disabled = !open || (control.id === "bid-submit" && pending.size > 0);
+      control.disabled = !open || (control.id === "bid-submit" && pending.size > 0) ||
+        control.dataset.aboveCeiling === "true";
     });
     const maximumForm = $("maximum-form");
     if (maximumForm) {
@@ -358,6 +361,9 @@
       if (parsed.cents < toCents(state.min_next_bid)) {
         kind = "warning";
         message = fill(text.belowMinimum, { amount: written, minimum: formatKzt(state.min_next_bid) });
+      } else if (ceilingCents !== null && parsed.cents > ceilingCents) {
+        kind = "warning";
+        message = fill(text.aboveCeiling, { amount: written, ceiling: amounts.write(ceilingCents, money, true) });
       } else {
         kind = "ok";
         message = fill(text.echo, { amount: written });
@@ -371,10 +377,36 @@
     return parsed;
   }
 
+  // The participant's bid ceiling: said beside the bid box; quick amounts above it are not
+  // offered (the server refuses such a bid anyway, with code above_limit).
+  function applyCeiling(frame) {
+    const note = $("bid-ceiling");
+    if (!note) return;
+    ceilingCents = frame && frame.amount !== null ? toCents(frame.amount) : null;
+    note.textContent = ceilingCents === null ? "" : frame.message;
+    note.hidden = ceilingCents === null;
+    offerQuickAmounts();
+    describeAmount();
+  }
+
+  function offerQuickAmounts() {
+    const bidForm = $("bid-form");
+    if (!bidForm) return;
+    bidForm.querySelectorAll("[data-steps]").forEach(function (button) {
+      const amount = toCents(state.min_next_bid) + (BigInt(button.dataset.steps) - 1n) * step;
+      button.dataset.aboveCeiling = ceilingCents !== null && amount > ceilingCents ? "true" : "";
+    });
+    setBiddingOpen(isBiddingOpen());
+  }
+
   function handle(frame) {
     switch (frame.type) {
+      case "ceiling":
+        applyCeiling(frame);
+        break;
       case "state":
         applyState(frame);
+        offerQuickAmounts();
         break;
       case "bid_accepted":
         pending.delete(frame.key);
@@ -670,6 +702,7 @@
   setUpMaximumForm();
   renderMaximum();
   render();
+  applyCeiling(config.ceiling);
   setInterval(tick, 250);
   connect();
 })();
