@@ -55,7 +55,7 @@ REFUSAL_CLOSE_CODES = {
 }
 # Refusals of a bid that also end the socket.
 ENDING_CODES = frozenset({"session_ended", "seat_revoked"})
-MALFORMED = _("Send a JSON object whose type is bid, resync or ping.")
+MALFORMED = _("Send a JSON object whose type is bid, set_maximum, sealed_bid, resync or ping.")
 SERVER_ERROR = _("Something went wrong; your view is refreshed.")
 WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
 SPECTATORS_DO_NOT_BID = _("The public gallery only watches the auction; bidding is in the room.")

@@ -347,7 +347,7 @@ class Lot(models.Model):
                 & Q(sealed_advancing_minimum__gte=2),
                 name="lot_sealed_advancing_sensible",
                 violation_error_message=_(
-                    "The share advancing is 1 to 100%, and at least two advance."
+                    "The share advancing is 1 to 100 percent, and at least two advance."
                 ),
             ),
             models.CheckConstraint(

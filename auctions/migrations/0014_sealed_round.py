@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('sealed_advancing_percent__gte', 1), ('sealed_advancing_percent__lte', 100), ('sealed_advancing_minimum__gte', 2)), name='lot_sealed_advancing_sensible', violation_error_message='The share advancing is 1 to 100%, and at least two advance.'),
+            constraint=models.CheckConstraint(condition=models.Q(('sealed_advancing_percent__gte', 1), ('sealed_advancing_percent__lte', 100), ('sealed_advancing_minimum__gte', 2)), name='lot_sealed_advancing_sensible', violation_error_message='The share advancing is 1 to 100 percent, and at least two advance.'),
         ),
         migrations.AddField(
             model_name='sealedbid',
