@@ -365,32 +365,64 @@ class LotConsumer(AsyncWebsocketConsumer):
         return None if own is None or own["basis"] == Lot.BidCeiling.NONE else own
 
     async def _bid(self, message: dict[str, Any]) -> None:
+        await self._hand_to_engine(
+            message,
+            self._place_bid,
+            lambda outcome: live.accepted_frame(outcome.bid, created=outcome.created),
+            rejected="bid_rejected",
+        )
+
+    async def _sealed_bid(self, message: dict[str, Any]) -> None:
+        """Submit the participant's sealed bid; answer with its receipt or the refusal."""
+        await self._hand_to_engine(
+            message, self._submit_sealed_bid, lambda receipt: receipt, rejected="bid_rejected"
+        )
+
+    async def _set_maximum(self, message: dict[str, Any]) -> None:
+        await self._hand_to_engine(
+            message,
+            self._place_maximum,
+            lambda outcome: proxy.accepted_frame(outcome.maximum, created=outcome.created),
+            rejected="maximum_rejected",
+        )
+
+    async def _hand_to_engine(
+        self,
+        message: dict[str, Any],
+        place: Callable[[object, object], T],
+        reply: Callable[[T], dict[str, Any]],
+        *,
+        rejected: str,
+    ) -> None:
+        """Hand a participant's bid, sealed bid or maximum to the engine (`place`, given the
+        message's amount and key) and answer with `reply(outcome)`, or with a `rejected`
+        frame carrying the refusal's code; a refusal that ends the session ends the socket."""
         key = message.get("key")
         key = key if isinstance(key, str) else None
         if self.seat is None or self.seat.participant_number is None:
-            await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
+            await self._send(
+                {
+                    "type": rejected,
+                    "key": key,
+                    "code": "not_admitted",
+                    "message": self._translate(WATCHERS_DO_NOT_BID),
+                }
+            )
             return
-        # The bid's own state (and any other) waits until the bidder has its reply.
+        # The state it made (and any other) waits until the bidder has its reply.
         if self.listener is not None:
             self.listener.hold()
         try:
             try:
-                outcome = await self._call(
-                    self._place_bid, message.get("amount"), message.get("key")
-                )
+                outcome = await self._call(place, message.get("amount"), message.get("key"))
             except DomainError as error:
                 await self._send(
-                    {
-                        "type": "bid_rejected",
-                        "key": key,
-                        "code": error.code,
-                        "message": error.message,
-                    }
+                    {"type": rejected, "key": key, "code": error.code, "message": error.message}
                 )
                 if error.code in ENDING_CODES:
                     await self._end(error)
                 return
-            await self._send(live.accepted_frame(outcome.bid, created=outcome.created))
+            await self._send(reply(outcome))
         finally:
             if self.listener is not None:
                 self.listener.release()
@@ -400,38 +432,6 @@ class LotConsumer(AsyncWebsocketConsumer):
         if user.is_authenticated:
             user = live.session_user(session_key=self.session_key, user_id=user.pk)
         return live.take_seat(user=user, lot_id=self.lot_id)
-
-    async def _sealed_bid(self, message: dict[str, Any]) -> None:
-        """Submit the participant's sealed bid; answer with its receipt or the refusal."""
-        key = message.get("key")
-        key = key if isinstance(key, str) else None
-        if self.seat is None or self.seat.participant_number is None:
-            await self._reject(key, "not_admitted", WATCHERS_DO_NOT_BID)
-            return
-        # The count its bid made waits until the bidder has its receipt, as for a bid.
-        if self.listener is not None:
-            self.listener.hold()
-        try:
-            try:
-                receipt = await self._call(
-                    self._submit_sealed_bid, message.get("amount"), message.get("key")
-                )
-            except DomainError as error:
-                await self._send(
-                    {
-                        "type": "bid_rejected",
-                        "key": key,
-                        "code": error.code,
-                        "message": error.message,
-                    }
-                )
-                if error.code in ENDING_CODES:
-                    await self._end(error)
-                return
-            await self._send(receipt)
-        finally:
-            if self.listener is not None:
-                self.listener.release()
 
     def _submit_sealed_bid(self, amount: object, key: object) -> dict[str, Any]:
         """Submit a sealed bid as the user the socket's session still authenticates."""
@@ -458,44 +458,6 @@ class LotConsumer(AsyncWebsocketConsumer):
         return None if found is None else sealed.receipt(found)
 
     # --- Proxy (maximum) bids: the owner's own frames, never in the lot's state ------------
-
-    async def _set_maximum(self, message: dict[str, Any]) -> None:
-        key = message.get("key")
-        key = key if isinstance(key, str) else None
-        if self.seat is None or self.seat.participant_number is None:
-            await self._send(
-                {
-                    "type": "maximum_rejected",
-                    "key": key,
-                    "code": "not_admitted",
-                    "message": self._translate(WATCHERS_DO_NOT_BID),
-                }
-            )
-            return
-        # As for a bid: the reply comes before the state the maximum's bids made.
-        if self.listener is not None:
-            self.listener.hold()
-        try:
-            try:
-                outcome = await self._call(
-                    self._place_maximum, message.get("amount"), message.get("key")
-                )
-            except DomainError as error:
-                await self._send(
-                    {
-                        "type": "maximum_rejected",
-                        "key": key,
-                        "code": error.code,
-                        "message": error.message,
-                    }
-                )
-                if error.code in ENDING_CODES:
-                    await self._end(error)
-                return
-            await self._send(proxy.accepted_frame(outcome.maximum, created=outcome.created))
-        finally:
-            if self.listener is not None:
-                self.listener.release()
 
     def _place_maximum(self, amount: object, key: object) -> engine.MaximumOutcome:
         """Set a maximum as the user the socket's session still authenticates."""
@@ -605,11 +567,6 @@ class LotConsumer(AsyncWebsocketConsumer):
             self.listener.emit({"type": "websocket.close", "code": code})
         else:
             await self.close(code=code)
-
-    async def _reject(self, key: str | None, code: str, message: Promise) -> None:
-        await self._send(
-            {"type": "bid_rejected", "key": key, "code": code, "message": self._translate(message)}
-        )
 
     async def _join_and_send_snapshot(self) -> None:
         """Join the process's hub of the lot, then send the snapshot, then the news.
@@ -739,25 +696,21 @@ class GalleryConsumer(LotConsumer):
         return live.gallery_state(lot_id)
 
     async def _bid(self, message: dict[str, Any]) -> None:
-        key = message.get("key")
-        await self._send(
-            {
-                "type": "error",
-                "code": "not_admitted",
-                "key": key if isinstance(key, str) else None,
-                "message": self._translate(SPECTATORS_DO_NOT_BID),
-            }
-        )
+        await self._refuse(message, "error")
 
     async def _sealed_bid(self, message: dict[str, Any]) -> None:
         # A spectator seals nothing either: the same answer as to a bid.
-        await self._bid(message)
+        await self._refuse(message, "error")
 
     async def _set_maximum(self, message: dict[str, Any]) -> None:
+        await self._refuse(message, "maximum_rejected")
+
+    async def _refuse(self, message: dict[str, Any], kind: str) -> None:
+        """Answer a spectator's bid, sealed bid or maximum: the gallery only watches."""
         key = message.get("key")
         await self._send(
             {
-                "type": "maximum_rejected",
+                "type": kind,
                 "code": "not_admitted",
                 "key": key if isinstance(key, str) else None,
                 "message": self._translate(SPECTATORS_DO_NOT_BID),
