@@ -211,6 +211,18 @@ class BidParser(JSONParser):
             raise ParseError(NOT_A_BID, code="malformed") from None
 
 
+def _amount_and_key(request: Request) -> tuple[object, object]:
+    """Return a bid's (or a sealed bid's, or a maximum's) amount and key from the request's
+    JSON object, for the engine to judge; raise malformed for a body that is not one."""
+    try:
+        data = request.data
+    except ParseError:
+        data = None
+    if not isinstance(data, dict):
+        raise DomainError("malformed", str(NOT_A_BID))
+    return data.get("amount"), data.get("key")
+
+
 class BidView(APIView):
     """Bids in a live lot, through the same engine as the websocket."""
 
@@ -240,15 +252,8 @@ class BidView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Place a bid for the caller's company."""
-        try:
-            data = request.data
-        except ParseError:
-            data = None
-        if not isinstance(data, dict):
-            raise DomainError("malformed", str(NOT_A_BID))
-        outcome = engine.place_bid(
-            user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
-        )
+        amount, key = _amount_and_key(request)
+        outcome = engine.place_bid(user=request.user, lot_id=pk, amount=amount, key=key)
         return Response(
             live.accepted_frame(outcome.bid, created=outcome.created),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
@@ -311,15 +316,8 @@ class SealedBidView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Submit the caller's company's sealed bid."""
-        try:
-            data = request.data
-        except ParseError:
-            data = None
-        if not isinstance(data, dict):
-            raise DomainError("malformed", str(NOT_A_BID))
-        outcome = engine.submit_sealed_bid(
-            user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
-        )
+        amount, key = _amount_and_key(request)
+        outcome = engine.submit_sealed_bid(user=request.user, lot_id=pk, amount=amount, key=key)
         return Response(
             sealed.receipt(outcome.sealed_bid, repeated=not outcome.created),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
@@ -375,15 +373,8 @@ class MaximumView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Set the caller's company's maximum for the lot."""
-        try:
-            data = request.data
-        except ParseError:
-            data = None
-        if not isinstance(data, dict):
-            raise DomainError("malformed", str(NOT_A_BID))
-        outcome = engine.set_maximum(
-            user=request.user, lot_id=pk, amount=data.get("amount"), key=data.get("key")
-        )
+        amount, key = _amount_and_key(request)
+        outcome = engine.set_maximum(user=request.user, lot_id=pk, amount=amount, key=key)
         return Response(
             proxy.accepted_frame(outcome.maximum, created=outcome.created),
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
