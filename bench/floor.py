@@ -31,9 +31,9 @@ UPDATE auctions_lot
        last_bid_hash = :hash, version = version + 1
  WHERE id = :lot;
 INSERT INTO auctions_bid (lot_id, application_id, participant_number, sequence, amount,
-                          placed_at, placed_by_id, key, prev_hash, hash)
+                          placed_at, placed_by_id, key, prev_hash, hash, automatic)
 VALUES (:lot, :application, :participant_number, :sequence, :amount,
-        clock_timestamp(), :user, gen_random_uuid(), :prev_hash, :hash);
+        clock_timestamp(), :user, gen_random_uuid(), :prev_hash, :hash, false);
 COMMIT;
 """
 
