@@ -339,6 +339,10 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     """Lock the lot's row and read what the bid's rules need; None if there is no lot."""
     statements = _prepared()
     connection = connections["default"]
+    # A number no lot's id can be is no lot (the ORM says so itself; plain SQL would fail).
+    low, high = connection.ops.integer_field_range(Lot._meta.pk.get_internal_type())
+    if (low is not None and lot_id < low) or (high is not None and lot_id > high):
+        return None
     (key_value,) = sql.db_values(Bid, [("key", key)])
     with connection.cursor() as cursor:
         statements.lock.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id)
@@ -1315,6 +1319,17 @@ def _seal_locked(*, user: User, lot: Lot, amount: Decimal, key: uuid.UUID) -> Se
             _("A sealed bid is at least the starting price, %(minimum)s.")
             % {"minimum": format_kzt(lot.starting_price)},
         )
+    # The highest sealed bid becomes the ascending round's first bid: no higher than an
+    # open bid may be.
+    ceilings.check(
+        amount,
+        ceilings.from_row(
+            rule=lot.bid_ceiling,
+            multiple=lot.bid_ceiling_multiple,
+            deposit=candidate["deposit_received"],
+            bank_guarantee=candidate["bank_guarantee"],
+        ),
+    )
     number = candidate["participant_number"]
     sealing = sealed.seal(lot_id=lot.pk, participant_number=number, amount=amount)
     sealed_bid = SealedBid.objects.create(
@@ -1372,7 +1387,11 @@ def close_sealed_round(*, lot_id: int) -> Lot:
             lot.status = Lot.Status.FAILED
             lot.status_reason = _("No sealed bid was submitted; the deposit can be offered again.")
             Result.objects.create(
-                lot=lot, outcome=Result.Outcome.FAILED, bid_count=0, closed_at=now
+                lot=lot,
+                outcome=Result.Outcome.FAILED,
+                bid_count=0,
+                closed_at=now,
+                **_ceiling_in_force(lot, winner_id=None),
             )
         else:
             best, (amount, _nonce) = revealed[0]

@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from auctions import engine, pauses
@@ -38,6 +38,9 @@ from auctions.models import Application, Lot, LotPause
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
+# What says the database is unreachable, rather than that one statement failed (an
+# integrity or serialisation error must not pause every live lot).
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
 
 # --- The register of connected participants ----------------------------------------------
 
@@ -233,7 +236,7 @@ def watch_lots(*, channel_layer_failed: bool = False) -> dict[str, int]:
                 ended_at__isnull=True, lot_id__in=[pk for pk, _, _ in lots]
             )
         }
-    except DatabaseError as error:
+    except DATABASE_OUTAGE as error:
         note_database_down(error)
         return counts
     if not lots:
@@ -249,7 +252,7 @@ def watch_lots(*, channel_layer_failed: bool = False) -> dict[str, int]:
     kept: dict[str, dict[int, float]] = {}
     try:
         _watch(lots, open_pauses, connected, histories, kept, counts, channel_layer_failed)
-    except DatabaseError as error:
+    except DATABASE_OUTAGE as error:
         note_database_down(error)
     _save_histories(kept, [_history_key(pk) for pk, _, _ in lots if _history_key(pk) not in kept])
     return counts

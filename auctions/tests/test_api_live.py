@@ -121,6 +121,21 @@ def test_the_state_of_an_unknown_lot_is_not_found(admitted_bidder: AbstractBaseU
     assert response.json()["code"] == "lot_not_found"
 
 
+@pytest.mark.parametrize("path", ["bids", "maximum", "sealed-bids"])
+def test_a_lot_number_past_any_id_is_not_found(
+    admitted_bidder: AbstractBaseUser, path: str
+) -> None:
+    """Not a server error: the bid's statements are plain SQL, which a 26-digit id would
+    overflow."""
+    response = client_for(admitted_bidder).post(
+        f"/api/lots/{10**25}/{path}/",
+        {"amount": "100000000", "key": str(uuid.uuid4())},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "lot_not_found"
+
+
 def test_a_draft_lot_is_not_found_even_by_staff(
     bidder_user: AbstractBaseUser, staff_clerk: AbstractBaseUser
 ) -> None:

@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from celery import current_app
+from django.db import IntegrityError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -308,7 +309,7 @@ def test_after_a_database_outage_the_sweep_pauses_live_lots_with_the_time_they_h
     overrun = LiveLotFactory(ends_at=now - timedelta(seconds=20))
     connect(running, 1, 2)
     with mock.patch.object(
-        presence.Lot.objects, "filter", side_effect=presence.DatabaseError("down")
+        presence.Lot.objects, "filter", side_effect=presence.OperationalError("down")
     ):
         presence.watch_lots()
     outage_began = presence.datetime.fromisoformat(presence.cache.get(presence.DATABASE_DOWN_KEY))
@@ -329,6 +330,22 @@ def test_after_a_database_outage_the_sweep_pauses_live_lots_with_the_time_they_h
     watch(clock)
     assert Lot.objects.get(pk=running.pk).status == Lot.Status.LIVE
     assert Lot.objects.get(pk=overrun.pk).status == Lot.Status.PAUSED
+
+
+@pytest.mark.django_db
+def test_a_failed_statement_is_no_database_outage(clock: Clock) -> None:
+    """Only an unreachable database pauses lots afterwards; one statement's error (an
+    integrity or serialisation failure) is that statement's, and pauses nothing."""
+    lot = LiveLotFactory()
+    connect(lot, 1, 2)
+    with (
+        mock.patch.object(presence.Lot.objects, "filter", side_effect=IntegrityError("one row")),
+        pytest.raises(IntegrityError),
+    ):
+        presence.watch_lots()
+    assert presence.cache.get(presence.DATABASE_DOWN_KEY) is None
+    tasks.sweep_lots()
+    assert Lot.objects.get(pk=lot.pk).status == Lot.Status.LIVE
 
 
 @pytest.mark.django_db

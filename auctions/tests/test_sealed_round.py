@@ -515,3 +515,29 @@ def test_only_those_who_went_on_set_a_maximum_in_the_ascending_round() -> None:
     assert lot.current_price == START + STEP * 4
     bid = Bid.objects.filter(lot=lot).order_by("sequence").last()
     assert (bid.participant_number, bid.automatic) == (3, True)
+
+
+# --- Bid ceilings on a two-stage lot ------------------------------------------------------
+
+
+def test_a_sealed_bid_above_the_ceiling_is_refused_above_limit() -> None:
+    """The highest sealed bid becomes the ascending round's first bid: it is held to the
+    bidder's ceiling as an open bid is."""
+    lot = SealedLotFactory(bid_ceiling="deposit", bid_ceiling_multiple=Decimal("12"))
+    (user,) = bidders(lot, 1)
+    # LotFactory's guarantee deposit is 10,000,000: the ceiling is 120,000,000.
+    error = refusal(user, lot, "900000000")
+    assert error.code == "above_limit"
+    assert not SealedBid.objects.filter(lot=lot).exists()
+    submit(user, lot, "120000000")
+
+
+def test_a_sealed_round_without_bids_records_the_lots_ceiling_rule() -> None:
+    lot = SealedLotFactory(bid_ceiling="deposit", bid_ceiling_multiple=Decimal("12"))
+    end_sealed_round(lot)
+    result = Result.objects.get(lot=lot)
+    assert (result.outcome, result.bid_ceiling, result.bid_ceiling_multiple) == (
+        Result.Outcome.FAILED,
+        "deposit",
+        Decimal("12.00"),
+    )
