@@ -19,6 +19,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import OperationalError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -188,6 +189,7 @@ _LOT_FIELDS = (
     "bid_count",
     "last_bid_hash",
     "version",
+    "maxima_changes",
     "guarantee_deposit",
     "format",
     "sealed_round_ends_at",
@@ -215,8 +217,9 @@ class _LockedLot:
     may_bid: bool
     # The participant's bid ceiling (`ceilings`), from the lot's rule and its money.
     ceiling: ceilings.Ceiling
-    # The lot's version as the statement's snapshot saw it, before any wait for the lock.
-    seen_version: int
+    # The lot's version plus its changes of maxima, as the statement's snapshot saw them
+    # before any wait for the lock (both only grow, so the sum moves when either does).
+    seen_changes: int
     # Newest first: (sequence, participant number, amount, placed at, automatic).
     recent: list[live.RecentBid]
     leader_maximum: proxy.StandingMaximum | None = None
@@ -266,7 +269,9 @@ def _prepared(using: str = "default") -> _Statements:
         for alias in ("lm", "om")
     )
     leader_column = sql.column(Lot, "leader", alias="l", using=using)
-    version_ = sql.column(Lot, "version", using=using)
+    version_, maxima_changes_ = (
+        sql.column(Lot, name, using=using) for name in ("version", "maxima_changes")
+    )
     # The lock first in the statement's plan, and only the lot's row locked: the joined
     # rows are read, never locked.
     lock_clause = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
@@ -274,7 +279,8 @@ def _prepared(using: str = "default") -> _Statements:
     lock = (
         f"SELECT {lot_columns}, k.{id_}, {placed_by}, p.id, p.participant_number, "  # noqa: S608
         f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, "
-        f"(SELECT s.{version_} FROM {sql.table(Lot, using=using)} s WHERE s.{id_} = %s), "
+        f"(SELECT s.{version_} + s.{maxima_changes_} FROM {sql.table(Lot, using=using)} s "
+        f"WHERE s.{id_} = %s), "
         f"{leader_maximum}, {own_maximum}, {recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
@@ -366,7 +372,7 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             statements.secured_converters, first[width + 6 : width + 8], strict=True
         )
     )
-    seen_version = first[width + 8]
+    seen_changes = first[width + 8]
     maxima = width + 9
     bids = maxima + 2 * len(_MAXIMUM_FIELDS)
     recent: list[live.RecentBid] = []
@@ -395,7 +401,7 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
             deposit=deposit_received,  # type: ignore[arg-type]
             bank_guarantee=bank_guarantee,  # type: ignore[arg-type]
         ),
-        seen_version=seen_version,
+        seen_changes=seen_changes,
         recent=recent,
         leader_maximum=_standing_maximum(statements, first[maxima : maxima + 3]),
         own_maximum=_standing_maximum(statements, first[maxima + 3 : bids]),
@@ -419,8 +425,8 @@ def _lock_current(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | No
     if locked is not None and (
         locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
         # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
-        # moves the version) committed while this statement waited.
-        or locked.seen_version != locked.lot["version"]
+        # moves the version) or of a maximum committed while this statement waited.
+        or locked.seen_changes != locked.lot["version"] + locked.lot["maxima_changes"]
     ):
         # The statement waited for the lock while other bids committed: PostgreSQL hands
         # it the lot's newest row but the joined rows of the snapshot it started with. Read
@@ -824,6 +830,8 @@ def _set_maximum_locked(
     Maximum.objects.filter(lot_id=lot_id, application_id=participant_id, is_current=True).update(
         is_current=False
     )
+    # A bid waiting for the lock read the maxima before this one: it must read them again.
+    Lot.objects.filter(pk=lot_id).update(maxima_changes=F("maxima_changes") + 1)
     maximum = Maximum.objects.create(
         lot_id=lot_id,
         application_id=participant_id,

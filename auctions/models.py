@@ -270,6 +270,11 @@ class Lot(models.Model):
     )
     # Bumped by every change of the lot's live state; clients drop older broadcasts.
     version = models.PositiveBigIntegerField(_("state version"), default=0)
+    # Bumped by every maximum set, raised or lowered (auctions/proxy.py), which changes no
+    # state anyone sees: a bid that waited for the lot's lock meanwhile reads them again.
+    maxima_changes = models.PositiveBigIntegerField(
+        _("changes of maxima"), default=0, editable=False
+    )
     # The head of the bid chain, kept on the locked row so a bid needs no extra read.
     bid_count = models.PositiveIntegerField(_("bids"), default=0)
     last_bid_hash = models.CharField(_("hash of the last bid"), max_length=64, blank=True)

@@ -21,7 +21,7 @@ from auctions.hashchain import GENESIS_HASH, bid_hash
 from auctions.models import Bid, Lot, Maximum
 from auctions.tests.factories import LiveLotFactory, admitted_representative
 from core.errors import DomainError
-from core.tests.races import errors_of, run_together
+from core.tests.races import errors_of, run_overlapping, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,3 +155,37 @@ def test_two_equal_maxima_set_at_once_go_to_the_one_set_first(round_: int) -> No
     assert first is not None
     assert bids[-1].application_id == first.application_id
     assert bids[-1].amount == 150 * M
+
+
+def _bid(user: AbstractBaseUser, lot: Lot, amount: Decimal) -> None:
+    engine.place_bid(user=user, lot_id=lot.pk, amount=str(amount), key=str(uuid.uuid4()))
+
+
+def _set(user: AbstractBaseUser, lot: Lot, amount: Decimal) -> None:
+    engine.set_maximum(user=user, lot_id=lot.pk, amount=str(amount), key=str(uuid.uuid4()))
+
+
+def test_a_bid_waiting_while_the_leader_lowers_its_maximum_meets_the_lowered_one() -> None:
+    """The leader's change of maximum places no bid: the waiting bid must still read it."""
+    lot = LiveLotFactory()
+    leader = admitted_representative(lot, 1, username="leader")
+    rival = admitted_representative(lot, 2, username="rival")
+    _bid(leader, lot, 150 * M)
+    _set(leader, lot, 300 * M)
+    errors = run_overlapping(lambda: _set(leader, lot, 200 * M), lambda: _bid(rival, lot, 250 * M))
+    assert not errors
+    bids = assert_one_clean_ladder(lot)
+    assert (bids[-1].participant_number, bids[-1].amount) == (2, 250 * M)
+    assert not any(each.automatic for each in bids)
+
+
+def test_a_bid_waiting_while_the_leader_sets_a_maximum_is_answered_by_it() -> None:
+    lot = LiveLotFactory()
+    leader = admitted_representative(lot, 1, username="leader")
+    rival = admitted_representative(lot, 2, username="rival")
+    _bid(leader, lot, 150 * M)
+    errors = run_overlapping(lambda: _set(leader, lot, 300 * M), lambda: _bid(rival, lot, 160 * M))
+    assert not errors
+    bids = assert_one_clean_ladder(lot)
+    assert bids[-1].participant_number == 1
+    assert bids[-1].automatic
