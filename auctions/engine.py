@@ -969,14 +969,10 @@ def open_lot(*, lot_id: int) -> Lot:
                 "cancelled; the deposit can be offered again."
             )
         else:
-            lot.status = Lot.Status.FAILED
-            lot.status_reason = _("No participant was admitted; the deposit can be offered again.")
-            Result.objects.create(
-                lot=lot,
-                outcome=Result.Outcome.FAILED,
-                bid_count=0,
-                closed_at=now,
-                **_ceiling_in_force(lot, winner_id=None),
+            _fail_without_bids(
+                lot,
+                reason=_("No participant was admitted; the deposit can be offered again."),
+                now=now,
             )
         _save_status(lot, extra_fields=[])
     return lot
@@ -1001,14 +997,8 @@ def close_lot(*, lot_id: int) -> Lot:
         if lot.is_in_sealed_round:
             return lot
         if lot.bid_count == 0:
-            lot.status = Lot.Status.FAILED
-            lot.status_reason = _("No bids were placed; the deposit can be offered again.")
-            Result.objects.create(
-                lot=lot,
-                outcome=Result.Outcome.FAILED,
-                bid_count=0,
-                closed_at=now,
-                **_ceiling_in_force(lot, winner_id=None),
+            _fail_without_bids(
+                lot, reason=_("No bids were placed; the deposit can be offered again."), now=now
             )
         else:
             lot.status = Lot.Status.CLOSED
@@ -1023,6 +1013,20 @@ def close_lot(*, lot_id: int) -> Lot:
             )
         _save_status(lot, extra_fields=[])
     return lot
+
+
+def _fail_without_bids(lot: Lot, *, reason: str, now: datetime) -> None:
+    """Mark the locked lot failed for `reason`, with its Result; the caller saves the lot's
+    status (`_save_status`), which frees its deposit."""
+    lot.status = Lot.Status.FAILED
+    lot.status_reason = reason
+    Result.objects.create(
+        lot=lot,
+        outcome=Result.Outcome.FAILED,
+        bid_count=0,
+        closed_at=now,
+        **_ceiling_in_force(lot, winner_id=None),
+    )
 
 
 def _ceiling_in_force(lot: Lot, *, winner_id: int | None) -> dict[str, Any]:
@@ -1392,14 +1396,10 @@ def close_sealed_round(*, lot_id: int) -> Lot:
         lot.sealed_bid_count = len(revealed)
         extra = ["sealed_round_closed_at", "sealed_bid_count"]
         if not revealed:
-            lot.status = Lot.Status.FAILED
-            lot.status_reason = _("No sealed bid was submitted; the deposit can be offered again.")
-            Result.objects.create(
-                lot=lot,
-                outcome=Result.Outcome.FAILED,
-                bid_count=0,
-                closed_at=now,
-                **_ceiling_in_force(lot, winner_id=None),
+            _fail_without_bids(
+                lot,
+                reason=_("No sealed bid was submitted; the deposit can be offered again."),
+                now=now,
             )
         else:
             best, (amount, _nonce) = revealed[0]
