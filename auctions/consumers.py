@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -55,6 +56,10 @@ REFUSAL_CLOSE_CODES = {
 }
 # Refusals of a bid that also end the socket.
 ENDING_CODES = frozenset({"session_ended", "seat_revoked"})
+# Refusals the engine gives a bid only after the session, the user and the company's
+# admission all passed (`engine.place_bid`): such a bid checked the seat as the periodic
+# check would, and so does an accepted one.
+SEAT_CHECKING_REFUSALS = frozenset({"already_leading", "too_low", "above_limit"})
 MALFORMED = _("Send a JSON object whose type is bid, set_maximum, sealed_bid, resync or ping.")
 SERVER_ERROR = _("Something went wrong; your view is refreshed.")
 WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
@@ -177,6 +182,8 @@ class LotConsumer(AsyncWebsocketConsumer):
     ended: bool = False
     in_user_group: bool = False
     lot_format: str | None = None
+    # When a bid of this socket last checked its seat on the way (`time.monotonic()`).
+    seat_checked_at: float = -math.inf
 
     async def connect(self) -> None:
         self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
@@ -484,7 +491,20 @@ class LotConsumer(AsyncWebsocketConsumer):
         # Every bid re-checks the session: a logout, a password change or a deactivation
         # ends the bidding at once, even if the news of it never reached this socket.
         user = live.session_user(session_key=self.session_key, user_id=self.user_id)
-        return engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
+        try:
+            outcome = engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
+        except DomainError as error:
+            if error.code in SEAT_CHECKING_REFUSALS:
+                self.seat_checked_at = time.monotonic()
+            raise
+        seat = self.seat
+        if (
+            outcome.created
+            and seat is not None
+            and outcome.bid.participant_number == seat.participant_number
+        ):
+            self.seat_checked_at = time.monotonic()
+        return outcome
 
     async def _resync(self) -> None:
         try:
@@ -529,8 +549,12 @@ class LotConsumer(AsyncWebsocketConsumer):
         """
         if self.ended or self.seat is None:
             return
-        memo_key = (self.session_key, self.seat)
         now = time.monotonic()
+        if not fresh and now - self.seat_checked_at < settings.LIVE_SESSION_CHECK_SECONDS:
+            # A bid checked the seat since the last round: a bidding participant's
+            # socket costs no check of its own (they were most of a busy room's queries).
+            return
+        memo_key = (self.session_key, self.seat)
         recent = _recent_checks.get(memo_key)
         if (
             not fresh
@@ -622,10 +646,14 @@ class LotConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=json.dumps(frame))
 
     async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a database function in the socket's language, on a sockets' database thread."""
+        """Run a database function in the socket's language, on a sockets' database thread.
+
+        The lot states it broadcasts (a bid's) are sent by this event loop once it is done.
+        """
+        broadcasts = live.Broadcasts()
 
         def in_language() -> T:
-            with translation.override(self.language):
+            with translation.override(self.language), broadcasts.collected():
                 try:
                     return function(*args, **kwargs)
                 finally:
@@ -638,6 +666,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             )()
         finally:
             DATABASE_THREADS.give_back(index)
+            await broadcasts.send(self._call)
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):

@@ -5,6 +5,7 @@ prices, leaders or end times of a live lot.
 """
 
 import dataclasses
+import functools
 import logging
 import re
 import time
@@ -133,15 +134,20 @@ def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
     (Redis, which the beat's broker usually is too) nothing else would notice in time.
     """
     try:
-        live.broadcast_state(lot_id, state)
+        live.broadcast_state(lot_id, state, if_lost=functools.partial(_pause_unannounced, lot_id))
     except pauses.CHANNEL_LAYER_FAILURES:
         logger.exception("Lot %s: the state of a bid could not be sent", lot_id)
-        pause_automatically(
-            lot_id=lot_id,
-            cause=LotPause.Cause.CHANNEL_LAYER,
-            reason=pauses.channel_layer_failed(),
-            awaiting=(),
-        )
+        _pause_unannounced(lot_id)
+
+
+def _pause_unannounced(lot_id: int) -> None:
+    """Pause the lot whose bid's state the channel layer could not send."""
+    pause_automatically(
+        lot_id=lot_id,
+        cause=LotPause.Cause.CHANNEL_LAYER,
+        reason=pauses.channel_layer_failed(),
+        awaiting=(),
+    )
 
 
 # Which company's budget a user spends, remembered for a while per process: a bid would

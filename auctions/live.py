@@ -2,8 +2,11 @@
 it, how it is built from the database, and how it reaches every socket of the lot."""
 
 import json
+import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,12 +20,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auctions import selectors
+from auctions import pauses, selectors
 from auctions.models import Application, Bid, Lot, Result
 from bidders.models import Representative
 from core import ratelimit, session_sockets
 from core.errors import DomainError
 from core.money import format_kzt
+
+logger = logging.getLogger(__name__)
 
 RECENT_BIDS = 10
 
@@ -337,14 +342,80 @@ def state_message(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def broadcast_state(lot_id: int, state: dict[str, Any] | None = None) -> None:
+def broadcast_state(
+    lot_id: int,
+    state: dict[str, Any] | None = None,
+    *,
+    if_lost: Callable[[], None] | None = None,
+) -> None:
     """Send the lot's committed state to every socket of the lot.
 
     `state` is the one the bid's transaction built; without it the state is read now.
+    Raises what the channel layer raised; in a block of `Broadcasts.collected` the event
+    loop sends it instead, and calls `if_lost` (in a database thread) if it cannot.
     """
     if state is None:
         state = lot_state(lot_id)
-    async_to_sync(get_channel_layer().group_send)(group_name(lot_id), state_message(state))
+    message = state_message(state)
+    collecting = getattr(_collecting, "broadcasts", None)
+    if collecting is not None and collecting.add((lot_id, message, if_lost)):
+        return
+    async_to_sync(get_channel_layer().group_send)(group_name(lot_id), message)
+
+
+Collected = tuple[int, dict[str, Any], Callable[[], None] | None]
+_collecting = threading.local()
+
+
+class Broadcasts:
+    """The broadcasts of database work a socket's event loop waits for, sent by that loop.
+
+    From a database thread, `async_to_sync` hands each broadcast to the event loop and
+    waits for it: two thread switches and a wait per bid (bench/RESULTS.md). Collected
+    instead, the loop sends them itself once the work is done (`take`). One made after the
+    loop took the rest (it stopped waiting) is sent the old way, by the thread.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: list[Collected] = []
+        self.taken = False
+
+    @contextmanager
+    def collected(self) -> Iterator[None]:
+        """Collect the broadcasts this thread makes in the block."""
+        _collecting.broadcasts = self
+        try:
+            yield
+        finally:
+            _collecting.broadcasts = None
+
+    def add(self, broadcast: Collected) -> bool:
+        """Keep a broadcast for the loop; False once the loop took the others."""
+        with self.lock:
+            if self.taken:
+                return False
+            self.pending.append(broadcast)
+            return True
+
+    def take(self) -> list[Collected]:
+        """Return the broadcasts collected; any made from now on the thread sends itself."""
+        with self.lock:
+            self.taken = True
+            taken, self.pending = self.pending, []
+        return taken
+
+    async def send(self, run: Callable[[Callable[[], None]], Awaitable[None]]) -> None:
+        """Send what was collected, from the event loop; a broadcast the channel layer
+        could not send goes to its `if_lost` (run by `run` off the loop) or to the log."""
+        layer = get_channel_layer()
+        for lot_id, message, if_lost in self.take():
+            try:
+                await layer.group_send(group_name(lot_id), message)
+            except Exception as error:
+                logger.exception("Lot %s: a state could not be sent", lot_id)
+                if if_lost is not None and isinstance(error, pauses.CHANNEL_LAYER_FAILURES):
+                    await run(if_lost)
 
 
 # Besides live and paused lots, the heartbeat covers lots about to open and lots just

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from auctions import engine, live, tasks
 from auctions.consumers import _language_of
-from auctions.models import Bid, Lot
+from auctions.models import Bid, Lot, LotPause
 from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, admit, admitted_representative
 from bidders import services as bidder_services
@@ -1094,6 +1095,108 @@ def test_a_suspension_nobody_announced_closes_the_sockets_within_a_few_seconds(
             started = time.monotonic()
             await ended(tab, "seat_revoked", 4403)
             assert time.monotonic() - started < 3
+
+    run(conversation)
+
+
+def test_a_bid_that_passed_the_seat_stands_in_for_the_periodic_check(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """An accepted bid re-checked the session and the admission on its way: the socket's
+    own periodic check skips the interval after it, and resumes once the socket is quiet."""
+    settings.LIVE_SESSION_CHECK_SECONDS = 1.0
+    cookie = session_cookie(admitted_bidder)
+    checks: list[float] = []
+    check_seat = live.check_seat
+
+    def counted(**arguments: Any) -> None:
+        checks.append(time.monotonic())
+        check_seat(**arguments)
+
+    async def conversation() -> None:
+        with mock.patch("auctions.live.check_seat", side_effect=counted):
+            async with room(live_lot.pk, cookie) as (tab, _):
+                assert (await send_bid(tab, START))["type"] == "bid_accepted"
+                bid_at = time.monotonic()
+                await asyncio.sleep(0.8)
+                assert not [at for at in checks if at >= bid_at]
+                await asyncio.sleep(1.7)
+                assert [at for at in checks if at >= bid_at + 1.0]
+
+    run(conversation)
+
+
+def test_a_quiet_suspension_closes_a_socket_that_has_just_bid(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """A bid stands in for one round of the periodic check, never for more."""
+    settings.LIVE_SESSION_CHECK_SECONDS = 0.5
+    _, cookie = logged_in_client(admitted_bidder)
+
+    def suspend_quietly() -> None:
+        type(admitted_bidder.representative.company).objects.filter(
+            pk=admitted_bidder.representative.company_id
+        ).update(status="suspended", status_reason="Sanctions screening.")
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            assert (await send_bid(tab, START))["type"] == "bid_accepted"
+            await sync_to_async(suspend_quietly)()
+            started = time.monotonic()
+            await ended(tab, "seat_revoked", 4403)
+            assert time.monotonic() - started < 3
+
+    run(conversation)
+
+
+def test_a_sockets_bid_is_broadcast_by_its_event_loop(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """No database thread waits on the channel layer for a socket's bid: the state goes
+    out from the event loop, before the bidder's reply, and every room still gets it."""
+    bidder, rival = session_cookie(admitted_bidder), session_cookie(rival_bidder)
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, bidder) as (ridgeline, _),
+            room(live_lot.pk, rival) as (
+                steppe,
+                _,
+            ),
+        ):
+            with mock.patch("auctions.live.async_to_sync") as through_a_thread:
+                reply = await send_bid(ridgeline, START)
+            assert reply["type"] == "bid_accepted"
+            through_a_thread.assert_not_called()
+            state = await next_state(steppe)
+            assert state["version"] == 1
+            assert state["leader"] == "Participant 1"
+
+    run(conversation)
+
+
+def test_a_sockets_bid_whose_state_cannot_be_sent_pauses_the_lot_before_the_reply(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    cookie = session_cookie(admitted_bidder)
+    layer = get_channel_layer()
+    group_send = layer.group_send
+
+    async def failing(group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "lot.state":
+            raise ConnectionError("the channel layer is gone")
+        await group_send(group, message)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (ridgeline, _):
+            with mock.patch.object(layer, "group_send", side_effect=failing):
+                reply = await send_bid(ridgeline, START)
+            assert reply["type"] == "bid_accepted"
+            lot = await sync_to_async(Lot.objects.get)(pk=live_lot.pk)
+            assert lot.status == Lot.Status.PAUSED
+            assert lot.bid_count == 1
+            pause = await sync_to_async(lot.pauses.get)()
+            assert pause.cause == LotPause.Cause.CHANNEL_LAYER
 
     run(conversation)
 
