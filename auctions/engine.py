@@ -296,7 +296,7 @@ class _LockedLot:
 @dataclass(frozen=True)
 class _Statements:
     lock: sql.Compiled
-    # The lock's read without the lock (nor the newest bids): what a refusal is made on.
+    # The lock's read without the lock: what a refused bid is refused on.
     read: sql.Compiled
     insert: sql.Compiled
     update: sql.Compiled
@@ -359,7 +359,7 @@ def _prepared(using: str = "default") -> _Statements:
         f"LEFT JOIN {maximum} om ON om.{max_lot} = l.{id_} "
         f"AND om.{max_participant} = p.id AND om.{max_current} "
         f"LEFT JOIN (SELECT {recent_columns} FROM {bid} WHERE {lot_} = %s "
-        f"ORDER BY {seq_} DESC LIMIT {{earlier}}) r ON 1 = 1 "
+        f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
         f"WHERE l.{id_} = %s{{condition}} ORDER BY r.{seq_} DESC{{lock}}"
     )
     # A bid below the lot's lowest bid now is never locked (nor waited for once the
@@ -406,14 +406,11 @@ def _prepared(using: str = "default") -> _Statements:
     update = f"UPDATE {lot_table} SET {assignments} WHERE {lot_id_column} = %s"  # noqa: S608
     found = _statements[using] = _Statements(
         lock=sql.Compiled(
-            lock.format(condition=at_least, lock=lock_clause, earlier=_EARLIER_BIDS),
+            lock.format(condition=at_least, lock=lock_clause),
             (*lock_params, sql.Slot("at_least"), sql.Slot("at_least")),
             name="nedra_bid_lock",
         ),
-        # A refusal needs no bids for a state: one row, not ten.
-        read=sql.Compiled(
-            lock.format(condition="", lock="", earlier=0), lock_params, name="nedra_bid_read"
-        ),
+        read=sql.Compiled(lock.format(condition="", lock=""), lock_params, name="nedra_bid_read"),
         insert=sql.Compiled(
             insert, tuple(sql.Slot(name) for name in inserted), name="nedra_bid_insert"
         ),
@@ -436,7 +433,7 @@ def _lock_lot(
 ) -> _LockedLot | None:
     """Lock the lot's row and read what the bid's rules need; None if there is no lot, or
     if its lowest bid now is above `at_least` (then nothing is locked). Without `lock`, only
-    read the lot's committed row, locked by nobody, without its newest bids."""
+    read (the lot's committed row, locked by nobody)."""
     statements = _prepared()
     connection = connections["default"]
     # A number no lot's id can be is no lot (the ORM says so itself; plain SQL would fail).
