@@ -58,17 +58,15 @@ def reference_data(db: None) -> None:
 def fresh_cache() -> Iterator[None]:
     """Start every test with an empty cache: rate limits and lockouts must not leak.
 
-    The engine's memos of whose bid budget a user spends and of the lots raced on too:
-    SQLite gives a rolled-back test's ids to the next test's users and lots.
+    The engine's memo of whose bid budget a user spends too: SQLite gives a rolled-back
+    test's ids to the next test's users, whose companies differ.
     """
     cache.clear()
     engine._budget_holders.clear()
-    engine._RACES.outbid_at.clear()
     presence._local.clear()
     yield
     cache.clear()
     engine._budget_holders.clear()
-    engine._RACES.outbid_at.clear()
     presence._local.clear()
 
 

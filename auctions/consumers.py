@@ -666,10 +666,7 @@ class LotConsumer(AsyncWebsocketConsumer):
             )()
         finally:
             DATABASE_THREADS.give_back(index)
-            await broadcasts.send(self._pause_unannounced)
-
-    async def _pause_unannounced(self, lot_id: int) -> None:
-        await self._call(engine.pause_unannounced, lot_id)
+            await broadcasts.send(self._call)
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):

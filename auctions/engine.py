@@ -4,15 +4,13 @@ The websocket consumer and the REST API both call `place_bid`; nothing else writ
 prices, leaders or end times of a live lot.
 """
 
-import contextlib
 import dataclasses
+import functools
 import logging
-import math
 import re
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -119,73 +117,14 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
     # lock from the user alone, and the same answer whatever the lot.
     if user.is_staff or user.is_superuser:
         raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
-    with _RACES.bidding(lot_id) as raced:
-        try:
-            if raced:
-                # Most bids on a raced lot are outbid before they arrive: judged first on
-                # the lot's committed state, outside any transaction, a refused one costs
-                # one read and keeps nobody waiting. (A refusal true of that state is true
-                # of the lot while the bid was handled; only an acceptance needs the lock.)
-                seen = _lock_lot(user=user, lot_id=lot_id, key=key, lock=False)
-                verdict = _judge(seen, user=user, lot_id=lot_id, amount=amount)
-                if isinstance(verdict, BidOutcome):
-                    return verdict
-            with transaction.atomic():
-                outcome = _place_locked(user=user, lot_id=lot_id, amount=amount, key=key)
-                if outcome.created:
-                    state = outcome.state
-                    transaction.on_commit(lambda: _announce_bid(lot_id, state), robust=True)
-                if outcome.extended:
-                    transaction.on_commit(lambda: schedule_close(lot_id), robust=True)
-        except DomainError as refusal:
-            if refusal.code in OUTBID_CODES:
-                _RACES.outbid(lot_id)
-            raise
+    with transaction.atomic():
+        outcome = _place_locked(user=user, lot_id=lot_id, amount=amount, key=key)
+        if outcome.created:
+            state = outcome.state
+            transaction.on_commit(lambda: _announce_bid(lot_id, state), robust=True)
+        if outcome.extended:
+            transaction.on_commit(lambda: schedule_close(lot_id), robust=True)
     return outcome
-
-
-# Refusals that say the bid raced another one to the lot.
-OUTBID_CODES = frozenset({"too_low", "already_leading"})
-# A lot is raced on while another bid of the process is on it, or this soon after a bid
-# on it was outbid.
-RACED_SECONDS = 1.0
-RACES_SIZE = 10_000
-
-
-class _Races:
-    """The lots this process's bids race on: where most bids are refused, a bid is
-    judged on a plain read before it takes a transaction and the lot's lock."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.running: dict[int, int] = {}
-        self.outbid_at: dict[int, float] = {}
-
-    @contextlib.contextmanager
-    def bidding(self, lot_id: int) -> Iterator[bool]:
-        """Count a bid on the lot while the block runs; yield whether the lot is raced."""
-        now = time.monotonic()
-        with self.lock:
-            running = self.running.get(lot_id, 0)
-            self.running[lot_id] = running + 1
-            raced = running > 0 or now - self.outbid_at.get(lot_id, -math.inf) < RACED_SECONDS
-        try:
-            yield raced
-        finally:
-            with self.lock:
-                if self.running[lot_id] > 1:
-                    self.running[lot_id] -= 1
-                else:
-                    del self.running[lot_id]
-
-    def outbid(self, lot_id: int) -> None:
-        with self.lock:
-            if len(self.outbid_at) >= RACES_SIZE:
-                self.outbid_at.clear()
-            self.outbid_at[lot_id] = time.monotonic()
-
-
-_RACES = _Races()
 
 
 def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
@@ -195,14 +134,14 @@ def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
     (Redis, which the beat's broker usually is too) nothing else would notice in time.
     """
     try:
-        live.broadcast_state(lot_id, state)
+        live.broadcast_state(lot_id, state, if_lost=functools.partial(_pause_unannounced, lot_id))
     except pauses.CHANNEL_LAYER_FAILURES:
         logger.exception("Lot %s: the state of a bid could not be sent", lot_id)
-        pause_unannounced(lot_id)
+        _pause_unannounced(lot_id)
 
 
-def pause_unannounced(lot_id: int) -> None:
-    """Pause the lot whose new state (a bid's) the channel layer could not send."""
+def _pause_unannounced(lot_id: int) -> None:
+    """Pause the lot whose bid's state the channel layer could not send."""
     pause_automatically(
         lot_id=lot_id,
         cause=LotPause.Cause.CHANNEL_LAYER,
@@ -296,8 +235,6 @@ class _LockedLot:
 @dataclass(frozen=True)
 class _Statements:
     lock: sql.Compiled
-    # The lock's read without the lock: what a refused bid is refused on.
-    read: sql.Compiled
     insert: sql.Compiled
     update: sql.Compiled
     lot_converters: list[sql.Converter]
@@ -360,21 +297,8 @@ def _prepared(using: str = "default") -> _Statements:
         f"AND om.{max_participant} = p.id AND om.{max_current} "
         f"LEFT JOIN (SELECT {recent_columns} FROM {bid} WHERE {lot_} = %s "
         f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
-        f"WHERE l.{id_} = %s{{condition}} ORDER BY r.{seq_} DESC{{lock}}"
+        f"WHERE l.{id_} = %s ORDER BY r.{seq_} DESC{lock_clause}"
     )
-    # A bid below the lot's lowest bid now is never locked (nor waited for once the
-    # holder's bid commits): refused from a plain read, it keeps no other bid waiting.
-    lowest = "COALESCE({price} + {step}, {start})".format(
-        **{
-            name: sql.column(Lot, field, alias="l", using=using)
-            for name, field in (
-                ("price", "current_price"),
-                ("step", "bid_step"),
-                ("start", "starting_price"),
-            )
-        }
-    )
-    at_least = f" AND (CAST(%s AS NUMERIC) IS NULL OR {lowest} <= CAST(%s AS NUMERIC))"
     lock_params = (
         sql.Slot("lot_id"),
         sql.Slot("key"),
@@ -405,12 +329,7 @@ def _prepared(using: str = "default") -> _Statements:
     lot_table, lot_id_column = sql.table(Lot, using=using), sql.column(Lot, "id", using=using)
     update = f"UPDATE {lot_table} SET {assignments} WHERE {lot_id_column} = %s"  # noqa: S608
     found = _statements[using] = _Statements(
-        lock=sql.Compiled(
-            lock.format(condition=at_least, lock=lock_clause),
-            (*lock_params, sql.Slot("at_least"), sql.Slot("at_least")),
-            name="nedra_bid_lock",
-        ),
-        read=sql.Compiled(lock.format(condition="", lock=""), lock_params, name="nedra_bid_read"),
+        lock=sql.Compiled(lock, lock_params, name="nedra_bid_lock"),
         insert=sql.Compiled(
             insert, tuple(sql.Slot(name) for name in inserted), name="nedra_bid_insert"
         ),
@@ -428,26 +347,17 @@ def _prepared(using: str = "default") -> _Statements:
     return found
 
 
-def _lock_lot(
-    *, user: User, lot_id: int, key: uuid.UUID, at_least: Decimal | None = None, lock: bool = True
-) -> _LockedLot | None:
-    """Lock the lot's row and read what the bid's rules need; None if there is no lot, or
-    if its lowest bid now is above `at_least` (then nothing is locked). Without `lock`, only
-    read (the lot's committed row, locked by nobody)."""
+def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
+    """Lock the lot's row and read what the bid's rules need; None if there is no lot."""
     statements = _prepared()
     connection = connections["default"]
     # A number no lot's id can be is no lot (the ORM says so itself; plain SQL would fail).
     low, high = connection.ops.integer_field_range(Lot._meta.pk.get_internal_type())
     if (low is not None and lot_id < low) or (high is not None and lot_id > high):
         return None
-    key_value, at_least_value = sql.db_values(Bid, [("key", key), ("amount", at_least)])
+    (key_value,) = sql.db_values(Bid, [("key", key)])
     with connection.cursor() as cursor:
-        if lock:
-            statements.lock.execute(
-                cursor, key=key_value, user_id=user.pk, lot_id=lot_id, at_least=at_least_value
-            )
-        else:
-            statements.read.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id)
+        statements.lock.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id)
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -515,12 +425,9 @@ def _standing_maximum(
     return proxy.StandingMaximum(amount=amount, order=order, set_by=set_by)  # type: ignore[arg-type]
 
 
-def _lock_current(
-    *, user: User, lot_id: int, key: uuid.UUID, at_least: Decimal | None = None
-) -> _LockedLot | None:
-    """Lock the lot's row and read what the rules need, current as of holding the lock
-    (None: no lot, or none whose lowest bid now is at most `at_least`)."""
-    locked = _lock_lot(user=user, lot_id=lot_id, key=key, at_least=at_least)
+def _lock_current(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
+    """Lock the lot's row and read what the rules need, current as of holding the lock."""
+    locked = _lock_lot(user=user, lot_id=lot_id, key=key)
     if locked is not None and (
         locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
         # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
@@ -530,53 +437,14 @@ def _lock_current(
         # The statement waited for the lock while other bids committed: PostgreSQL hands
         # it the lot's newest row but the joined rows of the snapshot it started with. Read
         # again, holding the lock now, so the key and the newest bids are current too.
-        locked = _lock_lot(user=user, lot_id=lot_id, key=key, at_least=at_least)
+        locked = _lock_lot(user=user, lot_id=lot_id, key=key)
     return locked
 
 
 def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -> BidOutcome:
     # Lock the lot row: every rule below is checked against the state this bid will
-    # change, so two bids at once can never both be validated against the same price. A
-    # bid below the lowest bid now takes no lock: nothing is found to lock.
-    locked = _lock_current(user=user, lot_id=lot_id, key=key, at_least=amount)
-    if locked is None:
-        # No lot, or the bid is below its lowest bid. Refused on the lot's committed state
-        # read now, with the rules' own codes in their order (a repeated key still gets its
-        # bid): an answer that state gives, as the lot stood while the bid was handled.
-        seen = _lock_lot(user=user, lot_id=lot_id, key=key, lock=False)
-        verdict = _judge(seen, user=user, lot_id=lot_id, amount=amount)
-        if isinstance(verdict, BidOutcome):
-            return verdict
-        # The rules took it after all (the lowest bid compared in SQL rounds differently
-        # on SQLite): lock as every bid does.
-        locked = _lock_current(user=user, lot_id=lot_id, key=key)
-    verdict = _judge(locked, user=user, lot_id=lot_id, amount=amount)
-    if isinstance(verdict, BidOutcome):
-        return verdict
-    assert locked is not None  # noqa: S101 - `_judge` refused a missing lot
-    lot = locked.lot
-    participant_id, number, now = verdict
-    entries = [_Entry(participant_id, number, amount, user.pk, key, automatic=False)]
-    if locked.leader_maximum is not None or locked.own_maximum is not None:
-        # A maximum stands: the one this bid outbids answers it (auctions/proxy.py).
-        entries += _answers_to_bid(
-            locked, lot_id=lot_id, participant_id=participant_id, number=number, amount=amount
-        )
-    appended = _append_bids(lot_id=lot_id, lot=lot, entries=entries, now=now, recent=locked.recent)
-    if locked.leader_maximum is not None and entries[-1].participant_id != lot["leader"]:
-        # The outbid leader's maximum is used up: its owner is told (one that answered
-        # and still leads changed nothing its owner sees).
-        _tell_owners_on_commit(lot_id, {lot["leader"]})
-    return BidOutcome(
-        bid=appended.bids[0], created=True, extended=appended.extended, state=appended.state
-    )
-
-
-def _judge(
-    locked: _LockedLot | None, *, user: User, lot_id: int, amount: Decimal
-) -> BidOutcome | tuple[int, int, datetime]:
-    """Apply the bid's rules to the lot as read: raise the refusal, return the earlier bid
-    of a repeated key, or return (application, participant number, now) to append it."""
+    # change, so two bids at once can never both be validated against the same price.
+    locked = _lock_current(user=user, lot_id=lot_id, key=key)
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
     lot = locked.lot
@@ -605,7 +473,21 @@ def _judge(
             "too_low", _("The lowest bid now is %(minimum)s.") % {"minimum": format_kzt(minimum)}
         )
     ceilings.check(amount, locked.ceiling)
-    return participant_id, number, now
+
+    entries = [_Entry(participant_id, number, amount, user.pk, key, automatic=False)]
+    if locked.leader_maximum is not None or locked.own_maximum is not None:
+        # A maximum stands: the one this bid outbids answers it (auctions/proxy.py).
+        entries += _answers_to_bid(
+            locked, lot_id=lot_id, participant_id=participant_id, number=number, amount=amount
+        )
+    appended = _append_bids(lot_id=lot_id, lot=lot, entries=entries, now=now, recent=locked.recent)
+    if locked.leader_maximum is not None and entries[-1].participant_id != lot["leader"]:
+        # The outbid leader's maximum is used up: its owner is told (one that answered
+        # and still leads changed nothing its owner sees).
+        _tell_owners_on_commit(lot_id, {lot["leader"]})
+    return BidOutcome(
+        bid=appended.bids[0], created=True, extended=appended.extended, state=appended.state
+    )
 
 
 def _open_bidder(locked: _LockedLot, *, user: User, lot_id: int) -> tuple[int, int]:

@@ -342,23 +342,28 @@ def state_message(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def broadcast_state(lot_id: int, state: dict[str, Any] | None = None) -> None:
+def broadcast_state(
+    lot_id: int,
+    state: dict[str, Any] | None = None,
+    *,
+    if_lost: Callable[[], None] | None = None,
+) -> None:
     """Send the lot's committed state to every socket of the lot.
 
     `state` is the one the bid's transaction built; without it the state is read now.
     Raises what the channel layer raised; in a block of `Broadcasts.collected` the event
-    loop sends it instead (`Broadcasts.send`).
+    loop sends it instead, and calls `if_lost` (in a database thread) if it cannot.
     """
     if state is None:
         state = lot_state(lot_id)
     message = state_message(state)
     collecting = getattr(_collecting, "broadcasts", None)
-    if collecting is not None and collecting.add((lot_id, message)):
+    if collecting is not None and collecting.add((lot_id, message, if_lost)):
         return
     async_to_sync(get_channel_layer().group_send)(group_name(lot_id), message)
 
 
-Collected = tuple[int, dict[str, Any]]
+Collected = tuple[int, dict[str, Any], Callable[[], None] | None]
 _collecting = threading.local()
 
 
@@ -400,18 +405,17 @@ class Broadcasts:
             taken, self.pending = self.pending, []
         return taken
 
-    async def send(self, lost: Callable[[int], Awaitable[object]]) -> None:
-        """Send what was collected, from the event loop. A state the channel layer could
-        not send is logged, and its lot handed to `lost` (which pauses it: participants
-        who cannot see the price must not be outbid)."""
+    async def send(self, run: Callable[[Callable[[], None]], Awaitable[None]]) -> None:
+        """Send what was collected, from the event loop; a broadcast the channel layer
+        could not send goes to its `if_lost` (run by `run` off the loop) or to the log."""
         layer = get_channel_layer()
-        for lot_id, message in self.take():
+        for lot_id, message, if_lost in self.take():
             try:
                 await layer.group_send(group_name(lot_id), message)
             except Exception as error:
                 logger.exception("Lot %s: a state could not be sent", lot_id)
-                if isinstance(error, pauses.CHANNEL_LAYER_FAILURES):
-                    await lost(lot_id)
+                if if_lost is not None and isinstance(error, pauses.CHANNEL_LAYER_FAILURES):
+                    await run(if_lost)
 
 
 # Besides live and paused lots, the heartbeat covers lots about to open and lots just
