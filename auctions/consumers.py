@@ -56,10 +56,6 @@ REFUSAL_CLOSE_CODES = {
 }
 # Refusals of a bid that also end the socket.
 ENDING_CODES = frozenset({"session_ended", "seat_revoked"})
-# Refusals the engine gives a bid only after the session, the user and the company's
-# admission all passed (`engine.place_bid`): such a bid checked the seat as the periodic
-# check would, and so does an accepted one.
-SEAT_CHECKING_REFUSALS = frozenset({"already_leading", "too_low", "above_limit"})
 MALFORMED = _("Send a JSON object whose type is bid, set_maximum, sealed_bid, resync or ping.")
 SERVER_ERROR = _("Something went wrong; your view is refreshed.")
 WATCHERS_DO_NOT_BID = _("Staff watch the auction; they do not bid.")
@@ -182,7 +178,7 @@ class LotConsumer(AsyncWebsocketConsumer):
     ended: bool = False
     in_user_group: bool = False
     lot_format: str | None = None
-    # When a bid of this socket last checked its seat on the way (`time.monotonic()`).
+    # When an accepted bid of this socket last checked its seat (`time.monotonic()`).
     seat_checked_at: float = -math.inf
 
     async def connect(self) -> None:
@@ -490,20 +486,18 @@ class LotConsumer(AsyncWebsocketConsumer):
         """Place a bid as the user the socket's session still authenticates."""
         # Every bid re-checks the session: a logout, a password change or a deactivation
         # ends the bidding at once, even if the news of it never reached this socket.
+        checked_at = time.monotonic()
         user = live.session_user(session_key=self.session_key, user_id=self.user_id)
-        try:
-            outcome = engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
-        except DomainError as error:
-            if error.code in SEAT_CHECKING_REFUSALS:
-                self.seat_checked_at = time.monotonic()
-            raise
+        outcome = engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
         seat = self.seat
         if (
             outcome.created
             and seat is not None
             and outcome.bid.participant_number == seat.participant_number
         ):
-            self.seat_checked_at = time.monotonic()
+            # Accepted, it passed what the periodic check asks: the session, the user,
+            # and the seat's participant, admitted and fit to bid.
+            self.seat_checked_at = checked_at
         return outcome
 
     async def _resync(self) -> None:
@@ -551,8 +545,9 @@ class LotConsumer(AsyncWebsocketConsumer):
             return
         now = time.monotonic()
         if not fresh and now - self.seat_checked_at < settings.LIVE_SESSION_CHECK_SECONDS:
-            # A bid checked the seat since the last round: a bidding participant's
-            # socket costs no check of its own (they were most of a busy room's queries).
+            # An accepted bid checked the seat since the last round: a bidding
+            # participant's socket costs no check of its own (they were most of a busy
+            # room's queries).
             return
         memo_key = (self.session_key, self.seat)
         recent = _recent_checks.get(memo_key)
@@ -666,7 +661,10 @@ class LotConsumer(AsyncWebsocketConsumer):
             )()
         finally:
             DATABASE_THREADS.give_back(index)
-            await broadcasts.send(self._call)
+            await broadcasts.send(self._pause_unannounced)
+
+    async def _pause_unannounced(self, lot_id: int) -> None:
+        await self._call(engine.pause_unannounced, lot_id)
 
     def _translate(self, message: Promise) -> str:
         with translation.override(self.language):

@@ -5,7 +5,6 @@ prices, leaders or end times of a live lot.
 """
 
 import dataclasses
-import functools
 import logging
 import re
 import time
@@ -134,14 +133,15 @@ def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
     (Redis, which the beat's broker usually is too) nothing else would notice in time.
     """
     try:
-        live.broadcast_state(lot_id, state, if_lost=functools.partial(_pause_unannounced, lot_id))
+        with live.lost_state_pauses():
+            live.broadcast_state(lot_id, state)
     except pauses.CHANNEL_LAYER_FAILURES:
         logger.exception("Lot %s: the state of a bid could not be sent", lot_id)
-        _pause_unannounced(lot_id)
+        pause_unannounced(lot_id)
 
 
-def _pause_unannounced(lot_id: int) -> None:
-    """Pause the lot whose bid's state the channel layer could not send."""
+def pause_unannounced(lot_id: int) -> None:
+    """Pause the lot whose new state (a bid's) the channel layer could not send."""
     pause_automatically(
         lot_id=lot_id,
         cause=LotPause.Cause.CHANNEL_LAYER,

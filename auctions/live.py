@@ -342,29 +342,37 @@ def state_message(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def broadcast_state(
-    lot_id: int,
-    state: dict[str, Any] | None = None,
-    *,
-    if_lost: Callable[[], None] | None = None,
-) -> None:
+def broadcast_state(lot_id: int, state: dict[str, Any] | None = None) -> None:
     """Send the lot's committed state to every socket of the lot.
 
     `state` is the one the bid's transaction built; without it the state is read now.
     Raises what the channel layer raised; in a block of `Broadcasts.collected` the event
-    loop sends it instead, and calls `if_lost` (in a database thread) if it cannot.
+    loop sends it instead (`Broadcasts.send`).
     """
     if state is None:
         state = lot_state(lot_id)
     message = state_message(state)
     collecting = getattr(_collecting, "broadcasts", None)
-    if collecting is not None and collecting.add((lot_id, message, if_lost)):
+    pauses_if_lost = getattr(_collecting, "pauses_if_lost", False)
+    if collecting is not None and collecting.add((lot_id, message, pauses_if_lost)):
         return
     async_to_sync(get_channel_layer().group_send)(group_name(lot_id), message)
 
 
-Collected = tuple[int, dict[str, Any], Callable[[], None] | None]
+# A lot's state for the event loop to send, and whether its loss pauses the lot.
+Collected = tuple[int, dict[str, Any], bool]
 _collecting = threading.local()
+
+
+@contextmanager
+def lost_state_pauses() -> Iterator[None]:
+    """Mark the states broadcast in the block as a bid's: should the event loop that sends
+    them (`Broadcasts.send`) fail to, the lot pauses, as the caller does when it sends."""
+    _collecting.pauses_if_lost = True
+    try:
+        yield
+    finally:
+        _collecting.pauses_if_lost = False
 
 
 class Broadcasts:
@@ -405,17 +413,22 @@ class Broadcasts:
             taken, self.pending = self.pending, []
         return taken
 
-    async def send(self, run: Callable[[Callable[[], None]], Awaitable[None]]) -> None:
-        """Send what was collected, from the event loop; a broadcast the channel layer
-        could not send goes to its `if_lost` (run by `run` off the loop) or to the log."""
+    async def send(self, pause: Callable[[int], Awaitable[object]]) -> None:
+        """Send what was collected, from the event loop. A state the channel layer could
+        not send is logged; a bid's (`lost_state_pauses`) also pauses its lot through
+        `pause`: participants who cannot see the price must not be outbid."""
         layer = get_channel_layer()
-        for lot_id, message, if_lost in self.take():
+        for lot_id, message, pauses_if_lost in self.take():
             try:
                 await layer.group_send(group_name(lot_id), message)
             except Exception as error:
                 logger.exception("Lot %s: a state could not be sent", lot_id)
-                if if_lost is not None and isinstance(error, pauses.CHANNEL_LAYER_FAILURES):
-                    await run(if_lost)
+                if pauses_if_lost and isinstance(error, pauses.CHANNEL_LAYER_FAILURES):
+                    try:
+                        await pause(lot_id)
+                    except Exception:
+                        # The bid stands and its bidder still gets its answer.
+                        logger.exception("Lot %s: pausing it failed", lot_id)
 
 
 # Besides live and paused lots, the heartbeat covers lots about to open and lots just

@@ -1201,6 +1201,63 @@ def test_a_sockets_bid_whose_state_cannot_be_sent_pauses_the_lot_before_the_repl
     run(conversation)
 
 
+def test_a_bid_whose_state_is_lost_and_whose_lot_cannot_pause_is_still_acknowledged(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """The bid is stored: its bidder hears so, whatever failed after the commit."""
+    cookie = session_cookie(admitted_bidder)
+    layer = get_channel_layer()
+    group_send = layer.group_send
+
+    async def failing(group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "lot.state":
+            raise ConnectionError("the channel layer is gone")
+        await group_send(group, message)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (ridgeline, _):
+            with (
+                mock.patch.object(layer, "group_send", side_effect=failing),
+                mock.patch.object(
+                    engine, "pause_unannounced", side_effect=RuntimeError("database gone too")
+                ),
+            ):
+                reply = await send_bid(ridgeline, START)
+            assert reply["type"] == "bid_accepted"
+
+    run(conversation)
+    assert Bid.objects.filter(lot=live_lot).count() == 1
+
+
+def test_a_maximum_whose_state_is_lost_pauses_nothing_as_through_the_api(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """Only a bid's lost state pauses its lot; a maximum set with no bid is not news."""
+    cookie = session_cookie(admitted_bidder)
+    layer = get_channel_layer()
+    group_send = layer.group_send
+
+    async def failing(group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "lot.state":
+            raise ConnectionError("the channel layer is gone")
+        await group_send(group, message)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (ridgeline, _):
+            with mock.patch.object(layer, "group_send", side_effect=failing):
+                await ridgeline.send_json(
+                    {"type": "set_maximum", "amount": str(NEXT), "key": str(uuid.uuid4())}
+                )
+                reply = await frame(ridgeline)
+                while reply["type"] not in {"maximum_accepted", "maximum_rejected"}:
+                    reply = await frame(ridgeline)
+            assert reply["type"] == "maximum_accepted"
+
+    run(conversation)
+    live_lot.refresh_from_db()
+    assert live_lot.status == Lot.Status.LIVE
+
+
 def test_a_session_deleted_without_news_ends_the_socket_at_its_next_bid(
     admitted_bidder: AbstractBaseUser, live_lot: Lot
 ) -> None:
