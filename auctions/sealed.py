@@ -12,6 +12,7 @@ bid, checks it against its commitment and ranks them here.
 
 import hashlib
 import json
+import logging
 import math
 import secrets
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ from django.utils.translation import gettext as _
 from auctions.models import Lot, SealedBid
 from core.errors import DomainError
 from core.money import format_kzt
+
+logger = logging.getLogger(__name__)
 
 
 class SealedBidTampered(Exception):
@@ -151,8 +154,15 @@ def receipt(sealed_bid: SealedBid, *, repeated: bool | None = None) -> dict[str,
     answer to a submission says whether its key was seen before (`repeated`).
     """
     lot: Lot = sealed_bid.lot
+    amount: Decimal | None
+    nonce: str | None
     if sealed_bid.amount is None:
-        amount, nonce = unseal(sealed_bid)
+        try:
+            amount, nonce = unseal(sealed_bid)
+        except SealedBidTampered:
+            # Altered in the database: its owner is told, never shown what it now says.
+            logger.exception("Sealed bid %s of lot %s fails its check", sealed_bid.pk, lot.pk)
+            amount, nonce = None, None
     else:
         amount, nonce = sealed_bid.amount, sealed_bid.nonce
     advancing = advancing_count(
@@ -160,7 +170,12 @@ def receipt(sealed_bid: SealedBid, *, repeated: bool | None = None) -> dict[str,
         percent=lot.sealed_advancing_percent,
         minimum=lot.sealed_advancing_minimum,
     )
-    if sealed_bid.rank is None:
+    if amount is None:
+        message = _(
+            "Your sealed bid is held, but it failed its integrity check when read back; "
+            "contact the auction commission."
+        )
+    elif sealed_bid.rank is None:
         message = _(
             "Your sealed bid of %(amount)s is received and sealed until the round closes."
         ) % {"amount": format_kzt(amount)}
@@ -177,7 +192,7 @@ def receipt(sealed_bid: SealedBid, *, repeated: bool | None = None) -> dict[str,
         "type": "sealed_bid",
         "lot": sealed_bid.lot_id,
         "key": str(sealed_bid.key),
-        "amount": f"{amount:.2f}",
+        "amount": None if amount is None else f"{amount:.2f}",
         "commitment": sealed_bid.commitment,
         "nonce": nonce,
         "submitted_at": sealed_bid.submitted_at.isoformat(),

@@ -76,7 +76,11 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
             },
             "sealed_receipt": sealed_receipt,
             "own_sealed_bid": own_sealed_bid,
-            "sealed_amount": None if sealed_receipt is None else Decimal(sealed_receipt["amount"]),
+            "sealed_amount": (
+                None
+                if sealed_receipt is None or sealed_receipt["amount"] is None
+                else Decimal(sealed_receipt["amount"])
+            ),
             "strings": room_strings(),
             "soft_close_minutes": int(lot.soft_close_window.total_seconds() // 60),
         },

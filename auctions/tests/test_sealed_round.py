@@ -13,6 +13,8 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from auctions import engine, live, sealed, tasks
@@ -408,6 +410,28 @@ def test_a_tampered_sealed_bid_stops_the_close_and_reveals_nothing(sealed_lot: L
     sealed_lot.refresh_from_db()
     assert sealed_lot.sealed_round_closed_at is None
     assert not SealedBid.objects.filter(amount__isnull=False).exists()
+
+
+def test_a_tampered_sealed_bid_gives_its_owner_a_receipt_without_an_amount_not_an_error(
+    sealed_lot: Lot, client: Client
+) -> None:
+    (owner,) = bidders(sealed_lot, 1)
+    own = submit(owner, sealed_lot, START)
+    forged = sealed.seal(lot_id=sealed_lot.pk, participant_number=1, amount=START * 9)
+    with past_the_trigger():
+        SealedBid.objects.filter(pk=own.pk).update(sealed_amount=forged.token)
+    receipt = sealed.receipt(SealedBid.objects.select_related("lot").get(pk=own.pk))
+    # Neither the amount it was sent with nor the one it now decrypts to.
+    assert (receipt["amount"], receipt["nonce"]) == (None, None)
+    assert receipt["commitment"] == own.commitment
+    assert "integrity check" in receipt["message"]
+    client.force_login(owner)
+    page = client.get(reverse("auctions:room", args=[sealed_lot.pk]))
+    assert page.status_code == 200
+    assert "integrity check" in page.content.decode()
+    api = client.get(f"/api/lots/{sealed_lot.pk}/sealed-bids/")
+    assert api.status_code == 200
+    assert api.json()["amount"] is None
 
 
 def test_the_sweep_closes_a_due_round_before_the_lot_in_embedded_mode(sealed_lot: Lot) -> None:

@@ -635,7 +635,8 @@
     receipt.hidden = sealedReceipt === null;
     if (sealedReceipt === null) return;
     $("sealed-message").textContent = sealedReceipt.message;
-    $("sealed-receipt-amount").textContent = formatKzt(sealedReceipt.amount);
+    $("sealed-receipt-amount").textContent =
+      sealedReceipt.amount === null ? "—" : formatKzt(sealedReceipt.amount);
     $("sealed-receipt-time").replaceChildren(
       moments.element(sealedReceipt.submitted_at, { seconds: true }),
     );
