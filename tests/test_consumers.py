@@ -11,8 +11,8 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -1175,10 +1175,9 @@ def test_a_sockets_bid_is_broadcast_by_its_event_loop(
     run(conversation)
 
 
-def test_a_sockets_bid_whose_state_cannot_be_sent_pauses_the_lot_before_the_reply(
-    admitted_bidder: AbstractBaseUser, live_lot: Lot
-) -> None:
-    cookie = session_cookie(admitted_bidder)
+@contextmanager
+def states_lost() -> Iterator[None]:
+    """Make the channel layer fail to send any lot's state, as with Redis gone."""
     layer = get_channel_layer()
     group_send = layer.group_send
 
@@ -1187,9 +1186,18 @@ def test_a_sockets_bid_whose_state_cannot_be_sent_pauses_the_lot_before_the_repl
             raise ConnectionError("the channel layer is gone")
         await group_send(group, message)
 
+    with mock.patch.object(layer, "group_send", side_effect=failing):
+        yield
+
+
+def test_a_sockets_bid_whose_state_cannot_be_sent_pauses_the_lot_before_the_reply(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    cookie = session_cookie(admitted_bidder)
+
     async def conversation() -> None:
         async with room(live_lot.pk, cookie) as (ridgeline, _):
-            with mock.patch.object(layer, "group_send", side_effect=failing):
+            with states_lost():
                 reply = await send_bid(ridgeline, START)
             assert reply["type"] == "bid_accepted"
             lot = await sync_to_async(Lot.objects.get)(pk=live_lot.pk)
@@ -1206,18 +1214,11 @@ def test_a_bid_whose_state_is_lost_and_whose_lot_cannot_pause_is_still_acknowled
 ) -> None:
     """The bid is stored: its bidder hears so, whatever failed after the commit."""
     cookie = session_cookie(admitted_bidder)
-    layer = get_channel_layer()
-    group_send = layer.group_send
-
-    async def failing(group: str, message: dict[str, Any]) -> None:
-        if message.get("type") == "lot.state":
-            raise ConnectionError("the channel layer is gone")
-        await group_send(group, message)
 
     async def conversation() -> None:
         async with room(live_lot.pk, cookie) as (ridgeline, _):
             with (
-                mock.patch.object(layer, "group_send", side_effect=failing),
+                states_lost(),
                 mock.patch.object(
                     engine, "pause_unannounced", side_effect=RuntimeError("database gone too")
                 ),
@@ -1234,17 +1235,10 @@ def test_a_maximum_whose_state_is_lost_pauses_nothing_as_through_the_api(
 ) -> None:
     """Only a bid's lost state pauses its lot; a maximum set with no bid is not news."""
     cookie = session_cookie(admitted_bidder)
-    layer = get_channel_layer()
-    group_send = layer.group_send
-
-    async def failing(group: str, message: dict[str, Any]) -> None:
-        if message.get("type") == "lot.state":
-            raise ConnectionError("the channel layer is gone")
-        await group_send(group, message)
 
     async def conversation() -> None:
         async with room(live_lot.pk, cookie) as (ridgeline, _):
-            with mock.patch.object(layer, "group_send", side_effect=failing):
+            with states_lost():
                 await ridgeline.send_json(
                     {"type": "set_maximum", "amount": str(NEXT), "key": str(uuid.uuid4())}
                 )
