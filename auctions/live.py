@@ -417,8 +417,11 @@ class Broadcasts:
         """Send what was collected, from the event loop. A state the channel layer could
         not send is logged; a bid's (`lost_state_pauses`) also pauses its lot through
         `pause`: participants who cannot see the price must not be outbid."""
+        taken = self.take()
+        if not taken:
+            return
         layer = get_channel_layer()
-        for lot_id, message, pauses_if_lost in self.take():
+        for lot_id, message, pauses_if_lost in taken:
             try:
                 await layer.group_send(group_name(lot_id), message)
             except Exception as error:
