@@ -155,6 +155,8 @@ def test_the_live_monitor_alerts_to_a_lot_paused_by_itself_with_cause_and_time_a
     expect(alert).to_contain_text(f"{dropped} paused by itself")
     expect(alert).to_contain_text(format_astana(pause.started_at, seconds=True, language="en"))
     expect(alert).to_contain_text("Astana")
+    # And beside it the viewer's own time, as everywhere a moment is shown.
+    expect(alert).to_contain_text("Europe/Berlin")
     expect(alert).to_contain_text(
         "2 of 3 participants lost their connection at once; the platform paused the "
         "auction by itself."
