@@ -119,12 +119,17 @@ def test_staff_see_the_sealed_ranking_by_number_with_who_advanced_once_the_round
 
 def paused_lots() -> tuple[Lot, Lot, Lot]:
     """A lot the platform paused because participants dropped, one staff paused, one live."""
-    dropped = LiveLotFactory(deposit__name="Kuirektykol")
     by_staff = LiveLotFactory(deposit__name="Akzhal")
     running = LiveLotFactory(deposit__name="Verkhnee Espe")
+    in_thread(lambda: engine.pause_lot(lot_id=by_staff.pk, reason="Checking the bid log"))
+    return paused_by_itself(), by_staff, running
+
+
+def paused_by_itself() -> Lot:
+    """A live lot of three participants that the platform paused: two of them dropped."""
+    dropped = LiveLotFactory(deposit__name="Kuirektykol")
     for number, company in zip((4, 9, 11), COMPANIES, strict=True):
         admitted_representative(dropped, number, legal_name=company)
-    in_thread(lambda: engine.pause_lot(lot_id=by_staff.pk, reason="Checking the bid log"))
     in_thread(
         lambda: engine.pause_automatically(
             lot_id=dropped.pk,
@@ -133,7 +138,7 @@ def paused_lots() -> tuple[Lot, Lot, Lot]:
             awaiting=[9, 11],
         )
     )
-    return dropped, by_staff, running
+    return dropped
 
 
 def monitor_row(page: Page, lot: Lot) -> Locator:
@@ -205,17 +210,7 @@ def test_the_work_queue_shows_a_lot_paused_by_itself_and_leads_to_the_monitor(
     expect(queue.get_by_role("row", name=AUTOMATIC_ALERT)).to_have_count(0)
     screenshot("1-queue-without-alert")
 
-    dropped = LiveLotFactory(deposit__name="Kuirektykol")
-    for number, company in zip((4, 9, 11), COMPANIES, strict=True):
-        admitted_representative(dropped, number, legal_name=company)
-    in_thread(
-        lambda: engine.pause_automatically(
-            lot_id=dropped.pk,
-            cause=LotPause.Cause.PARTICIPANTS_DROPPED,
-            reason=pauses.participants_dropped(lost=2, connected=3),
-            awaiting=[9, 11],
-        )
-    )
+    dropped = paused_by_itself()
     page.reload()
     expect(queue.get_by_role("row", name="Live and paused lots")).to_contain_text("3")
     alert_row = queue.get_by_role("row", name=AUTOMATIC_ALERT)
