@@ -260,6 +260,9 @@ class Lot(models.Model):
     # While paused, the time that was left: resuming gives it back in full.
     paused_remaining = models.DurationField(_("time left when paused"), null=True, blank=True)
     current_price = money_field(_("current price, KZT"), null=True, blank=True)
+    # No index: every bid changes the leader, and an index on it would make each bid's
+    # UPDATE write a new index entry in every index of the lot (no HOT update); nothing
+    # looks lots up by their leader.
     leader = models.ForeignKey(
         "Application",
         on_delete=models.PROTECT,
@@ -267,6 +270,7 @@ class Lot(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("leading participant"),
+        db_index=False,
     )
     # Bumped by every change of the lot's live state; clients drop older broadcasts.
     version = models.PositiveBigIntegerField(_("state version"), default=0)
@@ -890,8 +894,10 @@ class BankDetails(models.Model):
 class Bid(models.Model):
     """One offer of a signature bonus; append-only, chained by hash."""
 
+    # Indexed by the unique constraints that lead with it (lot, sequence) and (lot, key): an
+    # index of its own would only cost each bid's INSERT one more entry.
     lot = models.ForeignKey(
-        Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot")
+        Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot"), db_index=False
     )
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="bids", verbose_name=_("participant")

@@ -98,7 +98,8 @@ def parse_arguments() -> argparse.Namespace:
         metavar="PATH",
         help="also run every scenario against a server of the checkout at PATH (e.g. made by "
         "`git worktree add --detach /tmp/before <commit>`), alternating with the current "
-        "tree's, and print after/before; its migrations must equal the current tree's",
+        "tree's, and print after/before; its migrations must be the current tree's or a prefix "
+        "of them (it then runs on a copy of the data with the newer ones unapplied)",
     )
     parser.add_argument(
         "--server",
@@ -222,15 +223,27 @@ def main() -> None:
         before = arguments.before.resolve()
         if not (before / "config" / "asgi.py").is_file():
             sys.exit(f"--before {before}: not a checkout of Nedra (no config/asgi.py).")
-        differences = servers.migration_differences(before, servers.ROOT)
-        if differences:
+        unapply = servers.migrations_to_unapply(before, servers.ROOT)
+        if unapply is None:
             sys.exit(
-                f"--before {before}: its migrations differ from the current tree's, so the "
-                "same data cannot serve both; compare commits with the same migrations. "
-                "Differing: " + ", ".join(differences)
+                f"--before {before}: its migrations are not a prefix of the current tree's "
+                "(one was removed or changed), so no copy of the bench data fits it. "
+                "Differing: " + ", ".join(servers.migration_differences(before, servers.ROOT))
+            )
+        if unapply and "closing" in set(arguments.only or ORDER):
+            # The closing scenario moves and reads its lots in this process's database.
+            sys.exit(
+                f"--before {before}: its migrations differ from the current tree's; the "
+                "closing scenario needs both on one database: leave it out (--only ...)."
             )
         sides = [
-            Side("before", before, servers.checkout_commit(before), arguments.server),
+            Side(
+                "before",
+                before,
+                servers.checkout_commit(before),
+                arguments.server,
+                unapply=tuple(sorted(unapply.items())),
+            ),
             Side("after", servers.ROOT, commit, arguments.server, index=1),
         ]
     database_url, redis_url = (
@@ -259,6 +272,11 @@ class Side:
     server: str
     # Which set of the closing scenario's lots it closes.
     index: int = 0
+    # An older checkout whose migrations are a prefix of the current tree's runs on a copy
+    # of the bench data with the newer ones unapplied: (app, migration to go back to).
+    unapply: tuple[tuple[str, str], ...] = ()
+    # That copy's URL, once made.
+    database_url: str | None = None
 
 
 @dataclass
@@ -282,9 +300,12 @@ class Context:
         self, side: Side, *, workers: int, name: str
     ) -> contextlib.AbstractContextManager[servers.AppServer]:
         """Start a server of the side's code as the run's flags say."""
+        environment = self.environment
+        if side.database_url is not None:
+            environment = {**environment, "DATABASE_URL": side.database_url}
         return servers.app_server(
             workers=workers,
-            environment=self.environment,
+            environment=environment,
             log_path=self.log_dir / f"{side.name}-{name}.log",
             code=side.code,
             deflate=self.arguments.server_deflate,
@@ -342,6 +363,7 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
         closing_sets=len(sides) if "closing" in parts else 0,
         closing_lots=arguments.closing_lots,
     )
+    sides = [_with_own_schema(side, backends) for side in sides]
     log_dir = Path(tempfile.mkdtemp(prefix=f"nedra-bench-{os.getpid()}."))
     note(f"server logs in {log_dir}")
     context = Context(
@@ -354,6 +376,9 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
     for side in sides:
         note(f"{side.name}: {side.code} at {side.commit}")
     with contextlib.ExitStack() as stack:
+        for side in sides:
+            if side.database_url is not None:
+                stack.callback(servers.drop_database, side.database_url)
         main_servers: dict[str, servers.AppServer] = {}
         if parts & {"hot", "hot_proxy", "many", "fanout", "spectators", "closing"}:
             for side in sides:
@@ -391,6 +416,28 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
                     duration=arguments.duration,
                 )
     record(context, backends, sides, started_at)
+
+
+def _with_own_schema(side: Side, backends: servers.Backends) -> Side:
+    """Return the side on a copy of the bench data with its newer migrations unapplied, if
+    its checkout's migrations are older than the current tree's; else as it is."""
+    if not side.unapply:
+        return side
+    from django.db import connections
+
+    # A database with open connections cannot be copied.
+    connections.close_all()
+    copy = servers.clone_database(backends.database_url, side.name)
+    for app, target in side.unapply:
+        note(f"{side.name}: its own copy of the data, {app} migrated back to {target}")
+        # The current tree's code: only it has the migrations to unapply.
+        subprocess.run(  # noqa: S603 -- this interpreter, names from the checkouts' files
+            [sys.executable, "manage.py", "migrate", "--verbosity", "0", app, target],
+            cwd=servers.ROOT,
+            env=servers.code_environment(servers.ROOT, {"DATABASE_URL": copy}),
+            check=True,
+        )
+    return dataclasses.replace(side, database_url=copy)
 
 
 def run_hot(context: Context, side: Side, server: servers.AppServer | None) -> dict[str, Any]:

@@ -459,6 +459,47 @@ def migration_differences(before: Path, after: Path) -> list[str]:
     return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
 
 
+def migrations_to_unapply(before: Path, after: Path) -> dict[str, str] | None:
+    """Return, per app, the migration to migrate back to (or "zero") so that a copy of the
+    current tree's database has the older checkout's schema: {} when both build the same
+    schema, None when the older one's migrations are not a prefix of the current tree's
+    (one removed or changed), which no migrating back can reproduce."""
+    differing = migration_differences(before, after)
+    if any(not (after / name).is_file() or (before / name).is_file() for name in differing):
+        return None
+    targets: dict[str, str] = {}
+    for name in differing:
+        app = Path(name).parts[0]
+        if app in targets:
+            continue
+        older = sorted(path.stem for path in (before / app / "migrations").glob("[0-9]*.py"))
+        targets[app] = older[-1] if older else "zero"
+    return targets
+
+
+def clone_database(database_url: str, suffix: str) -> str:
+    """Copy the database (no connection may be open to it) to one named with `suffix`,
+    replacing an older copy, and return the copy's URL."""
+    base, _, name = database_url.rpartition("/")
+    copy = f"{name}_{suffix}"
+    maintenance = f"{base}/postgres"
+    for statement in (
+        f'DROP DATABASE IF EXISTS "{copy}"',
+        f'CREATE DATABASE "{copy}" TEMPLATE "{name}"',
+    ):
+        subprocess.run(["psql", "-qtA", maintenance, "-c", statement], check=True)
+    return f"{base}/{copy}"
+
+
+def drop_database(database_url: str) -> None:
+    """Drop a database this run copied (`clone_database`)."""
+    base, _, name = database_url.rpartition("/")
+    subprocess.run(
+        ["psql", "-qtA", f"{base}/postgres", "-c", f'DROP DATABASE IF EXISTS "{name}"'],
+        check=False,
+    )
+
+
 def checkout_commit(code: Path) -> str:
     """Return the checkout's commit, with "+changes" when its tracked files were edited."""
     commit = subprocess.run(
