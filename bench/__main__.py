@@ -418,6 +418,14 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
     record(context, backends, sides, started_at)
 
 
+def _code_line(side: Side) -> str:
+    line = f"{side.code} at {side.commit}"
+    if side.unapply:
+        back = ", ".join(f"{app} back to {target}" for app, target in side.unapply)
+        line += f", on its own copy of the bench data with the newer migrations unapplied ({back})"
+    return line
+
+
 def _with_own_schema(side: Side, backends: servers.Backends) -> Side:
     """Return the side on a copy of the bench data with its newer migrations unapplied, if
     its checkout's migrations are older than the current tree's; else as it is."""
@@ -432,7 +440,7 @@ def _with_own_schema(side: Side, backends: servers.Backends) -> Side:
         note(f"{side.name}: its own copy of the data, {app} migrated back to {target}")
         # The current tree's code: only it has the migrations to unapply.
         subprocess.run(  # noqa: S603 -- this interpreter, names from the checkouts' files
-            [sys.executable, "manage.py", "migrate", "--verbosity", "0", app, target],
+            [sys.executable, "manage.py", "migrate", "--skip-checks", "-v", "0", app, target],
             cwd=servers.ROOT,
             env=servers.code_environment(servers.ROOT, {"DATABASE_URL": copy}),
             check=True,
@@ -786,7 +794,7 @@ def record(
         "PostgreSQL settings": ", ".join(f"{k}={v}" for k, v in servers.PG_SETTINGS.items())
         + " (as CI runs it)",
         "clients offer permessage-deflate": "no" if arguments.no_compression else "yes",
-        **{f"{side.name} code": f"{side.code} at {side.commit}" for side in sides},
+        **{f"{side.name} code": _code_line(side) for side in sides},
     }
     command = ["python", "-m", "bench", *sys.argv[1:]]
     if arguments.json is not None:

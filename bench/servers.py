@@ -171,7 +171,8 @@ def throwaway_backends() -> Iterator[Backends]:
                     "-v",
                     "ON_ERROR_STOP=1",
                     "-c",
-                    f"CREATE ROLE nedra LOGIN PASSWORD '{PG_PASSWORD}'",
+                    # CREATEDB: a checkout with fewer migrations runs on a copy of the data.
+                    f"CREATE ROLE nedra LOGIN CREATEDB PASSWORD '{PG_PASSWORD}'",
                     "-c",
                     "CREATE DATABASE nedra OWNER nedra",
                 ]
