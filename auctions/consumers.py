@@ -160,6 +160,24 @@ def slot_keeper() -> SlotKeeper:
     return keeper
 
 
+_lot_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def lot_turn(lot_id: int) -> asyncio.Lock:
+    """Return the running event loop's turn for the lot: its sockets' bids, sealed bids and
+    maxima take it one at a time (first come, first served)."""
+    loop = asyncio.get_running_loop()
+    turns = _lot_turns.get(loop)
+    if turns is None:
+        turns = _lot_turns[loop] = {}
+    turn = turns.get(lot_id)
+    if turn is None:
+        turn = turns[lot_id] = asyncio.Lock()
+    return turn
+
+
 # Results of periodic session re-checks, shared by the sockets of a process that opened
 # with the same session and seat (one browser's tabs, or a bench's watchers).
 _recent_checks: dict[tuple[str | None, live.Seat], tuple[float, DomainError | None]] = {}
@@ -417,7 +435,16 @@ class LotConsumer(AsyncWebsocketConsumer):
             self.listener.hold()
         try:
             try:
-                outcome = await self._call(place, message.get("amount"), message.get("key"))
+                # One at a time per lot from this process: they would only queue for the
+                # lot's row lock in PostgreSQL, each holding a database thread meanwhile
+                # (and reading again what changed while it waited); here they wait in turn
+                # on the event loop, and other lots' work has the threads.
+                outcome = await self._run(
+                    place,
+                    (message.get("amount"), message.get("key")),
+                    {},
+                    turn=lot_turn(self.lot_id),
+                )
             except DomainError as error:
                 await self._send(
                     {"type": rejected, "key": key, "code": error.code, "message": error.message}
@@ -645,6 +672,17 @@ class LotConsumer(AsyncWebsocketConsumer):
 
         The lot states it broadcasts (a bid's) are sent by this event loop once it is done.
         """
+        return await self._run(function, args, kwargs)
+
+    async def _run(
+        self,
+        function: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        turn: asyncio.Lock | None = None,
+    ) -> T:
+        """`_call`, holding `turn` (if given) while the database thread works."""
         broadcasts = live.Broadcasts()
 
         def in_language() -> T:
@@ -654,13 +692,18 @@ class LotConsumer(AsyncWebsocketConsumer):
                 finally:
                     _close_if_broken()
 
-        index = DATABASE_THREADS.take()
         try:
-            return await sync_to_async(
-                in_language, thread_sensitive=False, executor=DATABASE_THREADS.executors[index]
-            )()
+            async with turn if turn is not None else contextlib.nullcontext():
+                index = DATABASE_THREADS.take()
+                try:
+                    return await sync_to_async(
+                        in_language,
+                        thread_sensitive=False,
+                        executor=DATABASE_THREADS.executors[index],
+                    )()
+                finally:
+                    DATABASE_THREADS.give_back(index)
         finally:
-            DATABASE_THREADS.give_back(index)
             await broadcasts.send(self._pause_unannounced)
 
     async def _pause_unannounced(self, lot_id: int) -> None:

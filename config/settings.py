@@ -222,8 +222,10 @@ LIVE_SESSION_CHECK_SECONDS = env.float("LIVE_SESSION_CHECK_SECONDS", default=5.0
 # Threads (each with its own PostgreSQL connection) that run the websockets' database work
 # in each web process: bids, seats and snapshots. Every web and gallery process holds up
 # to this many connections: keep processes x threads well under PostgreSQL's
-# max_connections (100 by default), beside HTTP requests and the Celery worker's.
-LIVE_DATABASE_THREADS = env.int("LIVE_DATABASE_THREADS", default=4)
+# max_connections (100 by default), beside HTTP requests and the Celery worker's. One is
+# fastest with PostgreSQL on the same machine or network (the work is CPU, and more threads
+# only fight over the GIL: bench/RESULTS.md); more pay when each round trip is slow.
+LIVE_DATABASE_THREADS = env.int("LIVE_DATABASE_THREADS", default=1)
 # How often every live or paused lot's version is sent to its sockets, so a room that
 # missed a broadcast (the channel layer was down) catches up with nobody bidding.
 LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=2.0)

@@ -31,6 +31,7 @@ from django.contrib.auth import (
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -74,9 +75,16 @@ def session_user(session_key: str | None, user_id: int | None = None) -> User | 
         found = _session_and_user(session_key, user_id)
         if found is None:
             return None
+        verdict = (found[0], user_id, found[1].password, found[1].is_active)
+        if verdict in _verified:
+            # The same stored session and the same password and flag as a check that passed:
+            # the same answer, without decoding and hashing again (the session's signature,
+            # its password hash; a tenth of a bid's CPU).
+            return found[1]
         session: Any = SessionStore().decode(found[0])
         user: User | None = found[1]
     else:
+        verdict = None
         session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
         user = None
     try:
@@ -97,7 +105,26 @@ def session_user(session_key: str | None, user_id: int | None = None) -> User | 
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     if not any(constant_time_compare(session_hash, each) for each in hashes):
         return None
+    if verdict is not None:
+        if len(_verified) >= VERIFIED_SIZE:
+            _verified.clear()
+        _verified.add(verdict)
     return user
+
+
+# Checks that passed, by what decides them: the session's stored data (its user, backend and
+# password hash, signed), the user, its current password hash and whether it is active. A
+# logout deletes the session, a password change or a deactivation changes the user's row:
+# either gives a key never seen, checked in full. Per process, bounded.
+_verified: set[tuple[str, int, str, bool]] = set()
+VERIFIED_SIZE = 10_000
+
+
+@receiver(setting_changed, dispatch_uid="core.session_sockets.setting_changed")
+def _forget_verdicts(setting: str, **kwargs: Any) -> None:
+    # The signing key and the backends decide a check too (tests change them).
+    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "AUTHENTICATION_BACKENDS"}:
+        _verified.clear()
 
 
 DATABASE_SESSIONS = "django.contrib.sessions.backends.db"

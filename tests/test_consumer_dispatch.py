@@ -3,8 +3,11 @@ hop (the lot's news is written by the process's hub, auctions/fanout.py; the soc
 messages by the consumer's dispatch), and the sockets' database connections survive
 Channels' cleanup (auctions/consumers.py says why)."""
 
+import asyncio
+import threading
 from typing import Any
 from unittest import mock
+from uuid import uuid4
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -12,7 +15,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
-from auctions import consumers, live
+from auctions import consumers, engine, live
 from auctions.models import Lot
 from tests.test_consumers import frame, next_state, room, run, session_cookie
 
@@ -86,3 +89,74 @@ def test_a_connection_left_in_a_transaction_is_closed_after_the_call() -> None:
     executor.submit(leave_a_transaction_open).result()
     executor.submit(consumers._close_if_broken).result()
     assert database_thread_connection() is None
+
+
+def test_one_processs_bids_on_one_lot_take_turns_and_leave_the_other_threads_free(
+    admitted_bidder: AbstractBaseUser, rival_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """Bids of one process on one lot reach the engine one at a time, even with several
+    database threads: they would only queue for the lot's row lock, each holding a thread.
+    Other work (here a snapshot) still gets a free thread meanwhile."""
+    pool = consumers.DatabaseThreads(3)
+    inside = threading.Semaphore(0)
+    release = threading.Event()
+    running: list[int] = []
+    most = [0]
+    place_bid = engine.place_bid
+
+    def held_place_bid(**kwargs: Any) -> Any:
+        running.append(1)
+        most[0] = max(most[0], len(running))
+        inside.release()
+        try:
+            # Held until the test lets go: a slow bid, as under the lot's lock.
+            assert release.wait(10)
+            return place_bid(**kwargs)
+        finally:
+            running.pop()
+
+    ridgeline_cookie, steppe_cookie = session_cookie(admitted_bidder), session_cookie(rival_bidder)
+    start = live_lot.starting_price
+
+    async def conversation() -> None:
+        async with (
+            room(live_lot.pk, ridgeline_cookie) as (ridgeline, _),
+            room(live_lot.pk, steppe_cookie) as (steppe, _),
+        ):
+            await ridgeline.send_json({"type": "bid", "amount": str(start), "key": str(uuid4())})
+            await steppe.send_json(
+                {"type": "bid", "amount": str(start + live_lot.bid_step), "key": str(uuid4())}
+            )
+            # The first bid is in the engine; the second waits its turn, off the threads.
+            assert await sync_to_async(inside.acquire)(timeout=5)
+            await asyncio.sleep(0.3)
+            assert len(running) == 1
+            assert pool.busy.count(0) == 2
+            # Another tab opening meanwhile gets a thread for its seat and snapshot.
+            async with room(live_lot.pk, ridgeline_cookie) as (_, snapshot):
+                assert snapshot["lot"] == live_lot.pk
+            release.set()
+            replies = [await _reply(ridgeline), await _reply(steppe)]
+            assert sorted(reply["type"] for reply in replies) == ["bid_accepted", "bid_accepted"]
+
+    with (
+        mock.patch.object(consumers, "DATABASE_THREADS", pool),
+        mock.patch.object(engine, "place_bid", held_place_bid),
+    ):
+        try:
+            run(conversation)
+        finally:
+            release.set()
+            pool.close_connections()
+            for executor in pool.executors:
+                executor.shutdown()
+    assert most[0] == 1
+    assert live_lot.bids.count() == 2
+
+
+async def _reply(browser: Any) -> dict[str, Any]:
+    """Return the socket's next frame that is not a state."""
+    while True:
+        received = await frame(browser)
+        if received["type"] != "state":
+            return received

@@ -453,13 +453,18 @@ def test_database_work_goes_to_the_least_busy_thread_the_first_of_equals() -> No
 
 @pytest.mark.django_db(transaction=True)
 def test_closing_the_sockets_database_connections_closes_every_threads_own() -> None:
-    pool = consumers.DATABASE_THREADS
-    assert len(pool.executors) == settings.LIVE_DATABASE_THREADS > 1
-    for executor in pool.executors:
-        executor.submit(lambda: connection.ensure_connection()).result()
-    assert all(_connection_of(executor) is not None for executor in pool.executors)
-    consumers.close_database_thread_connection()
-    assert all(_connection_of(executor) is None for executor in pool.executors)
+    assert len(consumers.DATABASE_THREADS.executors) == settings.LIVE_DATABASE_THREADS
+    # Configured with several threads (LIVE_DATABASE_THREADS), each keeps its own.
+    pool = consumers.DatabaseThreads(3)
+    try:
+        for executor in pool.executors:
+            executor.submit(lambda: connection.ensure_connection()).result()
+        assert all(_connection_of(executor) is not None for executor in pool.executors)
+        pool.close_connections()
+        assert all(_connection_of(executor) is None for executor in pool.executors)
+    finally:
+        for executor in pool.executors:
+            executor.shutdown()
 
 
 def _connection_of(executor: Any) -> Any:
