@@ -245,6 +245,9 @@ class _Statements:
     maximum_converters: list[sql.Converter]
     # The candidate's deposit received and bank guarantee, as the ORM reads them.
     secured_converters: list[sql.Converter]
+    # Whether the lock's row carries the newest bids as arrays (PostgreSQL) or each of its
+    # rows one bid.
+    recent_as_arrays: bool
 
 
 _statements: dict[str, _Statements] = {}
@@ -265,9 +268,28 @@ def _prepared(using: str = "default") -> _Statements:
         sql.column(Bid, name, using=using) for name in ("id", "lot", "key", "sequence")
     )
     recent_columns = ", ".join(sql.column(Bid, name, using=using) for name in _RECENT_FIELDS)
-    recent_selected = ", ".join(
-        sql.column(Bid, name, alias="r", using=using) for name in _RECENT_FIELDS
+    recent_bids = (
+        f"SELECT {recent_columns} FROM {bid} WHERE {lot_} = %s "  # noqa: S608
+        f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}"
     )
+    if connection.vendor == "postgresql":
+        # The newest bids as one array per field, in the lot's one row: each further row
+        # would repeat the lot's forty columns, for the server to write and psycopg2 to read
+        # (a tenth of the bid's CPU in a profile).
+        arrays = ", ".join(
+            f"array_agg(x.{sql.column(Bid, name, using=using)} ORDER BY x.{seq_} DESC) "
+            f"AS recent_{index}"
+            for index, name in enumerate(_RECENT_FIELDS)
+        )
+        recent_join = f"LEFT JOIN (SELECT {arrays} FROM ({recent_bids}) x) r ON 1 = 1"  # noqa: S608
+        recent_selected = ", ".join(f"r.recent_{index}" for index in range(len(_RECENT_FIELDS)))
+        order = ""
+    else:
+        recent_join = f"LEFT JOIN ({recent_bids}) r ON 1 = 1"
+        recent_selected = ", ".join(
+            sql.column(Bid, name, alias="r", using=using) for name in _RECENT_FIELDS
+        )
+        order = f" ORDER BY r.{seq_} DESC"
     placed_by = sql.column(Bid, "placed_by", alias="k", using=using)
     maximum = sql.table(Maximum, using=using)
     max_lot, max_participant, max_current = (
@@ -298,9 +320,8 @@ def _prepared(using: str = "default") -> _Statements:
         f"AND lm.{max_participant} = {leader_column} AND lm.{max_current} "
         f"LEFT JOIN {maximum} om ON om.{max_lot} = l.{id_} "
         f"AND om.{max_participant} = p.id AND om.{max_current} "
-        f"LEFT JOIN (SELECT {recent_columns} FROM {bid} WHERE {lot_} = %s "
-        f"ORDER BY {seq_} DESC LIMIT {_EARLIER_BIDS}) r ON 1 = 1 "
-        f"WHERE l.{id_} = %s ORDER BY r.{seq_} DESC{lock_clause}"
+        f"{recent_join} "
+        f"WHERE l.{id_} = %s{order}{lock_clause}"
     )
     lock_params = (
         sql.Slot("lot_id"),
@@ -355,6 +376,7 @@ def _prepared(using: str = "default") -> _Statements:
             *sql.converters(Payment, ["amount_received"], using=using),
             *sql.converters(Application, ["bank_guarantee"], using=using),
         ],
+        recent_as_arrays=connection.vendor == "postgresql",
     )
     return found
 
@@ -394,12 +416,16 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     maxima = width + 9
     bids = maxima + 2 * len(_MAXIMUM_FIELDS)
     recent: list[live.RecentBid] = []
-    for row in rows:
-        if row[bids] is None:
-            break
+    # PostgreSQL gives them as one array per field in the one row (`_prepared`); the others
+    # one row each.
+    if statements.recent_as_arrays:
+        newest = list(zip(*first[bids:], strict=True)) if first[bids] is not None else []
+    else:
+        newest = [row[bids:] for row in rows if row[bids] is not None]
+    for values in newest:
         sequence, bid_number, bid_amount, placed_at, automatic = (
             convert(value)
-            for convert, value in zip(statements.recent_converters, row[bids:], strict=True)
+            for convert, value in zip(statements.recent_converters, values, strict=True)
         )
         recent.append((sequence, bid_number, bid_amount, placed_at, bool(automatic)))  # type: ignore[arg-type]
     return _LockedLot(
