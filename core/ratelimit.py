@@ -64,12 +64,12 @@ def take(key: str, rate: str) -> bool:
     try:
         client = _redis_client(window_key)
         if client is not None:
-            # One round trip whatever the count: Django's add, then incr (which asks whether
-            # the key exists first) took three for every bid after a window's first.
-            pipeline = client.pipeline(transaction=False)
-            pipeline.incr(cache.make_and_validate_key(window_key))
-            pipeline.expire(cache.make_and_validate_key(window_key), timeout)
-            spent, _ = pipeline.execute()
+            # One command whatever the count: Django's add, then incr (which asks whether
+            # the key exists first) took three round trips for every bid after a window's
+            # first, and a pipeline of INCR and EXPIRE two commands to pack and parse.
+            spent = _spend(
+                keys=[cache.make_and_validate_key(window_key)], args=[timeout], client=client
+            )
             return int(spent) <= count
         if cache.add(window_key, 1, timeout=timeout):
             return True
@@ -80,6 +80,31 @@ def take(key: str, rate: str) -> bool:
     except Exception as error:
         _warn_cache_down(error)
         return _local.take(key, rate)
+
+
+# Count one request in the window's counter, which expires with the window (set when the
+# window opens, in the same step: a counter never outlives it).
+SPEND = """
+local spent = redis.call('INCR', KEYS[1])
+if spent == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return spent
+"""
+
+
+class _Spend:
+    """SPEND, sent by its digest (EVALSHA; the whole script only the first time a server
+    sees it), on whichever client the cache gives."""
+
+    def __init__(self) -> None:
+        self.script: Any = None
+
+    def __call__(self, *, keys: list[str], args: list[object], client: Any) -> Any:
+        if self.script is None:
+            self.script = client.register_script(SPEND)
+        return self.script(keys=keys, args=args, client=client)
+
+
+_spend = _Spend()
 
 
 def _redis_client(key: str, *, single_server: bool = False) -> Any:
