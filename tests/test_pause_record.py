@@ -128,4 +128,8 @@ def test_staff_see_lots_paused_by_themselves_on_the_monitor_and_the_work_queue(
     monitor = client.get(reverse("admin:auctions_livelot_changelist")).content.decode()
     assert f"{lot} paused by itself" in monitor
     assert DROPPED in monitor
+    # The reason already says how it resumes; the alert adds only what staff may do.
+    assert monitor.count("It resumes when most of them are back") == 1
+    assert "it resumes by itself" not in monitor
+    assert "2 lots running or paused" in monitor
     assert f"{staff_paused} paused by itself" not in monitor

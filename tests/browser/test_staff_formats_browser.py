@@ -166,12 +166,15 @@ def test_the_live_monitor_alerts_to_a_lot_paused_by_itself_with_cause_and_time_a
         "2 of 3 participants lost their connection at once; the platform paused the "
         "auction by itself."
     )
-    expect(alert).to_contain_text("Resume it when the participants can bid again")
+    expect(alert).to_contain_text("Resume it when the participants can bid again.")
+    # The reason says how the lot resumes; the alert does not say it twice.
+    assert alert.inner_text().count("resume") == 2, alert.inner_text()
     # Staff's own pause is theirs to know about: no alert for it.
     expect(page.get_by_role("alert")).not_to_contain_text(str(by_staff))
 
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(3)
+    expect(page.locator("p.paginator")).to_have_text("3 lots running or paused")
     expect(monitor_row(page, dropped).locator(".field-status")).to_have_text("Paused")
     expect(monitor_row(page, by_staff).locator(".field-status")).to_have_text("Paused")
     expect(monitor_row(page, running).locator(".field-status")).to_have_text("Live")
