@@ -160,9 +160,10 @@ def slot_keeper() -> SlotKeeper:
     return keeper
 
 
-_lot_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
+# A turn lives while a bid holds or awaits it: the lots' turns do not pile up in a process.
+_lot_turns: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, weakref.WeakValueDictionary[int, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
 
 
 def lot_turn(lot_id: int) -> asyncio.Lock:
@@ -171,7 +172,7 @@ def lot_turn(lot_id: int) -> asyncio.Lock:
     loop = asyncio.get_running_loop()
     turns = _lot_turns.get(loop)
     if turns is None:
-        turns = _lot_turns[loop] = {}
+        turns = _lot_turns[loop] = weakref.WeakValueDictionary()
     turn = turns.get(lot_id)
     if turn is None:
         turn = turns[lot_id] = asyncio.Lock()

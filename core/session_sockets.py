@@ -75,7 +75,12 @@ def session_user(session_key: str | None, user_id: int | None = None) -> User | 
         found = _session_and_user(session_key, user_id)
         if found is None:
             return None
-        verdict = (found[0], user_id, found[1].password, found[1].is_active)
+        verdict = (
+            hashlib.sha256(found[0].encode()).digest(),
+            user_id,
+            found[1].password,
+            found[1].is_active,
+        )
         if verdict in _verified:
             # The same stored session and the same password and flag as a check that passed:
             # the same answer, without decoding and hashing again (the session's signature,
@@ -113,10 +118,11 @@ def session_user(session_key: str | None, user_id: int | None = None) -> User | 
 
 
 # Checks that passed, by what decides them: the session's stored data (its user, backend and
-# password hash, signed), the user, its current password hash and whether it is active. A
-# logout deletes the session, a password change or a deactivation changes the user's row:
-# either gives a key never seen, checked in full. Per process, bounded.
-_verified: set[tuple[str, int, str, bool]] = set()
+# password hash, signed; kept as its SHA-256), the user, its current password hash and
+# whether it is active. A logout deletes the session, a password change or a deactivation
+# changes the user's row: either gives a key never seen, checked in full. Per process,
+# bounded.
+_verified: set[tuple[bytes, int, str, bool]] = set()
 VERIFIED_SIZE = 10_000
 
 

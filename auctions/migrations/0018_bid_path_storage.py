@@ -7,8 +7,13 @@
   room free, so the new version of a lot's row fits on its page.
 - A bid's lot had an index of its own beside the two unique ones that lead with it.
 - The trigger that freezes a published lot's terms was tested, by its WHEN condition, on
-  every UPDATE of a lot; it now fires only for an UPDATE that sets one of those columns,
-  which a bid's never does (the ORM's full saves still do, and still meet the condition).
+  every UPDATE of a lot; it now fires only for an UPDATE that sets one of those columns or
+  the status, which a bid's never does (the ORM's full saves still do, and still meet the
+  condition). It also refuses what it let through before: a published lot moved back to
+  draft, whose terms the trigger would then no longer guard.
+
+The two indexes go by name, and the foreign keys stay as they are: altering the fields
+would drop and re-add both constraints, checking every bid while holding the tables.
 """
 
 import django.db.models.deletion
@@ -26,6 +31,9 @@ FROZEN_COLUMNS = [
     "bid_step",
 ]
 CHANGED = " OR ".join(f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in FROZEN_COLUMNS)
+# The function refuses any change to a lot that is not a draft of a published event; moved
+# back to draft, a lot would leave its guard.
+BACK_TO_DRAFT = "(NEW.status = 'draft' AND OLD.status IS DISTINCT FROM 'draft')"
 TRIGGER = """
 DROP TRIGGER IF EXISTS auctions_lot_published_no_change ON auctions_lot;
 CREATE TRIGGER auctions_lot_published_no_change
@@ -34,6 +42,11 @@ CREATE TRIGGER auctions_lot_published_no_change
     EXECUTE FUNCTION auctions_lot_published_frozen();
 """
 LOT_FILLFACTOR = 50
+# Django's names for the foreign keys' own indexes (the same on every backend).
+INDEXES = {
+    "auctions_lot_leader_id_b79a1632": ("auctions_lot", "leader_id"),
+    "auctions_bid_lot_id_b872a7bb": ("auctions_bid", "lot_id"),
+}
 
 
 def _on_postgresql(*statements: str):
@@ -51,29 +64,40 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="bid",
-            name="lot",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="bids",
-                to="auctions.lot",
-                verbose_name="lot",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="lot",
-            name="leader",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="auctions.application",
-                verbose_name="leading participant",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="bid",
+                    name="lot",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bids",
+                        to="auctions.lot",
+                        verbose_name="lot",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="lot",
+                    name="leader",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="auctions.application",
+                        verbose_name="leading participant",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    f"DROP INDEX IF EXISTS {name}",
+                    reverse_sql=f"CREATE INDEX {name} ON {table} ({column})",
+                )
+                for name, (table, column) in INDEXES.items()
+            ],
         ),
         migrations.RunPython(
             _on_postgresql(f"ALTER TABLE auctions_lot SET (fillfactor = {LOT_FILLFACTOR})"),
@@ -81,7 +105,11 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(
             _on_postgresql(
-                TRIGGER % {"of": f"OF {', '.join(FROZEN_COLUMNS)} ", "changed": CHANGED}
+                TRIGGER
+                % {
+                    "of": f"OF {', '.join([*FROZEN_COLUMNS, 'status'])} ",
+                    "changed": f"{CHANGED} OR {BACK_TO_DRAFT}",
+                }
             ),
             _on_postgresql(TRIGGER % {"of": "", "changed": CHANGED}),
         ),

@@ -591,6 +591,20 @@ def test_the_database_refuses_deleting_or_moving_a_published_lot_but_lets_its_st
 
 
 @postgresql_only
+def test_the_database_refuses_moving_a_published_lot_back_to_draft(published: Published) -> None:
+    """A draft's terms are not guarded: moved back to draft, a published lot's would be."""
+    for lot in (published.gold, published.copper):
+        refused_by_database(
+            lambda lot=lot: Lot.objects.filter(pk=lot.pk).update(status=Lot.Status.DRAFT)
+        )
+        lot.refresh_from_db()
+        assert lot.status != Lot.Status.DRAFT
+    # A draft of the published event (never offered) stays a draft staff may edit.
+    draft = LotFactory(event=published.event, number=9, status=Lot.Status.DRAFT)
+    assert Lot.objects.filter(pk=draft.pk).update(status=Lot.Status.DRAFT, number=10) == 1
+
+
+@postgresql_only
 def test_the_database_lets_an_erratum_through_and_only_for_its_own_row(
     published: Published, superuser: AbstractBaseUser
 ) -> None:
