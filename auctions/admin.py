@@ -326,9 +326,20 @@ class LotAdmin(GuardedAdmin, ImportExportModelAdmin):
             ]
         return list(self.readonly_fields)
 
+    def has_change_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
+        # Once offered, every field is read-only and only services move a lot (its actions):
+        # the page is a view, without a Save button that would change nothing.
+        if obj is not None and obj.status != Lot.Status.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
-        # An offered lot of a published event is part of its published results.
-        if obj is not None and obj.status != Lot.Status.DRAFT and is_frozen(obj.event):
+        # An offered lot of a published event is part of its published results, and a
+        # running one is cancelled (with a reason, in its public record), never deleted.
+        if obj is not None and (
+            obj.status in (Lot.Status.LIVE, Lot.Status.PAUSED)
+            or (obj.status != Lot.Status.DRAFT and is_frozen(obj.event))
+        ):
             return False
         return super().has_delete_permission(request, obj)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from auctions import services as auction_services
 from auctions.models import Application, Bid, Lot, Payment
-from auctions.tests.factories import LotFactory, record_credit_in_admin
+from auctions.tests.factories import LiveLotFactory, LotFactory, record_credit_in_admin
 from bidders.models import Company, CompanyDecision
 from deposits.tests.factories import MineralFactory, RegionFactory, ReserveFactory
 
@@ -168,9 +168,25 @@ def test_a_published_lot_is_read_only_in_the_admin(staff_client) -> None:
     lot = LotFactory(status=Lot.Status.PUBLISHED)
     page = staff_client.get(reverse("admin:auctions_lot_change", args=[lot.pk]))
     assert b'name="starting_price"' not in page.content
+    # A view: no Save button that would change nothing.
+    assert b'name="_save"' not in page.content
     draft = LotFactory(status=Lot.Status.DRAFT)
     page = staff_client.get(reverse("admin:auctions_lot_change", args=[draft.pk]))
     assert b'name="starting_price"' in page.content
+    assert b'name="_save"' in page.content
+
+
+def test_a_running_lot_is_neither_saved_nor_deleted_in_the_admin(staff_client) -> None:
+    lot = LiveLotFactory()
+    page = staff_client.get(reverse("admin:auctions_lot_change", args=[lot.pk]))
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert b"deletelink" not in page.content
+    forged = staff_client.post(reverse("admin:auctions_lot_change", args=[lot.pk]), {"number": 99})
+    assert forged.status_code == 403
+    assert staff_client.get(reverse("admin:auctions_lot_delete", args=[lot.pk])).status_code == 403
+    lot.refresh_from_db()
+    assert lot.number != 99
 
 
 def test_lot_search_survives_odd_digits(staff_client) -> None:
