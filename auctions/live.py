@@ -139,11 +139,17 @@ def check_seat(*, session_key: str | None, user_id: int | None, seat: Seat) -> N
     if (
         now is None
         or now.participant_number != seat.participant_number
-        or (seat.may_bid and not now.may_bid)
+        # Once the lot is over nobody bids: the winner's deposit applied to its bonus, the
+        # others' returned, takes no seat away from a room that only shows the outcome.
+        or (seat.may_bid and not now.may_bid and not _is_over(seat.lot_id))
     ):
         raise DomainError(
             "seat_revoked", _("Your seat in this auction has changed; the room reloads.")
         )
+
+
+def _is_over(lot_id: int) -> bool:
+    return Lot.objects.filter(pk=lot_id, status__in=Lot.FINISHED_STATUSES).exists()
 
 
 def session_user(*, session_key: str | None, user_id: int | None) -> User:

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from auctions import engine, live, tasks
 from auctions.consumers import _language_of
-from auctions.models import Bid, Lot, LotPause
+from auctions.models import Bid, Lot, LotPause, Payment
 from auctions.tests.contract import NEXT, START, assert_contract_shape
 from auctions.tests.factories import LiveLotFactory, admit, admitted_representative
 from bidders import services as bidder_services
@@ -1099,6 +1099,42 @@ def test_a_suspension_nobody_announced_closes_the_sockets_within_a_few_seconds(
             started = time.monotonic()
             await ended(tab, "seat_revoked", 4403)
             assert time.monotonic() - started < 3
+
+    run(conversation)
+
+
+def test_a_deposit_settled_after_the_lot_closed_takes_no_seat_from_its_room(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, settings: Any
+) -> None:
+    """Once the lot is over, the winner's deposit applied to its bonus (or a loser's
+    returned) is no revocation: the room stays on the outcome instead of reloading."""
+    settings.LIVE_SESSION_CHECK_SECONDS = 0.5
+    _, cookie = logged_in_client(admitted_bidder)
+
+    def close_and_settle() -> None:
+        Lot.objects.filter(pk=live_lot.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+        engine.close_lot(lot_id=live_lot.pk)
+        # As licensing's settlement does with the winner's guarantee deposit.
+        Payment.objects.filter(
+            application__lot=live_lot,
+            application__company=admitted_bidder.representative.company,
+            kind=Payment.Kind.GUARANTEE_DEPOSIT,
+        ).update(status=Payment.Status.APPLIED)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (tab, _):
+            assert (await send_bid(tab, START))["type"] == "bid_accepted"
+            await sync_to_async(close_and_settle)()
+            seen: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 3
+            # Several periodic checks: each finds the seat's number, and the lot over.
+            while time.monotonic() < deadline:
+                if not await tab.receive_nothing(timeout=0.2):
+                    output = await tab.receive_output(1)
+                    assert output["type"] == "websocket.send", output
+                    seen.append(json.loads(output["text"]))
+            assert [frame for frame in seen if frame["type"] == "error"] == []
+            assert "closed" in {frame["type"] for frame in seen}
 
     run(conversation)
 
