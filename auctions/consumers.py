@@ -73,16 +73,17 @@ SLOT_RENEWALS_MISSED = 3
 
 
 class DatabaseThreads:
-    """The sockets' database work of a process, on a few threads each keeping its own
-    connection, the asgiref way (`sync_to_async(thread_sensitive=False, executor=...)`).
+    """The sockets' database work of a process, on `LIVE_DATABASE_THREADS` threads each
+    keeping its own connection, the asgiref way (`sync_to_async(thread_sensitive=False,
+    executor=...)`).
 
     On asgiref's thread-sensitive thread, Channels' own cleanup (before every message it
     dispatches, and its AuthMiddleware's user lookup) closes connections with
     CONN_MAX_AGE=0, the setting ASGI needs for HTTP; here nothing does, and a bid does not
     pay a new connection (a login and cold caches, which cost more than the bid itself).
-    One thread per process serialised every socket's bids; a few let bids on different
-    lots (and the snapshots beside them) wait on PostgreSQL together. Each call goes to the
-    least busy thread, the first of equals: under light load one connection does it all.
+    One thread is the default: the work is CPU, and more only contended for the GIL
+    (bench/RESULTS.md). More let work on different lots wait on a slow PostgreSQL
+    together; each call goes to the least busy thread, the first of equals.
     """
 
     def __init__(self, size: int) -> None:
