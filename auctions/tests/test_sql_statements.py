@@ -9,7 +9,8 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from auctions.models import Lot
+from auctions import engine, selectors
+from auctions.models import AuctionEvent, Lot
 from auctions.tests.factories import LotFactory
 from core import sql
 
@@ -79,3 +80,11 @@ def test_a_named_statement_runs_again_after_a_reconnect_and_a_rollback() -> None
         transaction.set_rollback(True)
     assert run_prepared(lot.event_id) == [(lot.pk,)]
     assert run_prepared(lot.event_id + 1000) == []
+
+
+def test_the_bids_locked_statement_joins_no_table_its_rules_do_not_read() -> None:
+    # Payment's default order goes through its application, lot and event: as the order of
+    # the received deposit's subquery it joined and sorted four tables in every bid's lock.
+    event = sql.table(AuctionEvent)
+    assert event not in str(selectors.participants.bidding_candidate(user_id=1, lot_id=1).query)
+    assert event not in engine._prepared().lock.sql
