@@ -91,20 +91,21 @@ return spent
 """
 
 
-class _Spend:
-    """SPEND, sent by its digest (EVALSHA; the whole script only the first time a server
-    sees it), on whichever client the cache gives."""
+class _Script:
+    """A Lua script sent by its digest (EVALSHA; the whole script only the first time a
+    server sees it), on whichever client the cache gives."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
         self.script: Any = None
 
     def __call__(self, *, keys: list[str], args: list[object], client: Any) -> Any:
         if self.script is None:
-            self.script = client.register_script(SPEND)
+            self.script = client.register_script(self.source)
         return self.script(keys=keys, args=args, client=client)
 
 
-_spend = _Spend()
+_spend = _Script(SPEND)
 
 
 def _redis_client(key: str, *, single_server: bool = False) -> Any:
@@ -125,6 +126,9 @@ def claim_slot(key: str, holder: str, *, slots: int, ttl: float) -> str | None:
     # Redis keeps whole seconds: a shorter expiry would lapse at once.
     ttl = max(1, math.ceil(ttl))
     try:
+        done, claimed = _claim_in_one_step(key, holder, slots=slots, ttl=ttl)
+        if done:
+            return claimed
         for index in range(slots):
             name = f"slot:{key}:{index}"
             if cache.add(name, holder, timeout=ttl):
@@ -133,6 +137,34 @@ def claim_slot(key: str, holder: str, *, slots: int, ttl: float) -> str | None:
     except Exception as error:
         _warn_cache_down(error)
         return _local.claim_slot(key, holder, slots=slots)
+
+
+# Take the first free one of the slots named KEYS[1] .. index, each SET NX as Django's `add`
+# stores it, and return its index (-1: all taken). One round trip, where trying the slots
+# one by one took one per slot already held (minutes for a clerk's thousands of sockets).
+CLAIM = """
+for index = 0, tonumber(ARGV[1]) - 1 do
+  if redis.call('SET', KEYS[1] .. index, ARGV[2], 'NX', 'EX', ARGV[3]) then return index end
+end
+return -1
+"""
+_claim = _Script(CLAIM)
+
+
+def _claim_in_one_step(key: str, holder: str, *, slots: int, ttl: int) -> tuple[bool, str | None]:
+    """Claim a slot with one script on the cache's Redis: (True, its name or None if all are
+    taken); (False, None) where the cache is not one Redis, or does not name the slots by
+    appending to a common prefix (a KEY_FUNCTION of its own), and they are tried in turn."""
+    client = _redis_client(f"slot:{key}:0", single_server=True)
+    if client is None:
+        return False, None
+    prefix = cache.make_and_validate_key(f"slot:{key}:")
+    if cache.make_and_validate_key(f"slot:{key}:0") != f"{prefix}0":
+        return False, None
+    # The holder as the cache stores it, so `release_slot` (a `get`) reads it back.
+    stored = caches[DEFAULT_CACHE_ALIAS]._cache._serializer.dumps(holder)  # type: ignore[attr-defined]
+    index = int(_claim(keys=[prefix], args=[slots, stored, ttl], client=client))
+    return True, (None if index < 0 else f"slot:{key}:{index}")
 
 
 def renew_slot(name: str, holder: str, *, ttl: float) -> None:

@@ -57,3 +57,45 @@ def test_renewing_many_slots_keeps_each_past_its_first_expiry(
         assert cache.get(name) == holder
     # Still held: nobody else can claim them.
     assert ratelimit.claim_slot("test-renew:0", "other", slots=1, ttl=1) is None
+
+
+def test_slots_are_taken_in_turn_up_to_their_count_and_freed_by_their_holder() -> None:
+    names = [
+        ratelimit.claim_slot("test-slots", f"holder-{index}", slots=4, ttl=30) for index in range(4)
+    ]
+    assert None not in names
+    assert len(set(names)) == 4
+    assert ratelimit.claim_slot("test-slots", "late", slots=4, ttl=30) is None
+    # Only its holder gives a slot back; then it is free for the next.
+    ratelimit.release_slot(names[1], "someone else")  # type: ignore[arg-type]
+    assert ratelimit.claim_slot("test-slots", "late", slots=4, ttl=30) is None
+    ratelimit.release_slot(names[1], "holder-1")  # type: ignore[arg-type]
+    assert ratelimit.claim_slot("test-slots", "late", slots=4, ttl=30) == names[1]
+    assert cache.get(names[1]) == "late"  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(
+    not isinstance(caches["default"], RedisCache), reason="Redis counts in production only"
+)
+def test_on_redis_a_slot_is_claimed_in_one_round_trip_however_many_are_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tried one by one, the n-th of a user's sockets cost n round trips (minutes for a
+    clerk's thousands in the benchmark)."""
+    for index in range(200):
+        assert ratelimit.claim_slot("test-many-slots", f"h{index}", slots=1000, ttl=30)
+    calls: list[object] = []
+    real = ratelimit._claim.__call__
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(ratelimit, "_claim", counted)
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: pytest.fail("one by one"))
+    assert ratelimit.claim_slot("test-many-slots", "last", slots=1000, ttl=30) == (
+        "slot:test-many-slots:200"
+    )
+    assert len(calls) == 1
+    client: Any = caches["default"]._cache.get_client("x")  # type: ignore[attr-defined]
+    assert 0 < client.ttl(cache.make_and_validate_key("slot:test-many-slots:200")) <= 30
