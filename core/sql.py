@@ -7,6 +7,7 @@ ORM's own conversions of a model's columns (SQLite returns times as text and mon
 floats; the ORM's converters make them the same `datetime` and `Decimal` as PostgreSQL's).
 """
 
+import functools
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class Compiled:
         if not self.name or connection.vendor != "postgresql":
             cursor.execute(self.sql, self.bind(**values))
             return
-        slots = list(dict.fromkeys(param.name for param in self.params if isinstance(param, Slot)))
+        slots, call = self._call
         prepared = _prepared_names.setdefault(connection.connection, set())
         if self.name not in prepared:
             # Constants inlined as literals (PostgreSQL could not always infer their types as
@@ -64,9 +65,14 @@ class Compiled:
             body = cursor.cursor.mogrify(self.sql, literals).decode()
             cursor.execute(f"PREPARE {self.name} AS {body}")
             prepared.add(self.name)
-        placeholders = ", ".join(["%s"] * len(slots))
         arguments: list[Any] = [values[name] for name in slots]
-        cursor.execute(f"EXECUTE {self.name}({placeholders})", arguments)
+        cursor.execute(call, arguments)
+
+    @functools.cached_property
+    def _call(self) -> tuple[list[str], str]:
+        """The slots in the order of their numbers, and the EXECUTE that passes them."""
+        slots = list(dict.fromkeys(param.name for param in self.params if isinstance(param, Slot)))
+        return slots, f"EXECUTE {self.name}({', '.join(['%s'] * len(slots))})"
 
 
 # The statements prepared on each open PostgreSQL connection: a new connection has none.
