@@ -21,10 +21,12 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.auth import AuthMiddleware
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -114,6 +116,44 @@ class DatabaseThreads:
 
 
 DATABASE_THREADS = DatabaseThreads(settings.LIVE_DATABASE_THREADS)
+
+
+async def on_database_thread(function: Callable[[], T]) -> T:
+    """Run `function` on the least busy of the sockets' database threads."""
+
+    def closing_if_broken() -> T:
+        try:
+            return function()
+        finally:
+            _close_if_broken()
+
+    index = DATABASE_THREADS.take()
+    try:
+        return await sync_to_async(
+            closing_if_broken, thread_sensitive=False, executor=DATABASE_THREADS.executors[index]
+        )()
+    finally:
+        DATABASE_THREADS.give_back(index)
+
+
+class SocketAuthMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, with the session's user read on the sockets' database
+    threads by `session_sockets.session_user`.
+
+    Channels reads it on asgiref's thread-sensitive thread and closes the connection around
+    the read (CONN_MAX_AGE=0, as ASGI's HTTP needs): every socket that opened paid a new
+    PostgreSQL connection, a fifth of a connect's CPU (bench/RESULTS.md). The read is the
+    sockets' own check, too: it never rewrites the session (Channels flushed one whose
+    password hash no longer matched; the browser's next page does that).
+    """
+
+    async def resolve_scope(self, scope: dict[str, Any]) -> None:
+        session = scope["session"]
+        user = None
+        if session.session_key:
+            key = session.session_key
+            user = await on_database_thread(lambda: session_sockets.session_user(key))
+        scope["user"]._wrapped = user if user is not None else AnonymousUser()
 
 
 class SlotKeeper:
@@ -689,22 +729,11 @@ class LotConsumer(AsyncWebsocketConsumer):
 
         def in_language() -> T:
             with translation.override(self.language), broadcasts.collected():
-                try:
-                    return function(*args, **kwargs)
-                finally:
-                    _close_if_broken()
+                return function(*args, **kwargs)
 
         try:
             async with turn if turn is not None else contextlib.nullcontext():
-                index = DATABASE_THREADS.take()
-                try:
-                    return await sync_to_async(
-                        in_language,
-                        thread_sensitive=False,
-                        executor=DATABASE_THREADS.executors[index],
-                    )()
-                finally:
-                    DATABASE_THREADS.give_back(index)
+                return await on_database_thread(in_language)
         finally:
             await broadcasts.send(self._pause_unannounced)
 

@@ -26,6 +26,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.db.backends.signals import connection_created
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -186,6 +187,33 @@ def place(user: AbstractBaseUser, lot: Lot, amount: str) -> None:
 
 
 # --- The snapshot ------------------------------------------------------------------------
+
+
+def test_opening_a_socket_costs_no_new_database_connection(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    """The session's user is read on the sockets' database thread, which keeps its
+    connection. Channels' AuthMiddleware read it on another thread and closed that
+    connection after each read (CONN_MAX_AGE=0): every socket paid a new one."""
+    cookie = session_cookie(admitted_bidder)
+    opened: list[object] = []
+
+    def count(connection: object, **kwargs: object) -> None:
+        opened.append(connection)
+
+    async def conversation() -> None:
+        # The room greets participants only: the user was read from the session.
+        async with room(live_lot.pk, cookie):
+            pass
+        connection_created.connect(count)
+        try:
+            async with room(live_lot.pk, cookie) as (_, snapshot):
+                assert snapshot["lot"] == live_lot.pk
+        finally:
+            connection_created.disconnect(count)
+
+    run(conversation)
+    assert opened == []
 
 
 def test_a_participant_is_greeted_with_the_lots_full_state(
