@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -36,6 +36,7 @@ from django.utils import timezone
 from auctions import engine, pauses
 from auctions.models import Application, Lot, LotPause
 from core.errors import DomainError
+from core.process_cache import shared_cache
 
 logger = logging.getLogger(__name__)
 # What says the database is unreachable, rather than that one statement failed (an
@@ -50,11 +51,14 @@ def _register_key(lot_id: int) -> str:
 
 
 def _redis(key: str) -> Any:
-    """Return the Redis client and the cache's full name of the key, or None without Redis."""
-    backend = caches[DEFAULT_CACHE_ALIAS]
+    """Return the Redis client and the cache's full name of the key, or None without Redis.
+
+    The process's one instance of the cache (`core.process_cache`): sockets enter and renew
+    the register from contexts of their own, each of which would hold a connection."""
+    backend = shared_cache()
     if not isinstance(backend, RedisCache):
         return None
-    return backend._cache.get_client(key, write=True), cache.make_and_validate_key(key)
+    return backend._cache.get_client(key, write=True), backend.make_and_validate_key(key)
 
 
 class _ProcessRegister:
@@ -145,7 +149,7 @@ def connected_numbers(lot_ids: Iterable[int]) -> dict[int, set[int]]:
         client = found[0]
         pipeline = client.pipeline(transaction=False)
         for lot_id in lot_ids:
-            key = cache.make_and_validate_key(_register_key(lot_id))
+            key = shared_cache().make_and_validate_key(_register_key(lot_id))
             pipeline.zremrangebyscore(key, "-inf", now)
             pipeline.zrange(key, 0, -1)
         answers = pipeline.execute()

@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+
+from core.process_cache import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,14 @@ def take(key: str, rate: str) -> bool:
             # the key exists first) took three round trips for every bid after a window's
             # first, and a pipeline of INCR and EXPIRE two commands to pack and parse.
             spent = _spend(
-                keys=[cache.make_and_validate_key(window_key)], args=[timeout], client=client
+                keys=[shared_cache().make_and_validate_key(window_key)],
+                args=[timeout],
+                client=client,
             )
             return int(spent) <= count
-        if cache.add(window_key, 1, timeout=timeout):
+        if shared_cache().add(window_key, 1, timeout=timeout):
             return True
-        return cache.incr(window_key) <= count
+        return shared_cache().incr(window_key) <= count
     except ValueError:
         # The window expired between add and incr: this request opens the next one.
         return True
@@ -111,7 +114,7 @@ _spend = _Script(SPEND)
 def _redis_client(key: str, *, single_server: bool = False) -> Any:
     """Return the Redis client the cache writes the key with, or None for another cache
     (or, asked for a single server, for a cache that spreads keys over several)."""
-    backend = caches[DEFAULT_CACHE_ALIAS]
+    backend = shared_cache()
     if not isinstance(backend, RedisCache):
         return None
     if single_server and len(backend._cache._servers) > 1:  # type: ignore[attr-defined]
@@ -131,7 +134,7 @@ def claim_slot(key: str, holder: str, *, slots: int, ttl: float) -> str | None:
             return claimed
         for index in range(slots):
             name = f"slot:{key}:{index}"
-            if cache.add(name, holder, timeout=ttl):
+            if shared_cache().add(name, holder, timeout=ttl):
                 return name
         return None
     except Exception as error:
@@ -158,11 +161,12 @@ def _claim_in_one_step(key: str, holder: str, *, slots: int, ttl: int) -> tuple[
     client = _redis_client(f"slot:{key}:0", single_server=True)
     if client is None:
         return False, None
+    cache = shared_cache()
     prefix = cache.make_and_validate_key(f"slot:{key}:")
     if cache.make_and_validate_key(f"slot:{key}:0") != f"{prefix}0":
         return False, None
     # The holder as the cache stores it, so `release_slot` (a `get`) reads it back.
-    stored = caches[DEFAULT_CACHE_ALIAS]._cache._serializer.dumps(holder)  # type: ignore[attr-defined]
+    stored = cache._cache._serializer.dumps(holder)  # type: ignore[attr-defined]
     index = int(_claim(keys=[prefix], args=[slots, stored, ttl], client=client))
     return True, (None if index < 0 else f"slot:{key}:{index}")
 
@@ -174,8 +178,8 @@ def renew_slot(name: str, holder: str, *, ttl: float) -> None:
     ttl = max(1, math.ceil(ttl))
     try:
         # A slot that lapsed (the cache was down, or flushed) is taken again if still free.
-        if not cache.touch(name, timeout=ttl):
-            cache.add(name, holder, timeout=ttl)
+        if not shared_cache().touch(name, timeout=ttl):
+            shared_cache().add(name, holder, timeout=ttl)
     except Exception as error:
         _warn_cache_down(error)
 
@@ -195,11 +199,11 @@ def renew_slots(held: Iterable[tuple[str, str]], *, ttl: float) -> None:
             return
         pipeline = client.pipeline(transaction=False)
         for name, _holder in shared:
-            pipeline.expire(cache.make_and_validate_key(name), ttl)
+            pipeline.expire(shared_cache().make_and_validate_key(name), ttl)
         for (name, holder), kept in zip(shared, pipeline.execute(), strict=True):
             if not kept:
                 # Lapsed (the cache was down, or flushed): taken again if still free.
-                cache.add(name, holder, timeout=ttl)
+                shared_cache().add(name, holder, timeout=ttl)
     except Exception as error:
         _warn_cache_down(error)
 
@@ -210,8 +214,8 @@ def release_slot(name: str, holder: str) -> None:
         _local.release_slot(name, holder)
         return
     try:
-        if cache.get(name) == holder:
-            cache.delete(name)
+        if shared_cache().get(name) == holder:
+            shared_cache().delete(name)
     except Exception as error:
         _warn_cache_down(error)
 

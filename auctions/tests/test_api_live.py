@@ -454,7 +454,7 @@ def test_a_bid_while_the_cache_is_down_is_judged_by_the_engine_and_still_limited
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings.BID_RATE_LIMIT = "2/h"
-    monkeypatch.setattr("core.ratelimit.cache", BrokenCache())
+    monkeypatch.setattr("core.ratelimit.shared_cache", BrokenCache)
     # This process's own counts and warnings, fresh: earlier tests may have left some.
     monkeypatch.setattr("core.ratelimit._local", ratelimit._ProcessLimits())
     monkeypatch.setattr("core.ratelimit._last_warning", 0.0)

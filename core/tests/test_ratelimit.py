@@ -1,13 +1,16 @@
 """The shared request budget (`ratelimit.take`) as every process counts it."""
 
+import asyncio
+import contextvars
 import time
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
-from core import ratelimit
+from core import process_cache, ratelimit
 
 
 def test_a_budget_allows_its_count_per_window_then_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +102,37 @@ def test_on_redis_a_slot_is_claimed_in_one_round_trip_however_many_are_held(
     assert len(calls) == 1
     client: Any = caches["default"]._cache.get_client("x")  # type: ignore[attr-defined]
     assert 0 < client.ttl(cache.make_and_validate_key("slot:test-many-slots:200")) <= 30
+
+
+def test_every_socket_of_a_process_counts_its_limits_through_one_cache_instance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Django gives each async context (each socket's consumer) a cache instance of its own,
+    and a Redis cache's instance its own connections: a socket held a Redis connection for
+    its whole life. The limits use one instance per process."""
+    created: list[str] = []
+    create = caches.create_connection
+
+    def counted(alias: str) -> Any:
+        created.append(alias)
+        return create(alias)
+
+    monkeypatch.setattr(caches, "create_connection", counted)
+    monkeypatch.setattr(process_cache, "_instances", {})
+
+    async def one_socket(index: int) -> None:
+        claim = sync_to_async(ratelimit.claim_slot, thread_sensitive=False)
+        assert await claim(f"test-contexts:{index}", "holder", slots=1, ttl=5)
+        await sync_to_async(ratelimit.take, thread_sensitive=False)(f"test-contexts:{index}", "5/s")
+
+    async def sockets() -> None:
+        # Each in a context of its own, as the server starts each connection's task.
+        await asyncio.gather(
+            *(
+                asyncio.create_task(one_socket(index), context=contextvars.Context())
+                for index in range(5)
+            )
+        )
+
+    async_to_sync(sockets)()
+    assert created == ["default"]
