@@ -88,9 +88,9 @@ class DatabaseThreads:
     together; each call goes to the least busy thread, the first of equals.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, name: str = "lot-sockets-db") -> None:
         self.executors = [
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lot-sockets-db-{index}")
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-{index}")
             for index in range(size)
         ]
         self.busy = [0] * size
@@ -116,9 +116,15 @@ class DatabaseThreads:
 
 
 DATABASE_THREADS = DatabaseThreads(settings.LIVE_DATABASE_THREADS)
+# Whose session a socket opening carries is read on a thread of its own: a storm of
+# handshakes (a restart's reconnects, or anyone's made-up cookies, before any limit can
+# count them) queues there, never ahead of the bids on the threads above.
+HANDSHAKE_THREADS = DatabaseThreads(1, name="lot-sockets-handshake")
 
 
-async def on_database_thread(function: Callable[[], T]) -> T:
+async def on_database_thread(
+    function: Callable[[], T], *, threads: DatabaseThreads = DATABASE_THREADS
+) -> T:
     """Run `function` on the least busy of the sockets' database threads."""
 
     def closing_if_broken() -> T:
@@ -127,18 +133,18 @@ async def on_database_thread(function: Callable[[], T]) -> T:
         finally:
             _close_if_broken()
 
-    index = DATABASE_THREADS.take()
+    index = threads.take()
     try:
         return await sync_to_async(
-            closing_if_broken, thread_sensitive=False, executor=DATABASE_THREADS.executors[index]
+            closing_if_broken, thread_sensitive=False, executor=threads.executors[index]
         )()
     finally:
-        DATABASE_THREADS.give_back(index)
+        threads.give_back(index)
 
 
 class SocketAuthMiddleware(AuthMiddleware):
-    """Channels' AuthMiddleware, with the session's user read on the sockets' database
-    threads by `session_sockets.session_user`.
+    """Channels' AuthMiddleware, with the session's user read by `session_sockets.session_user`
+    on the handshakes' database thread, which keeps its connection.
 
     Channels reads it on asgiref's thread-sensitive thread and closes the connection around
     the read (CONN_MAX_AGE=0, as ASGI's HTTP needs): every socket that opened paid a new
@@ -152,7 +158,9 @@ class SocketAuthMiddleware(AuthMiddleware):
         user = None
         if session.session_key:
             key = session.session_key
-            user = await on_database_thread(lambda: session_sockets.session_user(key))
+            user = await on_database_thread(
+                lambda: session_sockets.session_user(key), threads=HANDSHAKE_THREADS
+            )
         scope["user"]._wrapped = user if user is not None else AnonymousUser()
 
 
@@ -892,6 +900,7 @@ def close_database_thread_connection() -> None:
     """Close the sockets' database threads' connections (tests end with it, as the
     server's process does)."""
     DATABASE_THREADS.close_connections()
+    HANDSHAKE_THREADS.close_connections()
 
 
 def _language_of(scope: dict[str, Any]) -> str:

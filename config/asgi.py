@@ -21,8 +21,8 @@ application = ProtocolTypeRouter(
         # Oversized bodies are refused before Django stores them in a temporary file.
         "http": BodySizeLimit(django_asgi_app),
         # Only the site's own pages (exact scheme, host and port) may open a socket.
-        # The session's user is read as the sockets' own check does, on their database
-        # threads (auctions.consumers.SocketAuthMiddleware).
+        # The session's user is read as the sockets' own check does, on a database thread
+        # of the handshakes (auctions.consumers.SocketAuthMiddleware).
         "websocket": SameOriginWebsockets(
             CookieMiddleware(
                 SessionMiddleware(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))

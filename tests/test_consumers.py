@@ -9,6 +9,7 @@ websocket side of ASGI, as channels' Browser does.
 
 import asyncio
 import json
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -39,7 +40,7 @@ from auctions.tests.factories import LiveLotFactory, admit, admitted_representat
 from bidders import services as bidder_services
 from bidders.tests.factories import TEST_PASSWORD, UserFactory
 from config.asgi import application
-from core import ratelimit
+from core import ratelimit, session_sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -214,6 +215,32 @@ def test_opening_a_socket_costs_no_new_database_connection(
 
     run(conversation)
     assert opened == []
+
+
+def test_the_handshakes_session_is_read_off_the_bids_database_thread(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may open sockets with made-up cookies before any limit counts them: their
+    reads queue on a thread of their own, never ahead of the bids."""
+    cookie = session_cookie(admitted_bidder)
+    threads: list[str] = []
+    read = session_sockets.session_user
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(session_sockets, "session_user", recorded)
+
+    async def conversation() -> None:
+        async with room(live_lot.pk, cookie) as (browser, snapshot):
+            reply = await send_bid(browser, snapshot["min_next_bid"])
+            assert reply["type"] == "bid_accepted", reply
+
+    run(conversation)
+    handshake, bid = threads[0], threads[-1]
+    assert handshake.startswith("lot-sockets-handshake")
+    assert bid.startswith("lot-sockets-db")
 
 
 def test_a_participant_is_greeted_with_the_lots_full_state(

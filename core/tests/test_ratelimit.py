@@ -95,7 +95,9 @@ def test_on_redis_a_slot_is_claimed_in_one_round_trip_however_many_are_held(
         return real(**kwargs)
 
     monkeypatch.setattr(ratelimit, "_claim", counted)
-    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: pytest.fail("one by one"))
+    monkeypatch.setattr(
+        process_cache.shared_cache(), "add", lambda *args, **kwargs: pytest.fail("one by one")
+    )
     assert ratelimit.claim_slot("test-many-slots", "last", slots=1000, ttl=30) == (
         "slot:test-many-slots:200"
     )
