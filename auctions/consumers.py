@@ -125,7 +125,8 @@ HANDSHAKE_THREADS = DatabaseThreads(1, name="lot-sockets-handshake")
 async def on_database_thread(
     function: Callable[[], T], *, threads: DatabaseThreads = DATABASE_THREADS
 ) -> T:
-    """Run `function` on the least busy of the sockets' database threads."""
+    """Run `function` on the least busy of `threads` (the sockets' database threads, or the
+    handshakes'); a connection left broken or in a transaction is closed after it."""
 
     def closing_if_broken() -> T:
         try:
