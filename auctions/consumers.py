@@ -123,10 +123,13 @@ HANDSHAKE_THREADS = DatabaseThreads(1, name="lot-sockets-handshake")
 
 
 async def on_database_thread(
-    function: Callable[[], T], *, threads: DatabaseThreads = DATABASE_THREADS
+    function: Callable[[], T], *, threads: DatabaseThreads | None = None
 ) -> T:
-    """Run `function` on the least busy of `threads` (the sockets' database threads, or the
-    handshakes'); a connection left broken or in a transaction is closed after it."""
+    """Run `function` on the least busy of `threads` (the sockets' database threads unless
+    given, looked up when called); a connection left broken or in a transaction is closed
+    after it."""
+    if threads is None:
+        threads = DATABASE_THREADS
 
     def closing_if_broken() -> T:
         try:
