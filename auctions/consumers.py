@@ -80,9 +80,10 @@ class DatabaseThreads:
     executor=...)`).
 
     On asgiref's thread-sensitive thread, Channels' own cleanup (before every message it
-    dispatches, and its AuthMiddleware's user lookup) closes connections with
-    CONN_MAX_AGE=0, the setting ASGI needs for HTTP; here nothing does, and a bid does not
-    pay a new connection (a login and cold caches, which cost more than the bid itself).
+    dispatches, and in its AuthMiddleware's user lookup, which `SocketAuthMiddleware`
+    replaces) closes connections with CONN_MAX_AGE=0, the setting ASGI needs for HTTP; here
+    nothing does, and a bid does not pay a new connection (a login and cold caches, which
+    cost more than the bid itself).
     One thread is the default: the work is CPU, and more only contended for the GIL
     (bench/RESULTS.md). More let work on different lots wait on a slow PostgreSQL
     together; each call goes to the least busy thread, the first of equals.
