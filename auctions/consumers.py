@@ -247,6 +247,9 @@ class LotConsumer(AsyncWebsocketConsumer):
     listener: fanout.Listener | None = None
     slot: str | None = None
     user_id: int | None = None
+    # The user the socket opened as (from its session then); each bid re-reads it with the
+    # lot's lock.
+    user: Any = None
     watcher: asyncio.Task[None] | None = None
     ended: bool = False
     in_user_group: bool = False
@@ -263,7 +266,7 @@ class LotConsumer(AsyncWebsocketConsumer):
         user = self.scope["user"]
         await self.accept()
         if user.is_authenticated:
-            self.user_id = user.pk
+            self.user_id, self.user = user.pk, user
             # Before the seat, which costs the database: a flood of sockets is refused here.
             self.slot = await sync_to_async(ratelimit.claim_slot, thread_sensitive=False)(
                 f"sockets:{self.lot_id}:{user.pk}",
@@ -569,8 +572,13 @@ class LotConsumer(AsyncWebsocketConsumer):
         # Every bid re-checks the session: a logout, a password change or a deactivation
         # ends the bidding at once, even if the news of it never reached this socket.
         checked_at = time.monotonic()
-        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
-        outcome = engine.place_bid(user=user, lot_id=self.lot_id, amount=amount, key=key)
+        outcome = engine.place_bid(
+            user=self.user,
+            lot_id=self.lot_id,
+            amount=amount,
+            key=key,
+            session_key=self.session_key or "",
+        )
         seat = self.seat
         if (
             outcome.created

@@ -36,7 +36,7 @@ from auctions.models import (
     SealedBid,
     next_minimum,
 )
-from core import ratelimit, sql
+from core import ratelimit, session_sockets, sql
 from core.errors import DomainError
 from core.money import CENT, format_kzt
 from core.second_factor import refuse_without_second_factor
@@ -94,15 +94,21 @@ def parse_key(raw: object) -> uuid.UUID:
     raise DomainError("malformed", _("Every bid needs a key: a UUID made by the client."))
 
 
-def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOutcome:
+def place_bid(
+    *, user: User, lot_id: int, amount: object, key: object, session_key: str | None = None
+) -> BidOutcome:
     """Place a bid for the user's company and broadcast the new state after commit.
+
+    Given the login session it comes from (a socket's), the bid also needs that session to
+    still authenticate the user, as `session_sockets.session_user` decides: read with the
+    lot's lock, in the same statement, and refused with session_ended otherwise.
 
     A key seen before returns that bid and places nothing. Each participant has one budget
     of BID_RATE_LIMIT bids per lot, whichever sockets, API calls or accounts of its company
     it bids from. Raises DomainError with the wire contract's codes: rate_limited,
     invalid_amount, malformed, lot_not_live, not_admitted, already_leading, too_low,
-    above_limit (above the participant's bid ceiling, `ceilings`) (and lot_not_found for no
-    such lot). A maximum the bid outbids answers it in the same transaction
+    above_limit (above the participant's bid ceiling, `ceilings`), session_ended (and
+    lot_not_found for no such lot). A maximum the bid outbids answers it in the same transaction
     (auctions/proxy.py): the state returned and broadcast shows the final price.
     """
     # Before anything else, and outside the lock: a flood is refused after one indexed read
@@ -114,16 +120,51 @@ def place_bid(*, user: User, lot_id: int, amount: object, key: object) -> BidOut
     key = parse_key(key)
     # Staff never bid, even from an account wrongly linked to a company; decided before the
     # lock from the user alone, and the same answer whatever the lot.
-    if user.is_staff or user.is_superuser:
-        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
+    _refuse_staff(user)
+    session_key = _session_to_join(user, session_key)
     with transaction.atomic():
-        outcome = _place_locked(user=user, lot_id=lot_id, amount=amount, key=key)
+        outcome = _place_locked(
+            user=user, lot_id=lot_id, amount=amount, key=key, session_key=session_key
+        )
         if outcome.created:
             state = outcome.state
             transaction.on_commit(lambda: _announce_bid(lot_id, state), robust=True)
         if outcome.extended:
             transaction.on_commit(lambda: schedule_close(lot_id), robust=True)
     return outcome
+
+
+def _refuse_staff(user: User) -> None:
+    if user.is_staff or user.is_superuser:
+        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
+
+
+def _session_to_join(user: User, session_key: str | None) -> str | None:
+    """Return the session for the lock to read with the lot; where sessions are not kept in
+    the database, check it now and return None."""
+    if session_key is None or session_sockets.session_join() is not None:
+        return session_key
+    if session_sockets.session_user(session_key, user.pk) is None:
+        raise live.session_ended()
+    return None
+
+
+def _session_checked(locked: "_LockedLot", *, user: User, session_key: str | None) -> User:
+    """Return the user as the lock read it, if the session read with it still authenticates
+    it (with no session to check, `user`); raise session_ended, or not_admitted for a user
+    made staff since."""
+    if session_key is None:
+        return user
+    join = session_sockets.session_join()
+    checked = (
+        None
+        if join is None or locked.session is None
+        else join.user(locked.session, user_id=user.pk)
+    )
+    if checked is None:
+        raise live.session_ended()
+    _refuse_staff(checked)
+    return checked
 
 
 def _announce_bid(lot_id: int, state: dict[str, Any] | None) -> None:
@@ -230,6 +271,8 @@ class _LockedLot:
     recent: list[live.RecentBid]
     leader_maximum: proxy.StandingMaximum | None = None
     own_maximum: proxy.StandingMaximum | None = None
+    # The session and user columns (`session_sockets.SessionJoin`), where read.
+    session: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +291,9 @@ class _Statements:
     # Whether the lock's row carries the newest bids as arrays (PostgreSQL) or each of its
     # rows one bid.
     recent_as_arrays: bool
+    # The joins reading the bidder's login session with the lot; None where sessions are
+    # not kept in the database.
+    session: session_sockets.SessionJoin | None
 
 
 _statements: dict[str, _Statements] = {}
@@ -304,6 +350,11 @@ def _prepared(using: str = "default") -> _Statements:
     version_, maxima_changes_ = (
         sql.column(Lot, name, using=using) for name in ("version", "maxima_changes")
     )
+    # The bidder's session and user, read with the lot: a socket's bid re-checks its session,
+    # and a statement of its own cost a fifth of the bids (bench/RESULTS.md).
+    session = session_sockets.session_join(using=using)
+    session_columns = f"{session.columns}, " if session is not None else ""
+    session_joins = f"{session.joins} " if session is not None else ""
     # The lock first in the statement's plan, and only the lot's row locked: the joined
     # rows are read, never locked.
     lock_clause = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
@@ -313,7 +364,7 @@ def _prepared(using: str = "default") -> _Statements:
         f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, "
         f"(SELECT s.{version_} + s.{maxima_changes_} FROM {sql.table(Lot, using=using)} s "
         f"WHERE s.{id_} = %s), "
-        f"{leader_maximum}, {own_maximum}, {recent_selected} "
+        f"{leader_maximum}, {own_maximum}, {session_columns}{recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
         f"LEFT JOIN ({candidate.sql}) p ON 1 = 1 "
@@ -321,13 +372,14 @@ def _prepared(using: str = "default") -> _Statements:
         f"AND lm.{max_participant} = {leader_column} AND lm.{max_current} "
         f"LEFT JOIN {maximum} om ON om.{max_lot} = l.{id_} "
         f"AND om.{max_participant} = p.id AND om.{max_current} "
-        f"{recent_join} "
+        f"{session_joins}{recent_join} "
         f"WHERE l.{id_} = %s{order}{lock_clause}"
     )
     lock_params = (
         sql.Slot("lot_id"),
         sql.Slot("key"),
         *candidate.params,
+        *(session.params if session is not None else ()),
         sql.Slot("lot_id"),
         sql.Slot("lot_id"),
     )
@@ -378,12 +430,16 @@ def _prepared(using: str = "default") -> _Statements:
             *sql.converters(Application, ["bank_guarantee"], using=using),
         ],
         recent_as_arrays=on_postgresql,
+        session=session,
     )
     return found
 
 
-def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
-    """Lock the lot's row and read what the bid's rules need; None if there is no lot."""
+def _lock_lot(
+    *, user: User, lot_id: int, key: uuid.UUID, session_key: str | None = None
+) -> _LockedLot | None:
+    """Lock the lot's row and read what the bid's rules need, and the session if given;
+    None if there is no lot."""
     statements = _prepared()
     connection = connections["default"]
     # A number no lot's id can be is no lot (the ORM says so itself; plain SQL would fail).
@@ -392,7 +448,8 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
         return None
     (key_value,) = sql.db_values(Bid, [("key", key)])
     with connection.cursor() as cursor:
-        statements.lock.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id)
+        session = statements.session.bind(session_key, user.pk) if statements.session else {}
+        statements.lock.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id, **session)
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -415,7 +472,8 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
     )
     seen_changes = first[width + 8]
     maxima = width + 9
-    bids = maxima + 2 * len(_MAXIMUM_FIELDS)
+    sessions = maxima + 2 * len(_MAXIMUM_FIELDS)
+    bids = sessions + (statements.session.width if statements.session else 0)
     recent: list[live.RecentBid] = []
     # PostgreSQL gives them as one array per field in the one row (`_prepared`); the others
     # one row each.
@@ -449,7 +507,8 @@ def _lock_lot(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
         seen_changes=seen_changes,
         recent=recent,
         leader_maximum=_standing_maximum(statements, first[maxima : maxima + 3]),
-        own_maximum=_standing_maximum(statements, first[maxima + 3 : bids]),
+        own_maximum=_standing_maximum(statements, first[maxima + 3 : sessions]),
+        session=first[sessions:bids] if session_key else None,
     )
 
 
@@ -464,9 +523,11 @@ def _standing_maximum(
     return proxy.StandingMaximum(amount=amount, order=order, set_by=set_by)  # type: ignore[arg-type]
 
 
-def _lock_current(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | None:
+def _lock_current(
+    *, user: User, lot_id: int, key: uuid.UUID, session_key: str | None = None
+) -> _LockedLot | None:
     """Lock the lot's row and read what the rules need, current as of holding the lock."""
-    locked = _lock_lot(user=user, lot_id=lot_id, key=key)
+    locked = _lock_lot(user=user, lot_id=lot_id, key=key, session_key=session_key)
     if locked is not None and (
         locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
         # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
@@ -476,16 +537,19 @@ def _lock_current(*, user: User, lot_id: int, key: uuid.UUID) -> _LockedLot | No
         # The statement waited for the lock while other bids committed: PostgreSQL hands
         # it the lot's newest row but the joined rows of the snapshot it started with. Read
         # again, holding the lock now, so the key and the newest bids are current too.
-        locked = _lock_lot(user=user, lot_id=lot_id, key=key)
+        locked = _lock_lot(user=user, lot_id=lot_id, key=key, session_key=session_key)
     return locked
 
 
-def _place_locked(*, user: User, lot_id: int, amount: Decimal, key: uuid.UUID) -> BidOutcome:
+def _place_locked(
+    *, user: User, lot_id: int, amount: Decimal, key: uuid.UUID, session_key: str | None
+) -> BidOutcome:
     # Lock the lot row: every rule below is checked against the state this bid will
     # change, so two bids at once can never both be validated against the same price.
-    locked = _lock_current(user=user, lot_id=lot_id, key=key)
+    locked = _lock_current(user=user, lot_id=lot_id, key=key, session_key=session_key)
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
+    user = _session_checked(locked, user=user, session_key=session_key)
     lot = locked.lot
     if locked.repeated_id is not None:
         if locked.repeated_by != user.pk:

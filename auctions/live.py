@@ -156,8 +156,14 @@ def session_user(*, session_key: str | None, user_id: int | None) -> User:
     """Return the socket's user if its session still authenticates it; raise session_ended."""
     user = session_sockets.session_user(session_key, user_id)
     if user is None or user.pk != user_id:
-        raise DomainError("session_ended", _("Your session has ended; log in again."))
+        raise session_ended()
     return user
+
+
+def session_ended() -> DomainError:
+    """Return the refusal of a socket whose login session no longer holds; it ends the
+    socket."""
+    return DomainError("session_ended", _("Your session has ended; log in again."))
 
 
 def spend_snapshot(*, user_id: int, lot_id: int) -> None:

@@ -13,7 +13,8 @@ events arrive by django.contrib.auth's signals, their documented hook.
 import functools
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -69,29 +70,24 @@ def session_user(session_key: str | None, user_id: int | None = None) -> User | 
     """
     if not session_key:
         return None
-    if user_id is not None and settings.SESSION_ENGINE == DATABASE_SESSIONS:
-        # A socket re-checks its session before each bid: read the session and its user in
-        # one statement, not two built by the ORM (half a bid's CPU before; bench/RESULTS.md).
-        found = _session_and_user(session_key, user_id)
-        if found is None:
-            return None
-        verdict = (
-            hashlib.sha256(found[0].encode()).digest(),
-            user_id,
-            found[1].password,
-            found[1].is_active,
-        )
-        if verdict in _verified:
-            # The same stored session and the same password and flag as a check that passed:
-            # the same answer, without decoding and hashing again (the session's signature,
-            # its password hash; a tenth of a bid's CPU).
-            return found[1]
-        session: Any = SessionStore().decode(found[0])
-        user: User | None = found[1]
-    else:
-        verdict = None
-        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-        user = None
+    join = session_join(using=connection.alias) if user_id is not None else None
+    if join is not None and user_id is not None:
+        # A socket re-checks its session: the session and its user in one statement, not
+        # two built by the ORM (half a bid's CPU before; bench/RESULTS.md).
+        statement = _session_statement(join, connection.alias)
+        with connection.cursor() as cursor:
+            statement.execute(cursor, **join.bind(session_key, user_id))
+            row = cursor.fetchone()
+        return None if row is None else join.user(row, user_id=user_id)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return _checked(session, None, user_id, verdict=None)
+
+
+def _checked(
+    session: Any, user: User | None, user_id: int | None, *, verdict: "Verdict | None"
+) -> User | None:
+    """Return the user the decoded session authenticates (`user` if already read), or None;
+    remember a passed `verdict`."""
     try:
         named = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
         backend_path = session[BACKEND_SESSION_KEY]
@@ -117,12 +113,13 @@ def session_user(session_key: str | None, user_id: int | None = None) -> User | 
     return user
 
 
-# Checks that passed, by what decides them: the session's stored data (its user, backend and
-# password hash, signed; kept as its SHA-256), the user, its current password hash and
-# whether it is active. A logout deletes the session, a password change or a deactivation
+# What decides a check: the session's stored data (its user, backend and password hash,
+# signed; kept as its SHA-256), the user, its current password hash and whether it is active.
+Verdict = tuple[bytes, int, str, bool]
+# Checks that passed. A logout deletes the session, a password change or a deactivation
 # changes the user's row: either gives a key never seen, checked in full. Per process,
 # bounded.
-_verified: set[tuple[bytes, int, str, bool]] = set()
+_verified: set[Verdict] = set()
 VERIFIED_SIZE = 10_000
 
 
@@ -136,44 +133,105 @@ def _forget_verdicts(setting: str, **kwargs: Any) -> None:
 DATABASE_SESSIONS = "django.contrib.sessions.backends.db"
 
 
-def _session_and_user(session_key: str, user_id: int) -> tuple[str, User] | None:
-    """Return the unexpired session's stored data and the user, in one statement; None if
-    either is gone."""
-    user_model = get_user_model()
-    statement, convert_user = _session_and_user_statement(user_model, connection.alias)
-    (expires,) = sql.db_values(Session, [("expire_date", timezone.now())])
-    with connection.cursor() as cursor:
-        statement.execute(cursor, session_key=session_key, expires=expires, user_id=user_id)
-        row = cursor.fetchone()
-    if row is None:
+@dataclass(frozen=True, eq=False)
+class SessionJoin:
+    """How a statement reads a socket's session and its user alongside its own row.
+
+    `joins` go after the statement's FROM and `columns` into its SELECT; fill its
+    `params` (slots, in the order of the joins' placeholders) with `bind`, and give the
+    row's `width` columns from where `columns` start to `user`. Unless bound to a session,
+    both joins find nothing. The bid's lock reads them this way: one round trip fewer per
+    bid than a statement of their own.
+    """
+
+    joins: str
+    columns: str
+    params: tuple[sql.Slot, ...]
+    width: int
+    convert_user: list[sql.Converter]
+    attnames: list[str]
+    pk_index: int
+    using: str
+
+    def bind(self, session_key: str | None, user_id: int | None) -> dict[str, object]:
+        """Return the slots' values that read this session and user (nothing for None)."""
+        (expires,) = sql.db_values(Session, [("expire_date", timezone.now())], using=self.using)
+        return {
+            "session_key": session_key,
+            "session_expires": expires,
+            "session_user_id": user_id if session_key else None,
+        }
+
+    def user(self, values: Sequence[Any], *, user_id: int) -> User | None:
+        """Return the user whose session the joined columns (from the first of `columns`
+        on) show still authenticated, as `session_user` decides; None if it is not."""
+        session_data, user_values = values[0], values[1 : self.width]
+        if session_data is None or user_values[self.pk_index] is None:
+            return None
+        converted = [
+            convert(value) for convert, value in zip(self.convert_user, user_values, strict=True)
+        ]
+        user = get_user_model().from_db(self.using, self.attnames, converted)
+        verdict = (
+            hashlib.sha256(session_data.encode()).digest(),
+            user_id,
+            user.password,
+            user.is_active,
+        )
+        if verdict in _verified:
+            # The same stored session and the same password and flag as a check that passed:
+            # the same answer, without decoding and hashing again (the session's signature,
+            # its password hash; a tenth of a bid's CPU).
+            return user
+        return _checked(SessionStore().decode(session_data), user, user_id, verdict=verdict)
+
+
+def session_join(*, using: str = "default") -> SessionJoin | None:
+    """Return the joins reading a socket's session and user; None where sessions are not
+    kept in the database (there, check with `session_user`)."""
+    if settings.SESSION_ENGINE != DATABASE_SESSIONS:
         return None
-    values = [convert(value) for convert, value in zip(convert_user, row[1:], strict=True)]
-    attnames = [field.attname for field in user_model._meta.concrete_fields]
-    return row[0], user_model.from_db(connection.alias, attnames, values)
+    return _session_join(get_user_model(), using)
 
 
 @functools.cache
-def _session_and_user_statement(
-    user_model: type[User], using: str
-) -> tuple[sql.Compiled, list[sql.Converter]]:
-    """Return the statement reading a session and its user, written and (on PostgreSQL)
-    planned once per connection, and the converters of the user's columns. Built anew per
-    bid it cost a quarter of the session check, and its planning more than its run."""
+def _session_join(user_model: type[User], using: str) -> SessionJoin:
     fields = [field.name for field in user_model._meta.concrete_fields]
-    columns = ", ".join(sql.column(user_model, name, alias="u", using=using) for name in fields)
-    text = (
-        f"SELECT s.{sql.column(Session, 'session_data', using=using)}, {columns} "  # noqa: S608
-        f"FROM {sql.table(Session, using=using)} s, {sql.table(user_model, using=using)} u "
-        f"WHERE s.{sql.column(Session, 'session_key', using=using)} = %s "
-        f"AND s.{sql.column(Session, 'expire_date', using=using)} > %s "
-        f"AND u.{sql.column(user_model, user_model._meta.pk.name, using=using)} = %s"
+    key, expires, data = (
+        sql.column(Session, name, using=using)
+        for name in ("session_key", "expire_date", "session_data")
     )
-    statement = sql.Compiled(
-        sql=text,
-        params=(sql.Slot("session_key"), sql.Slot("expires"), sql.Slot("user_id")),
+    user_pk = sql.column(user_model, user_model._meta.pk.name, alias="su", using=using)
+    joins = (
+        f"LEFT JOIN (SELECT {data} FROM {sql.table(Session, using=using)} "  # noqa: S608
+        f"WHERE {key} = %s AND {expires} > %s) ss ON 1 = 1 "
+        f"LEFT JOIN {sql.table(user_model, using=using)} su ON {user_pk} = %s"
+    )
+    columns = ", ".join(
+        [f"ss.{data}", *(sql.column(user_model, name, alias="su", using=using) for name in fields)]
+    )
+    return SessionJoin(
+        joins=joins,
+        columns=columns,
+        params=(sql.Slot("session_key"), sql.Slot("session_expires"), sql.Slot("session_user_id")),
+        width=1 + len(fields),
+        convert_user=sql.converters(user_model, fields, using=using),
+        attnames=[field.attname for field in user_model._meta.concrete_fields],
+        pk_index=fields.index(user_model._meta.pk.name),
+        using=using,
+    )
+
+
+@functools.cache
+def _session_statement(join: SessionJoin, using: str) -> sql.Compiled:
+    """Return the statement of the joins alone, written and (on PostgreSQL) planned once per
+    connection. Built anew per bid it cost a quarter of the session check, and its planning
+    more than its run."""
+    return sql.Compiled(
+        sql=f"SELECT {join.columns} FROM (SELECT 1 AS one) one {join.joins}",  # noqa: S608
+        params=join.params,
         name="nedra_session_user",
     )
-    return statement, sql.converters(user_model, fields, using=using)
 
 
 def end_session_sockets(*, user_id: int, session_key: str) -> None:
