@@ -121,7 +121,7 @@ def place_bid(
     # Staff never bid, even from an account wrongly linked to a company; decided before the
     # lock from the user alone, and the same answer whatever the lot.
     _refuse_staff(user)
-    session_key = _session_to_join(user, session_key)
+    user, session_key = _session_to_join(user, session_key)
     with transaction.atomic():
         outcome = _place_locked(
             user=user, lot_id=lot_id, amount=amount, key=key, session_key=session_key
@@ -139,14 +139,16 @@ def _refuse_staff(user: User) -> None:
         raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
 
 
-def _session_to_join(user: User, session_key: str | None) -> str | None:
-    """Return the session for the lock to read with the lot; where sessions are not kept in
-    the database, check it now and return None."""
-    if session_key is None or session_sockets.session_join() is not None:
-        return session_key
-    if session_sockets.session_user(session_key, user.pk) is None:
+def _session_to_join(user: User, session_key: str | None) -> tuple[User, str | None]:
+    """Return the user and the session for the lock to read with the lot. Where sessions
+    are not kept in the database, check it now: the user it still authenticates, and None."""
+    if session_key is None or _prepared().session is not None:
+        return user, session_key
+    checked = session_sockets.session_user(session_key, user.pk)
+    if checked is None:
         raise live.session_ended()
-    return None
+    _refuse_staff(checked)
+    return checked, None
 
 
 def _session_checked(locked: "_LockedLot", *, user: User, session_key: str | None) -> User:
@@ -155,7 +157,7 @@ def _session_checked(locked: "_LockedLot", *, user: User, session_key: str | Non
     made staff since."""
     if session_key is None:
         return user
-    join = session_sockets.session_join()
+    join = _prepared().session
     checked = (
         None
         if join is None or locked.session is None
@@ -296,12 +298,14 @@ class _Statements:
     session: session_sockets.SessionJoin | None
 
 
-_statements: dict[str, _Statements] = {}
+# By database and session engine (whether the lock can read the session with the lot).
+_statements: dict[tuple[str, str], _Statements] = {}
 
 
 def _prepared(using: str = "default") -> _Statements:
     """Return the bid's statements for the database, built once per process."""
-    found = _statements.get(using)
+    key = (using, settings.SESSION_ENGINE)
+    found = _statements.get(key)
     if found is not None:
         return found
     connection = connections[using]
@@ -417,8 +421,12 @@ def _prepared(using: str = "default") -> _Statements:
         if on_postgresql
         else None
     )
-    found = _statements[using] = _Statements(
-        lock=sql.Compiled(lock, lock_params, name="nedra_bid_lock"),
+    found = _statements[key] = _Statements(
+        # Named by its shape: a connection may have prepared the other (tests change the
+        # session engine).
+        lock=sql.Compiled(
+            lock, lock_params, name="nedra_bid_lock_session" if session else "nedra_bid_lock"
+        ),
         insert=sql.Compiled(insert, insert_slots, name="nedra_bid_insert"),
         update=sql.Compiled(update, update_slots, name="nedra_bid_update"),
         insert_and_update=insert_and_update,
@@ -508,7 +516,7 @@ def _lock_lot(
         recent=recent,
         leader_maximum=_standing_maximum(statements, first[maxima : maxima + 3]),
         own_maximum=_standing_maximum(statements, first[maxima + 3 : sessions]),
-        session=first[sessions:bids] if session_key else None,
+        session=first[sessions:bids] if session_key and statements.session else None,
     )
 
 
