@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -49,6 +49,15 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--watchers", default=None, help="watcher counts (100,500,2000)")
     parser.add_argument("--duration", type=int, default=None, help="seconds per rate (20)")
     parser.add_argument("--warmup", type=int, default=None, help="seconds before counting (3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run each bidding scenario (hot, hot_proxy, many) this many times per side, "
+        "--duration seconds each, the sides' order swapped every round (A B, B A, A B, ...), "
+        "and report the rounds together: neither side always runs first, and a drift of the "
+        "machine falls on both (1)",
+    )
     parser.add_argument(
         "--fanout-bids", type=int, default=None, help="bids per watcher count (200)"
     )
@@ -198,6 +207,8 @@ def parse_arguments() -> argparse.Namespace:
         parser.error("granian is not installed in this interpreter (pip install granian)")
     if arguments.compare_servers and arguments.before is not None:
         parser.error("--compare-servers and --before: one comparison per run")
+    if arguments.rounds < 1:
+        parser.error("--rounds: at least 1")
     return arguments
 
 
@@ -330,6 +341,40 @@ class Context:
 
 BID_STEP = Decimal("5000000.00")
 ORDER = ("hot", "hot_proxy", "many", "fanout", "spectators", "memory", "closing", "scaleout")
+# The scenarios that measure a rate of bids, which --rounds repeats.
+BIDDING = frozenset({"hot", "hot_proxy", "many"})
+
+
+def merged_rounds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return a bidding scenario's rounds as one run: the outcomes summed and the rates over
+    their whole time; each percentile of the round trips is the rounds' mean, and each
+    round's accepted bids/s is listed under "rounds"."""
+    if len(runs) == 1:
+        return runs[0]
+    duration = sum(run["duration"] for run in runs)
+    outcomes: Counter[str] = Counter()
+    for run in runs:
+        outcomes.update(run["outcomes"])
+
+    def rate(key: str) -> float:
+        return sum(run[key] * run["duration"] for run in runs) / duration
+
+    def mean_percentile(name: str) -> float | None:
+        values = [run["bid_round_trip_ms"][name] for run in runs]
+        known = [value for value in values if value is not None]
+        return sum(known) / len(known) if known else None
+
+    return {
+        **runs[0],
+        "duration": duration,
+        "outcomes": dict(outcomes),
+        "accepted_per_second": rate("accepted_per_second"),
+        "automatic_per_second": rate("automatic_per_second"),
+        "chain_bids_per_second": rate("chain_bids_per_second"),
+        "bid_round_trip_ms": {name: mean_percentile(name) for name in runs[0]["bid_round_trip_ms"]},
+        "client_cpu_share": sum(run["client_cpu_share"] for run in runs) / len(runs),
+        "rounds": [run["accepted_per_second"] for run in runs],
+    }
 
 
 def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[Side]) -> None:
@@ -394,11 +439,21 @@ def run(arguments: argparse.Namespace, backends: servers.Backends, sides: list[S
                 note(f"bare room: {arguments.watchers} watchers, {arguments.fanout_rate} bids/s")
                 with report.cpu_shares(context.roots) as context.cpu["fanout"]["bare"]:
                     context.results["fanout"]["bare"] = run_bare_fanout(context)
+            rounds = arguments.rounds if scenario in BIDDING else 1
+            runs: defaultdict[str, list[tuple[dict[str, Any], report.CpuShares]]]
+            runs = defaultdict(list)
+            for index in range(rounds):
+                for side in sides if index % 2 == 0 else sides[::-1]:
+                    with report.cpu_shares(context.roots) as shares:
+                        result = RUNNERS[scenario](context, side, main_servers.get(side.name))
+                    runs[side.name].append((result, shares))
             for side in sides:
-                with report.cpu_shares(context.roots) as context.cpu[scenario][side.name]:
-                    context.results[scenario][side.name] = RUNNERS[scenario](
-                        context, side, main_servers.get(side.name)
-                    )
+                context.results[scenario][side.name] = merged_rounds(
+                    [result for result, _ in runs[side.name]]
+                )
+                context.cpu[scenario][side.name] = report.CpuShares.mean(
+                    [shares for _, shares in runs[side.name]]
+                )
     if "floor" in parts:
         for name, lots, clients in (
             ("hot", [bench.floor_hot_lot], arguments.bidders),
@@ -843,9 +898,15 @@ def details_lines(context: Context, sides: list[str]) -> list[str]:
         ("many", "50 lots"),
     ):
         for side, run in results.get(name, {}).items():
+            rounds = run.get("rounds")
+            by_round = (
+                f" ({len(rounds)} rounds, accepted/s: {', '.join(f'{r:.0f}' for r in rounds)})"
+                if rounds
+                else ""
+            )
             details.append(
-                f"{side}, {label}: outcomes in {run['duration']}s {run['outcomes']}; load "
-                f"generator used {run['client_cpu_share']:.0%} of a core; {cpu[name][side]}"
+                f"{side}, {label}: outcomes in {run['duration']}s{by_round} {run['outcomes']}; "
+                f"load generator used {run['client_cpu_share']:.0%} of a core; {cpu[name][side]}"
             )
         floor_run = context.floors.get(name)
         if floor_run is not None:

@@ -119,6 +119,14 @@ class CpuShares:
     bench: float = 0.0
     others: float = 0.0
 
+    @classmethod
+    def mean(cls, shares: list["CpuShares"]) -> "CpuShares":
+        """Return the shares of several equally long runs taken together."""
+        return cls(
+            bench=sum(each.bench for each in shares) / len(shares),
+            others=sum(each.others for each in shares) / len(shares),
+        )
+
     def __str__(self) -> str:
         return f"machine CPU: bench {self.bench:.0%}, other processes {self.others:.0%}"
 
