@@ -548,9 +548,15 @@ class LotConsumer(AsyncWebsocketConsumer):
     # --- Proxy (maximum) bids: the owner's own frames, never in the lot's state ------------
 
     def _place_maximum(self, amount: object, key: object) -> engine.MaximumOutcome:
-        """Set a maximum as the user the socket's session still authenticates."""
-        user = live.session_user(session_key=self.session_key, user_id=self.user_id)
-        return engine.set_maximum(user=user, lot_id=self.lot_id, amount=amount, key=key)
+        """Set a maximum as the user the socket's session still authenticates (checked with
+        the lot's lock)."""
+        return engine.set_maximum(
+            user=self.user,
+            lot_id=self.lot_id,
+            amount=amount,
+            key=key,
+            session_key=self.session_key or "",
+        )
 
     async def lot_maximum(self, event: dict[str, Any]) -> None:
         """Send this socket its maximum again: it changed (set, bid for, or used up)."""

@@ -881,7 +881,9 @@ class MaximumOutcome:
     state: dict[str, Any] | None = None
 
 
-def set_maximum(*, user: User, lot_id: int, amount: object, key: object) -> MaximumOutcome:
+def set_maximum(
+    *, user: User, lot_id: int, amount: object, key: object, session_key: str | None = None
+) -> MaximumOutcome:
     """Set or change the user's company's private maximum for a lot, and bid for it.
 
     Not leading, the participant's maximum bids at once: at the minimum, or as the duel
@@ -890,16 +892,20 @@ def set_maximum(*, user: User, lot_id: int, amount: object, key: object) -> Maxi
     while its owner leads, below the current price (code maximum_below_price). Spends the
     participant's bid budget; a key seen before returns its first outcome. Raises
     DomainError with the bid's codes: rate_limited, invalid_amount, malformed,
-    lot_not_found, lot_not_live, not_admitted, too_low, and maximum_below_price.
+    lot_not_found, lot_not_live, not_admitted, too_low, and maximum_below_price. Given the
+    login session it comes from, it is checked with the lot's lock as a bid's is
+    (session_ended).
     """
     if not ratelimit.take(f"bids:{lot_id}:{_bid_budget_holder(user)}", settings.BID_RATE_LIMIT):
         raise DomainError("rate_limited", _("Too many bids at once; wait a moment."))
     amount = parse_amount(amount)
     key = parse_key(key)
-    if user.is_staff or user.is_superuser:
-        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
+    _refuse_staff(user)
+    user, session_key = _session_to_join(user, session_key)
     with transaction.atomic():
-        outcome = _set_maximum_locked(user=user, lot_id=lot_id, amount=amount, key=key)
+        outcome = _set_maximum_locked(
+            user=user, lot_id=lot_id, amount=amount, key=key, session_key=session_key
+        )
         if outcome.state is not None:
             state = outcome.state
             transaction.on_commit(lambda: live.broadcast_state(lot_id, state), robust=True)
@@ -909,13 +915,14 @@ def set_maximum(*, user: User, lot_id: int, amount: object, key: object) -> Maxi
 
 
 def _set_maximum_locked(
-    *, user: User, lot_id: int, amount: Decimal, key: uuid.UUID
+    *, user: User, lot_id: int, amount: Decimal, key: uuid.UUID, session_key: str | None
 ) -> MaximumOutcome:
     # The bid's own lock and read: a maximum races bids (and other maxima) for the same
     # price, so it is checked and answered against the state it changes, as a bid is.
-    locked = _lock_current(user=user, lot_id=lot_id, key=key)
+    locked = _lock_current(user=user, lot_id=lot_id, key=key, session_key=session_key)
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
+    user = _session_checked(locked, user=user, session_key=session_key)
     lot = locked.lot
     repeated = Maximum.objects.filter(lot_id=lot_id, key=key).first()
     if repeated is not None:
@@ -1387,8 +1394,7 @@ def submit_sealed_bid(*, user: User, lot_id: int, amount: object, key: object) -
         raise DomainError("rate_limited", _("Too many bids at once; wait a moment."))
     amount = parse_amount(amount)
     key = parse_key(key)
-    if user.is_staff or user.is_superuser:
-        raise DomainError("not_admitted", _("Staff watch the auction; they do not bid."))
+    _refuse_staff(user)
     with transaction.atomic():
         # Lock the lot: the round's close takes the same lock, so a sealed bid is either in
         # before the close (and ranked) or sees the round closed and is refused.

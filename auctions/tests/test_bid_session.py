@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from auctions import engine
-from auctions.models import Bid, Lot
+from auctions.models import Bid, Lot, Maximum
 from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +193,36 @@ def test_without_a_session_the_api_path_is_unchanged(
         user=admitted_bidder, lot_id=live_lot.pk, amount=START, key=str(uuid.uuid4())
     )
     assert outcome.created
+
+
+@pytest.mark.parametrize("change", list(ENDINGS.values()), ids=list(ENDINGS))
+def test_a_maximum_from_a_session_that_no_longer_holds_is_refused_and_stores_nothing(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot, change: Change
+) -> None:
+    key = logged_in(admitted_bidder)
+    change(key, admitted_bidder)
+    with pytest.raises(DomainError) as error:
+        engine.set_maximum(
+            user=admitted_bidder,
+            lot_id=live_lot.pk,
+            amount=START * 3,
+            key=str(uuid.uuid4()),
+            session_key=key,
+        )
+    assert error.value.code == "session_ended"
+    assert not Maximum.objects.exists()
+    assert not Bid.objects.exists()
+
+
+def test_a_maximum_from_a_live_session_is_set_and_bids(
+    admitted_bidder: AbstractBaseUser, live_lot: Lot
+) -> None:
+    outcome = engine.set_maximum(
+        user=admitted_bidder,
+        lot_id=live_lot.pk,
+        amount=START * 3,
+        key=str(uuid.uuid4()),
+        session_key=logged_in(admitted_bidder),
+    )
+    assert outcome.created
+    assert Bid.objects.get().amount == START
