@@ -355,7 +355,7 @@ def _prepared(using: str = "default") -> _Statements:
         sql.column(Lot, name, using=using) for name in ("version", "maxima_changes")
     )
     # The bidder's session and user, read with the lot: a socket's bid re-checks its session,
-    # and a statement of its own cost a fifth of the bids (bench/RESULTS.md).
+    # and a statement of its own cost a round trip and a transaction per bid (bench/RESULTS.md).
     session = session_sockets.session_join(using=using)
     session_columns = f"{session.columns}, " if session is not None else ""
     session_joins = f"{session.joins} " if session is not None else ""
