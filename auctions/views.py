@@ -248,6 +248,11 @@ RESULTS_CSV_FIELDS = (
     "winning_bonus_kzt",
     "bid_count",
     "closed_at_utc",
+    # The bid ceiling in force when the lot closed, as its result records it
+    # (`auctions.ceilings`): the rule's code, the deposit's multiple, the winner's ceiling.
+    "bid_ceiling",
+    "bid_ceiling_multiple",
+    "winner_ceiling_kzt",
     "errata",
 )
 
@@ -321,6 +326,9 @@ def _result_row(lot: Lot) -> list[object]:
         lot.closed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if finished and lot.closed_at
         else "",
+        (lot.ceiling_rule or "") if finished else "",
+        f"{lot.ceiling_multiple:.2f}" if finished and lot.ceiling_multiple is not None else "",
+        f"{lot.winner_ceiling:.2f}" if awarded and lot.winner_ceiling is not None else "",
     ]
 
 

@@ -2,6 +2,8 @@
 guarantee the ministry records, the API's view of a participant's own ceiling, and the
 ceiling in force kept with the result."""
 
+import csv
+import io
 import json
 import re
 import uuid
@@ -480,6 +482,29 @@ def test_the_published_result_keeps_the_ceiling_in_force_and_the_api_shows_it(
         "multiple": "12.00",
         "winner_ceiling": "120000000.00",
     }
+
+
+def test_the_published_results_csv_records_the_ceiling_in_force() -> None:
+    lot = ceiling_lot("deposit", TWELVE)
+    plain = LiveLotFactory(event=lot.event)
+    winner = admitted_representative(lot, 1)
+    bid(winner, lot, "110000000.00")
+    bid(admitted_representative(plain, 1), plain, START)
+    close_now(lot)
+    close_now(plain)
+    services.publish_results(event_id=lot.event_id)
+    response = Client().get(reverse("auctions:event_results_csv", args=[lot.event.code]))
+    rows = {
+        row["lot_number"]: row
+        for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    }
+    ceiling = ("bid_ceiling", "bid_ceiling_multiple", "winner_ceiling_kzt")
+    assert tuple(rows[str(lot.number)][name] for name in ceiling) == (
+        "deposit",
+        "12.00",
+        "120000000.00",
+    )
+    assert tuple(rows[str(plain.number)][name] for name in ceiling) == ("none", "", "")
 
 
 def test_the_published_results_page_shows_the_ceiling_in_force() -> None:

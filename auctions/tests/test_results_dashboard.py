@@ -365,6 +365,9 @@ def test_the_csv_has_one_row_per_lot_with_data_formats(
         "winning_bonus_kzt": "1250000000.50",
         "bid_count": "2",
         "closed_at_utc": lot.result.closed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "bid_ceiling": "none",
+        "bid_ceiling_multiple": "",
+        "winner_ceiling_kzt": "",
         "errata": "",
     }
     assert cancelled["outcome"] == "cancelled"
