@@ -21,7 +21,7 @@ from fpdf.fonts import FontFace
 from auctions import sealed, selectors
 from auctions.event_root import event_root
 from auctions.hashchain import GENESIS_HASH
-from auctions.models import Lot, Result
+from auctions.models import Lot, PublishedResult, Result
 from core.documents import Seal, issue_document
 from core.models import IssuedDocument
 from core.money import format_kzt
@@ -79,6 +79,15 @@ def protocol_facts(lot: Lot) -> dict[str, object]:
         "chain_head": lot.last_bid_hash or GENESIS_HASH,
         "event_root": event_root(lot.event) if published else None,
     }
+    ceiling = _ceiling_in_force(shown)
+    if ceiling is not None:
+        # Only lots that had a ceiling: the others' issued protocols still match.
+        rule, multiple, winner_ceiling = ceiling
+        facts["bid_ceiling"] = [
+            rule,
+            None if multiple is None else f"{multiple:.2f}",
+            f"{winner_ceiling:.2f}" if awarded and winner_ceiling is not None else None,
+        ]
     if lot.is_two_stage:
         # Plain lots' facts stay as they were: their issued protocols still match.
         facts["sealed_round"] = [
@@ -204,6 +213,15 @@ def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
         ]
     elif lot.status_reason:
         outcome.append((_("Reason"), lot.status_reason))
+    ceiling = _ceiling_in_force(shown)
+    if ceiling is not None:
+        rule, multiple, winner_ceiling = ceiling
+        label = str(Lot.BidCeiling(rule).label)
+        if multiple is not None:
+            label += f" (\u00d7 {multiple.normalize():f})"
+        outcome.append((_("Bid ceiling in force"), label))
+        if selectors.results.is_awarded(lot, shown) and winner_ceiling is not None:
+            outcome.append((_("The winner's ceiling"), format_kzt(winner_ceiling)))
     outcome += [
         (_("Bids"), str(shown.bid_count if shown else lot.bid_count)),
         (_("Closed at"), _astana(result.closed_at) if result else "—"),
@@ -225,6 +243,16 @@ def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
         pdf.paragraph(root)
         pdf.set_font(FAMILY, size=10)
     return pdf
+
+
+def _ceiling_in_force(
+    shown: Result | PublishedResult | None,
+) -> tuple[str, Decimal | None, Decimal | None] | None:
+    """Return the bid ceiling the result records (rule, the deposit's multiple, the
+    winner's ceiling), or None for a lot without one."""
+    if shown is None or shown.bid_ceiling == Lot.BidCeiling.NONE:
+        return None
+    return shown.bid_ceiling, shown.bid_ceiling_multiple, shown.winner_ceiling
 
 
 def _sealed_round(pdf: NedraPDF, lot: Lot) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from auctions import ceilings, engine, services
 from auctions.models import Application, Bid, Lot, Payment, PublishedResult, Result
+from auctions.protocol import protocol_facts, results_protocol
 from auctions.tests.factories import LiveLotFactory, LotFactory, admitted_representative
 from bidders.tests.factories import UserFactory
 from core.errors import DomainError
@@ -505,6 +506,30 @@ def test_the_published_results_csv_records_the_ceiling_in_force() -> None:
         "120000000.00",
     )
     assert tuple(rows[str(plain.number)][name] for name in ceiling) == ("none", "", "")
+
+
+def test_the_published_protocol_records_the_ceiling_in_force(written: list[str]) -> None:
+    lot = ceiling_lot("deposit", TWELVE)
+    plain = LiveLotFactory(event=lot.event)
+    bid(admitted_representative(lot, 1), lot, "110000000.00")
+    bid(admitted_representative(plain, 1), plain, START)
+    close_now(lot)
+    close_now(plain)
+    services.publish_results(event_id=lot.event_id)
+    lot.refresh_from_db()
+    plain.refresh_from_db()
+    assert protocol_facts(lot)["bid_ceiling"] == ["deposit", "12.00", "120000000.00"]
+    results_protocol(lot.pk).output()
+    text = "\n".join(written)
+    assert "Bid ceiling in force" in text
+    assert "A multiple of the guarantee deposit received (\u00d7 12)" in text
+    assert format_kzt(DEPOSIT_CEILING) in text
+    # A plain lot's protocol says nothing of ceilings, and its facts (what an issued
+    # protocol is matched by) are as they were.
+    written.clear()
+    assert "bid_ceiling" not in protocol_facts(plain)
+    results_protocol(plain.pk).output()
+    assert "ceiling" not in "\n".join(written).lower()
 
 
 def test_the_published_results_page_shows_the_ceiling_in_force() -> None:

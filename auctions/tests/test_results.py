@@ -29,7 +29,6 @@ from auctions.tests.factories import (
 )
 from bidders.models import Company
 from core.errors import DomainError
-from core.pdf import NedraPDF
 
 pytestmark = pytest.mark.django_db
 
@@ -377,20 +376,6 @@ def test_results_pages_take_a_bounded_number_of_queries(
 
 
 # --- Results protocol --------------------------------------------------------------------
-
-
-@pytest.fixture
-def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Collect every text the protocol writes (its PDF streams are compressed)."""
-    texts: list[str] = []
-    original = NedraPDF.multi_cell
-
-    def recording(self: NedraPDF, *args: object, **kwargs: object) -> object:
-        texts.append(str(kwargs["text"] if "text" in kwargs else args[2]))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(NedraPDF, "multi_cell", recording)
-    return texts
 
 
 def test_the_protocol_before_publication_shows_participants_by_number_only(
