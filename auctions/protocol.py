@@ -81,12 +81,15 @@ def protocol_facts(lot: Lot) -> dict[str, object]:
     }
     ceiling = _ceiling_in_force(shown)
     if ceiling is not None:
-        # Only lots that had a ceiling: the others' issued protocols still match.
+        # Only lots that had a ceiling: the others' issued protocols still match. The
+        # winner's ceiling (its money secured) once published, as its name.
         rule, multiple, winner_ceiling = ceiling
         facts["bid_ceiling"] = [
             rule,
             None if multiple is None else f"{multiple:.2f}",
-            f"{winner_ceiling:.2f}" if awarded and winner_ceiling is not None else None,
+            f"{winner_ceiling:.2f}"
+            if published and awarded and winner_ceiling is not None
+            else None,
         ]
     if lot.is_two_stage:
         # Plain lots' facts stay as they were: their issued protocols still match.
@@ -220,7 +223,9 @@ def results_protocol(lot_id: int, *, seal: Seal | None = None) -> NedraPDF:
         if multiple is not None:
             label += f" (\u00d7 {multiple.normalize():f})"
         outcome.append((_("Bid ceiling in force"), label))
-        if selectors.results.is_awarded(lot, shown) and winner_ceiling is not None:
+        awarded = selectors.results.is_awarded(lot, shown)
+        if published is not None and awarded and winner_ceiling is not None:
+            # The winner's money secured, once published, as its name.
             outcome.append((_("The winner's ceiling"), format_kzt(winner_ceiling)))
     outcome += [
         (_("Bids"), str(shown.bid_count if shown else lot.bid_count)),

@@ -515,6 +515,13 @@ def test_the_published_protocol_records_the_ceiling_in_force(written: list[str])
     bid(admitted_representative(plain, 1), plain, START)
     close_now(lot)
     close_now(plain)
+    lot.refresh_from_db()
+    # Before publication: the rule, not the winner's money secured.
+    assert protocol_facts(lot)["bid_ceiling"] == ["deposit", "12.00", None]
+    results_protocol(lot.pk).output()
+    assert "Bid ceiling in force" in "\n".join(written)
+    assert format_kzt(DEPOSIT_CEILING) not in "\n".join(written)
+    written.clear()
     services.publish_results(event_id=lot.event_id)
     lot.refresh_from_db()
     plain.refresh_from_db()
