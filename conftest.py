@@ -29,6 +29,7 @@ from bidders.tests.factories import (
     UserFactory,
     with_all_documents,
 )
+from core.pdf import NedraPDF
 from core.roles import AUDITORS, CLERKS, HEADS_OF_COMMISSION, setup_roles
 from deposits.models import Mineral, Region
 from deposits.tests.reference import install_reference_data
@@ -254,3 +255,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"cache: {settings.CACHES['default']['BACKEND']}",
         f"celery broker: {settings.CELERY_BROKER_URL.split('@')[-1]}",
     ]
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Collect every text a PDF document writes (its streams are compressed)."""
+    texts: list[str] = []
+    original = NedraPDF.multi_cell
+
+    def recording(self: NedraPDF, *args: object, **kwargs: object) -> object:
+        texts.append(str(kwargs["text"] if "text" in kwargs else args[2]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(NedraPDF, "multi_cell", recording)
+    return texts

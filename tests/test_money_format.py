@@ -25,7 +25,7 @@ from auctions.tests.factories import (
 )
 from bidders.models import Company
 from core.money import format_kzt, format_usd, money_format
-from core.pdf import FONTS, NedraPDF
+from core.pdf import FONTS
 
 NB = "\u00a0"
 BONUS = Decimal("1250000000.00")
@@ -135,16 +135,8 @@ def test_the_pdf_fonts_can_print_the_tenge_sign_and_no_break_spaces(font: str) -
 
 @pytest.mark.django_db
 def test_a_russian_protocol_prints_amounts_with_the_tenge_sign(
-    finished_lot: Lot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    finished_lot: Lot, written: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    written: list[str] = []
-    original = NedraPDF.multi_cell
-
-    def recording(self: NedraPDF, *args: object, **kwargs: object) -> object:
-        written.append(str(kwargs["text"] if "text" in kwargs else args[2]))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(NedraPDF, "multi_cell", recording)
     with caplog.at_level(logging.WARNING), translation.override("ru"):
         document = bytes(results_protocol(finished_lot.pk).output())
     assert document.startswith(b"%PDF")

@@ -14,7 +14,6 @@ from django.utils import timezone
 from auctions.models import Application, BankDetails, Payment
 from auctions.tests.factories import ApplicationFactory, PaymentFactory, record_credit_in_admin
 from bidders.tests.factories import CompanyFactory, RepresentativeFactory
-from core.pdf import NedraPDF
 from licensing import notices as licensing_notices
 from licensing.models import Licence
 from licensing.tests.factories import LicenceFactory
@@ -49,20 +48,6 @@ def bidder_client(client: Client, bidder_user) -> Client:
 def staff_client(client: Client, staff_clerk) -> Client:
     client.force_login(staff_clerk)
     return client
-
-
-@pytest.fixture
-def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Collect every text a PDF writes (its streams are compressed)."""
-    texts: list[str] = []
-    original = NedraPDF.multi_cell
-
-    def recording(self: NedraPDF, *args: object, **kwargs: object) -> object:
-        texts.append(str(kwargs["text"] if "text" in kwargs else args[2]))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(NedraPDF, "multi_cell", recording)
-    return texts
 
 
 def text(response) -> str:

@@ -549,16 +549,8 @@ def test_the_tool_recomputes_the_root_from_the_published_logs(
 
 
 def test_the_published_protocol_prints_the_root_hash(
-    gold: Lot, client: Client, monkeypatch: pytest.MonkeyPatch
+    gold: Lot, client: Client, written: list[str]
 ) -> None:
-    written: list[str] = []
-    original = NedraPDF.multi_cell
-
-    def recording(self: NedraPDF, *args: object, **kwargs: object) -> object:
-        written.append(str(kwargs["text"] if "text" in kwargs else args[2]))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(NedraPDF, "multi_cell", recording)
     publish(gold)
     document = protocol_of(client, gold)
     assert root_of(gold) in written

@@ -13,25 +13,17 @@ from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from auctions import engine
 from auctions.models import Bid, Lot, Maximum
 from core.errors import DomainError
+from core.tests.sessions import logged_in
 
 pytestmark = pytest.mark.django_db
 
 START = Decimal("100000000.00")  # LotFactory's starting price
-
-
-def logged_in(user: AbstractBaseUser) -> str:
-    client = Client()
-    client.force_login(user)
-    key = client.session.session_key
-    assert key is not None
-    return key
 
 
 def bid_from(

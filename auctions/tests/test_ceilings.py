@@ -485,14 +485,18 @@ def test_the_published_result_keeps_the_ceiling_in_force_and_the_api_shows_it(
     }
 
 
-def test_the_published_results_csv_records_the_ceiling_in_force() -> None:
+def closed_ceiling_and_plain_lots() -> tuple[Lot, Lot]:
+    """Return two closed lots of one event, each won by its one bid: one with a ceiling of
+    12 x the deposit (the winner's: DEPOSIT_CEILING), one without a ceiling."""
     lot = ceiling_lot("deposit", TWELVE)
     plain = LiveLotFactory(event=lot.event)
-    winner = admitted_representative(lot, 1)
-    bid(winner, lot, "110000000.00")
+    bid(admitted_representative(lot, 1), lot, "110000000.00")
     bid(admitted_representative(plain, 1), plain, START)
-    close_now(lot)
-    close_now(plain)
+    return close_now(lot), close_now(plain)
+
+
+def test_the_published_results_csv_records_the_ceiling_in_force() -> None:
+    lot, plain = closed_ceiling_and_plain_lots()
     services.publish_results(event_id=lot.event_id)
     response = Client().get(reverse("auctions:event_results_csv", args=[lot.event.code]))
     rows = {
@@ -509,13 +513,7 @@ def test_the_published_results_csv_records_the_ceiling_in_force() -> None:
 
 
 def test_the_published_protocol_records_the_ceiling_in_force(written: list[str]) -> None:
-    lot = ceiling_lot("deposit", TWELVE)
-    plain = LiveLotFactory(event=lot.event)
-    bid(admitted_representative(lot, 1), lot, "110000000.00")
-    bid(admitted_representative(plain, 1), plain, START)
-    close_now(lot)
-    close_now(plain)
-    lot.refresh_from_db()
+    lot, plain = closed_ceiling_and_plain_lots()
     # Before publication: the rule, not the winner's money secured.
     assert protocol_facts(lot)["bid_ceiling"] == ["deposit", "12.00", None]
     results_protocol(lot.pk).output()
@@ -540,13 +538,7 @@ def test_the_published_protocol_records_the_ceiling_in_force(written: list[str])
 
 
 def test_the_published_results_page_shows_the_ceiling_in_force() -> None:
-    lot = ceiling_lot("deposit", TWELVE)
-    plain = LiveLotFactory(event=lot.event)
-    winner = admitted_representative(lot, 1)
-    bid(winner, lot, "110000000.00")
-    bid(admitted_representative(plain, 1), plain, START)
-    close_now(lot)
-    close_now(plain)
+    lot, _ = closed_ceiling_and_plain_lots()
     services.publish_results(event_id=lot.event_id)
     page = Client().get(reverse("auctions:event_results", args=[lot.event.code]))
     text = page.content.decode()

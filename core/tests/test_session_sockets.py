@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.sessions.models import Session
-from django.test import Client
 from django.utils import timezone
 
 from core import session_sockets
+from core.tests.sessions import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,6 @@ Way = Callable[[str, AbstractBaseUser], User | None]
 @pytest.fixture(params=list(WAYS), ids=list(WAYS))
 def read(request: pytest.FixtureRequest) -> Way:
     return WAYS[request.param]
-
-
-def logged_in(user: AbstractBaseUser) -> str:
-    client = Client()
-    client.force_login(user)
-    key = client.session.session_key
-    assert key is not None
-    return key
 
 
 def test_a_live_session_names_its_active_user(read: Way, bidder_user: AbstractBaseUser) -> None:
