@@ -221,7 +221,8 @@ def _bid_budget_holder(user: User) -> str:
 # as plain SQL 0.3 ms (bench/RESULTS.md). So it is three statements, as pgbench's bare
 # transaction: one that locks the lot row and reads, with it, what every rule needs (the
 # key's earlier bid, the user's company's admission from `bidding_candidate`, the newest
-# bids for the state), then the INSERT and the UPDATE. The rules stay in Python, here.
+# bids for the state, and a socket's login session with its user), then the INSERT and the
+# UPDATE. The rules stay in Python, here.
 
 _LOT_FIELDS = (
     "number",
