@@ -122,9 +122,11 @@ def place_bid(
     # lock from the user alone, and the same answer whatever the lot.
     _refuse_staff(user)
     user, session_key = _session_to_join(user, session_key)
-    with transaction.atomic():
+    # On PostgreSQL BEGIN goes with the lock and COMMIT with the write (`sql.Trip`): a bid is
+    # two round trips, and what follows runs once it committed.
+    with sql.transaction_in_trips() as trip:
         outcome = _place_locked(
-            user=user, lot_id=lot_id, amount=amount, key=key, session_key=session_key
+            user=user, lot_id=lot_id, amount=amount, key=key, session_key=session_key, trip=trip
         )
         if outcome.created:
             state = outcome.state
@@ -276,6 +278,9 @@ class _LockedLot:
     own_maximum: proxy.StandingMaximum | None = None
     # The session and user columns (`session_sockets.SessionJoin`), where read.
     session: tuple[Any, ...] | None = None
+    # On PostgreSQL the id the bid's last INSERT stores, taken from the bids' sequence with
+    # the lock: the INSERT then returns nothing, and COMMIT can travel with it.
+    next_bid_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -283,8 +288,9 @@ class _Statements:
     lock: sql.Compiled
     insert: sql.Compiled
     update: sql.Compiled
-    # On PostgreSQL the last INSERT and the UPDATE in one statement (one round trip fewer):
-    # a data-modifying WITH. None elsewhere, where they stay two statements.
+    # On PostgreSQL the last INSERT (of the id the lock took) and the UPDATE in one
+    # statement (one round trip fewer): a data-modifying WITH. None elsewhere, where they
+    # stay two statements.
     insert_and_update: sql.Compiled | None
     lot_converters: list[sql.Converter]
     recent_converters: list[sql.Converter]
@@ -359,6 +365,13 @@ def _prepared(using: str = "default") -> _Statements:
     # and a statement of its own cost a round trip and a transaction per bid (bench/RESULTS.md).
     session = session_sockets.session_join(using=using)
     session_columns = f"{session.columns}, " if session is not None else ""
+    # The id of the bid's last INSERT, from the bids' own sequence (never read back).
+    next_id = "NULL"
+    next_id_params: tuple[object, ...] = ()
+    if on_postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [bid, str(Bid._meta.pk.column)])
+            next_id, next_id_params = "nextval(%s::regclass)", (cursor.fetchone()[0],)
     session_joins = f"{session.joins} " if session is not None else ""
     # The lock first in the statement's plan, and only the lot's row locked: the joined
     # rows are read, never locked.
@@ -368,7 +381,7 @@ def _prepared(using: str = "default") -> _Statements:
         f"SELECT {lot_columns}, k.{id_}, {placed_by}, p.id, p.participant_number, "  # noqa: S608
         f"p.has_deposit, p.has_factor, p.deposit_received, p.bank_guarantee, "
         f"(SELECT s.{version_} + s.{maxima_changes_} FROM {sql.table(Lot, using=using)} s "
-        f"WHERE s.{id_} = %s), "
+        f"WHERE s.{id_} = %s), {next_id}, "
         f"{leader_maximum}, {own_maximum}, {session_columns}{recent_selected} "
         f"FROM {sql.table(Lot, using=using)} l "
         f"LEFT JOIN {bid} k ON k.{lot_} = l.{id_} AND k.{key_} = %s "
@@ -382,6 +395,7 @@ def _prepared(using: str = "default") -> _Statements:
     )
     lock_params = (
         sql.Slot("lot_id"),
+        *next_id_params,
         sql.Slot("key"),
         *candidate.params,
         *(session.params if session is not None else ()),
@@ -414,9 +428,11 @@ def _prepared(using: str = "default") -> _Statements:
     update_slots = (*(sql.Slot(name) for name in updated), sql.Slot("id"))
     insert_and_update = (
         sql.Compiled(
-            # S608: the two statements above, built from the models' meta.
-            f"WITH inserted AS ({insert}), moved AS ({update}) SELECT {id_} FROM inserted",  # noqa: S608
-            (*insert_slots, *update_slots),
+            # S608: the two statements above, built from the models' meta; the INSERT of the
+            # id the lock took, so nothing is returned.
+            f"WITH inserted AS (INSERT INTO {bid} ({id_}, {columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * (len(inserted) + 1))})) {update}",
+            (sql.Slot("bid_id"), *insert_slots, *update_slots),
             name="nedra_bid_insert_update",
         )
         if on_postgresql
@@ -445,10 +461,15 @@ def _prepared(using: str = "default") -> _Statements:
 
 
 def _lock_lot(
-    *, user: User, lot_id: int, key: uuid.UUID, session_key: str | None = None
+    *,
+    user: User,
+    lot_id: int,
+    key: uuid.UUID,
+    session_key: str | None = None,
+    trip: sql.Trip | None = None,
 ) -> _LockedLot | None:
     """Lock the lot's row and read what the bid's rules need, and the session if given;
-    None if there is no lot."""
+    None if there is no lot. The first statement of the `trip`, if given."""
     statements = _prepared()
     connection = connections["default"]
     # A number no lot's id can be is no lot (the ORM says so itself; plain SQL would fail).
@@ -458,7 +479,11 @@ def _lock_lot(
     (key_value,) = sql.db_values(Bid, [("key", key)])
     with connection.cursor() as cursor:
         session = statements.session.bind(session_key, user.pk) if statements.session else {}
-        statements.lock.execute(cursor, key=key_value, user_id=user.pk, lot_id=lot_id, **session)
+        statements.lock.run(
+            cursor,
+            {"key": key_value, "user_id": user.pk, "lot_id": lot_id, **session},
+            before=trip.begin() if trip is not None else "",
+        )
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -479,8 +504,8 @@ def _lock_lot(
             statements.secured_converters, first[width + 6 : width + 8], strict=True
         )
     )
-    seen_changes = first[width + 8]
-    maxima = width + 9
+    seen_changes, next_bid_id = first[width + 8 : width + 10]
+    maxima = width + 10
     sessions = maxima + 2 * len(_MAXIMUM_FIELDS)
     bids = sessions + (statements.session.width if statements.session else 0)
     recent: list[live.RecentBid] = []
@@ -518,6 +543,7 @@ def _lock_lot(
         leader_maximum=_standing_maximum(statements, first[maxima : maxima + 3]),
         own_maximum=_standing_maximum(statements, first[maxima + 3 : sessions]),
         session=first[sessions:bids] if session_key and statements.session else None,
+        next_bid_id=next_bid_id,
     )
 
 
@@ -533,10 +559,15 @@ def _standing_maximum(
 
 
 def _lock_current(
-    *, user: User, lot_id: int, key: uuid.UUID, session_key: str | None = None
+    *,
+    user: User,
+    lot_id: int,
+    key: uuid.UUID,
+    session_key: str | None = None,
+    trip: sql.Trip | None = None,
 ) -> _LockedLot | None:
     """Lock the lot's row and read what the rules need, current as of holding the lock."""
-    locked = _lock_lot(user=user, lot_id=lot_id, key=key, session_key=session_key)
+    locked = _lock_lot(user=user, lot_id=lot_id, key=key, session_key=session_key, trip=trip)
     if locked is not None and (
         locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
         # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
@@ -551,11 +582,17 @@ def _lock_current(
 
 
 def _place_locked(
-    *, user: User, lot_id: int, amount: Decimal, key: uuid.UUID, session_key: str | None
+    *,
+    user: User,
+    lot_id: int,
+    amount: Decimal,
+    key: uuid.UUID,
+    session_key: str | None,
+    trip: sql.Trip | None,
 ) -> BidOutcome:
     # Lock the lot row: every rule below is checked against the state this bid will
     # change, so two bids at once can never both be validated against the same price.
-    locked = _lock_current(user=user, lot_id=lot_id, key=key, session_key=session_key)
+    locked = _lock_current(user=user, lot_id=lot_id, key=key, session_key=session_key, trip=trip)
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
     user = _session_checked(locked, user=user, session_key=session_key)
@@ -592,7 +629,7 @@ def _place_locked(
         entries += _answers_to_bid(
             locked, lot_id=lot_id, participant_id=participant_id, number=number, amount=amount
         )
-    appended = _append_bids(lot_id=lot_id, lot=lot, entries=entries, now=now, recent=locked.recent)
+    appended = _append_bids(locked, lot_id=lot_id, entries=entries, now=now, trip=trip)
     if locked.leader_maximum is not None and entries[-1].participant_id != lot["leader"]:
         # The outbid leader's maximum is used up: its owner is told (one that answered
         # and still leads changed nothing its owner sees).
@@ -650,15 +687,17 @@ class _Appended:
 
 
 def _append_bids(
+    locked: _LockedLot,
     *,
     lot_id: int,
-    lot: dict[str, Any],
     entries: list["_Entry"],
     now: datetime,
-    recent: list[live.RecentBid],
+    trip: sql.Trip | None = None,
 ) -> _Appended:
     """Append the bids to the lot's hash chain, one INSERT each, then move the lot in one
-    UPDATE; return them with the state they make. Under the lot's lock, rules checked."""
+    UPDATE; return them with the state they make. Under the lot's lock, rules checked; the
+    last statement of the `trip`, if given, which commits with it."""
+    lot, recent = locked.lot, locked.recent
     # A bid in the soft-close window moves the end so nobody wins by sniping; the
     # extension is computed here, under the lock, and never passes the hard end.
     window = lot["soft_close_window"]
@@ -719,18 +758,23 @@ def _append_bids(
                     id=lot_id,
                 )
             if entry is last and statements.insert_and_update is not None:
-                statements.insert_and_update.execute(cursor, **values)
+                bid_id = values["bid_id"] = locked.next_bid_id
+                statements.insert_and_update.run(
+                    cursor, values, after=trip.commit() if trip is not None else ""
+                )
             else:
                 statements.insert.execute(cursor, **values)
-            bid_id = cursor.fetchone()[0]
+                bid_id = cursor.fetchone()[0]
             # The bid as stored, built from what was inserted: nothing is read back.
-            bid = Bid(
-                id=bid_id,
-                **{sql.model_field(Bid, name).attname: value for name, value in inserted},
+            bids.append(
+                sql.stored_instance(
+                    Bid,
+                    {
+                        "id": bid_id,
+                        **{sql.model_field(Bid, name).attname: value for name, value in inserted},
+                    },
+                )
             )
-            bid._state.adding = False
-            bid._state.db = "default"
-            bids.append(bid)
             appended.insert(
                 0, (sequence, entry.participant_number, entry.amount, now, entry.automatic)
             )
@@ -1036,9 +1080,7 @@ def _set_maximum_locked(
     _tell_owners_on_commit(lot_id, owners)
     if not answers:
         return MaximumOutcome(maximum=maximum, created=True)
-    appended = _append_bids(
-        lot_id=lot_id, lot=lot, entries=_entries(answers), now=now, recent=locked.recent
-    )
+    appended = _append_bids(locked, lot_id=lot_id, entries=_entries(answers), now=now)
     return MaximumOutcome(
         maximum=maximum,
         created=True,

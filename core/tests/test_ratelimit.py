@@ -42,6 +42,25 @@ def test_on_redis_a_window_is_one_counter_that_expires(monkeypatch: pytest.Monke
     assert 0 < client.ttl(cache.make_and_validate_key(key)) <= 2
 
 
+@pytest.mark.skipif(
+    not isinstance(caches["default"], RedisCache), reason="Redis counts in production only"
+)
+def test_a_redis_that_forgot_the_scripts_is_sent_them_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scripts go by their digest; a restarted Redis (or SCRIPT FLUSH) knows none of them."""
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 3_000_000.0)
+    client: Any = caches["default"]._cache.get_client("x")  # type: ignore[attr-defined]
+    assert ratelimit.take("test-forgotten", "2/s")
+    client.script_flush()
+    assert [ratelimit.take("test-forgotten", "2/s") for _ in range(2)] == [True, False]
+    assert cache.get("ratelimit:test-forgotten:3000000") == 3
+    client.script_flush()
+    assert ratelimit.claim_slot("test-forgotten-slots", "h", slots=2, ttl=30) == (
+        "slot:test-forgotten-slots:0"
+    )
+
+
 def test_renewing_many_slots_keeps_each_past_its_first_expiry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
