@@ -739,9 +739,9 @@ class LotConsumer(AsyncWebsocketConsumer):
     async def _send(self, frame: dict[str, Any]) -> None:
         if self.listener is not None:
             # In order with the lot's news the hub writes to this socket.
-            self.listener.emit({"type": "websocket.send", "text": json.dumps(frame)})
+            self.listener.emit({"type": "websocket.send", "text": live.encode(frame)})
         else:
-            await self.send(text_data=json.dumps(frame))
+            await self.send(text_data=live.encode(frame))
 
     async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a database function in the socket's language, on a sockets' database thread.

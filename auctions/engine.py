@@ -224,7 +224,9 @@ def _bid_budget_holder(user: User) -> str:
 # transaction: one that locks the lot row and reads, with it, what every rule needs (the
 # key's earlier bid, the user's company's admission from `bidding_candidate`, the newest
 # bids for the state, and a socket's login session with its user), then the INSERT and the
-# UPDATE. The rules stay in Python, here.
+# UPDATE. The rules stay in Python, here. On PostgreSQL the last two are one statement, and
+# the transaction's BEGIN and COMMIT travel with the first and the last (`sql.Trip`): two
+# round trips a bid.
 
 _LOT_FIELDS = (
     "number",

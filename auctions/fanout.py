@@ -11,7 +11,6 @@ socket carried each message through all four, which cost most of the fan-out's C
 """
 
 import asyncio
-import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
@@ -230,7 +229,7 @@ class LotHub:
                 else:
                     listener.deliver(frame, version)
         elif kind == "lot.heartbeat":
-            frame = message.get("frame") or json.dumps(
+            frame = message.get("frame") or live.encode(
                 {
                     "type": "heartbeat",
                     "lot": message["lot"],
@@ -247,7 +246,7 @@ class LotHub:
                 seat = (listener.language, listener.participant_number)
                 if seat not in frames:
                     with translation.override(listener.language):
-                        frames[seat] = json.dumps(
+                        frames[seat] = live.encode(
                             live.closed_frame(
                                 message["state"], message["outcome"], listener.participant_number
                             )

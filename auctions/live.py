@@ -1,7 +1,6 @@
 """A lot's live state as the wire contract carries it (DESIGN.md section 4): who may see
 it, how it is built from the database, and how it reaches every socket of the lot."""
 
-import json
 import logging
 import threading
 import time
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -320,8 +320,14 @@ def state_frame(state: dict[str, Any], participant_number: int | None) -> str:
     if frame is None:
         if len(_frames) >= FRAME_CACHE_SIZE:
             _frames.clear()
-        frame = _frames[cache_key] = json.dumps(personal_state(state, participant_number))
+        frame = _frames[cache_key] = encode(personal_state(state, participant_number))
     return frame
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """Return a frame as the socket's text: JSON, encoded in C (orjson; the standard
+    library's encoder was a twentieth of a bid's CPU for its two state frames and reply)."""
+    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def accepted_frame(bid: Bid, *, created: bool) -> dict[str, Any]:
@@ -349,8 +355,8 @@ def state_message(state: dict[str, Any]) -> dict[str, Any]:
         "lot": state["lot"],
         "version": state["version"],
         "leader_number": leader,
-        "frame": json.dumps(personal_state(state, None)),
-        "leader_frame": None if leader is None else json.dumps(personal_state(state, leader)),
+        "frame": encode(personal_state(state, None)),
+        "leader_frame": None if leader is None else encode(personal_state(state, leader)),
     }
 
 
@@ -477,7 +483,7 @@ def broadcast_heartbeats() -> int:
                 group_name(lot_id),
                 {
                     "type": "lot.heartbeat",
-                    "frame": json.dumps(
+                    "frame": encode(
                         {
                             "type": "heartbeat",
                             "lot": lot_id,

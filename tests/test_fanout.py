@@ -259,6 +259,21 @@ def test_the_leader_gets_you_everyone_else_its_number_and_a_spectator_never_you(
     run(conversation)
 
 
+def test_a_frame_is_json_text_as_any_client_reads_it() -> None:
+    """`live.encode` (orjson): compact UTF-8 JSON, other languages' letters as they are."""
+    frame = {
+        "type": "bid_rejected",
+        "message": "Ставка слишком мала; 最低出价",
+        "amount": "1250000000.00",
+        "recent_bids": [{"sequence": 1, "automatic": False, "at": None}],
+        7: "a number as a key, as the standard library writes it",
+    }
+    text = live.encode(frame)
+    assert isinstance(text, str)
+    assert "Ставка слишком мала; 最低出价" in text
+    assert json.loads(text) == {**{k: v for k, v in frame.items() if k != 7}, "7": frame[7]}
+
+
 def test_a_socket_gone_during_a_broadcast_is_skipped_and_the_others_get_every_state() -> None:
     async def conversation() -> None:
         layer = get_channel_layer()
