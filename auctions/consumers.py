@@ -5,19 +5,25 @@ every bid to `engine.place_bid`, turning refusals into frames.
 """
 
 import asyncio
+import concurrent.futures
 import contextlib
+import contextvars
+import dataclasses
+import functools
 import json
 import logging
 import math
+import os
+import queue
 import random
 import threading
 import time
 import uuid
 import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import SyncToAsync, sync_to_async
@@ -84,10 +90,135 @@ def _closing_if_broken(function: Callable[[], Any]) -> Any:
         _close_if_broken()
 
 
+class DatabaseThread(Executor):
+    """One thread for the sockets' database work, keeping its own connection between calls.
+
+    An event loop hands it work with `call`: the work and an asyncio future on one queue,
+    the answer back with one `call_soon_threadsafe`. asgiref's `sync_to_async` (on a
+    `ThreadPoolExecutor`) wrapped each call in a concurrent future chained to an asyncio
+    one, shielded, its context copied there and back: a twentieth of a bid's CPU
+    (bench/RESULTS.md). As asgiref does, the work runs in a copy of the caller's context and
+    can reach the loop with `async_to_sync`. `submit` serves everything else (tests, asgiref
+    given it as an executor).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._work: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        # Started on first use, and again in a forked child (`_forked`), which has no thread.
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+        _all_threads.add(self)
+
+    async def call(self, function: Callable[[], T]) -> T:
+        """Run `function` on the thread; close its connection after it if it was left
+        broken or in a transaction."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._put(_Work(function, future, loop, contextvars.copy_context()))
+        return await future
+
+    def submit(
+        self, fn: Callable[..., T], /, *args: Any, **kwargs: Any
+    ) -> "concurrent.futures.Future[T]":
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._put(_Work(functools.partial(fn, *args, **kwargs), future, None, None))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        thread = self._thread
+        if thread is not None:
+            self._work.put(None)
+            if wait:
+                thread.join()
+            self._thread = None
+
+    def _put(self, work: "_Work") -> None:
+        if self._thread is None:
+            with self._starting:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._serve, args=(self._work,), name=self.name, daemon=True
+                    )
+                    self._thread.start()
+        self._work.put(work)
+
+    def _forked(self) -> None:
+        self._work = queue.SimpleQueue()
+        self._thread = None
+        self._starting = threading.Lock()
+
+    @staticmethod
+    def _serve(work_queue: "queue.SimpleQueue[_Work | None]") -> None:
+        while (work := work_queue.get()) is not None:
+            if work.loop is None or work.context is None:
+                work.run_here()
+            else:
+                _run_for_loop(work.function, work.future, work.loop, work.context)
+
+
+_all_threads: "weakref.WeakSet[DatabaseThread]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for thread in list(_all_threads):
+        thread._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Work:
+    function: Callable[[], Any]
+    # An asyncio future of `loop`'s, run in `context`; or, without them, a concurrent one.
+    future: Any
+    loop: asyncio.AbstractEventLoop | None
+    context: contextvars.Context | None
+
+    def run_here(self) -> None:
+        future = self.future
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = self.function()
+        except BaseException as error:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+def _run_for_loop(
+    function: Callable[[], Any],
+    future: "asyncio.Future[Any]",
+    loop: asyncio.AbstractEventLoop,
+    context: contextvars.Context,
+) -> None:
+    # What asgiref's own hop sets, so that `async_to_sync` in the work (a broadcast not
+    # collected) runs its coroutine on this loop rather than on a new one.
+    SyncToAsync.threadlocal.main_event_loop = loop
+    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+    SyncToAsync.threadlocal.task_context = None
+    try:
+        result, error = context.run(_closing_if_broken, function), None
+    except BaseException as raised:
+        result, error = None, raised
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+        loop.call_soon_threadsafe(_settle, future, result, error)
+
+
+def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 class DatabaseThreads:
     """The sockets' database work of a process, on `LIVE_DATABASE_THREADS` threads each
-    keeping its own connection, the asgiref way (`sync_to_async(thread_sensitive=False,
-    executor=...)`).
+    keeping its own connection (`DatabaseThread`).
 
     On asgiref's thread-sensitive thread, Channels' own cleanup (before every message it
     dispatches, and in its AuthMiddleware's user lookup, which `SocketAuthMiddleware`
@@ -100,15 +231,7 @@ class DatabaseThreads:
     """
 
     def __init__(self, size: int, *, name: str = "lot-sockets-db") -> None:
-        self.executors = [
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-{index}")
-            for index in range(size)
-        ]
-        # asgiref's hop to each thread, made once: one per call cost as much as the hop.
-        self.runners = [
-            SyncToAsync(_closing_if_broken, thread_sensitive=False, executor=executor)
-            for executor in self.executors
-        ]
+        self.executors = [DatabaseThread(f"{name}-{index}") for index in range(size)]
         self.busy = [0] * size
         # Event loops of several threads (tests, async_to_sync) may pick at once.
         self.lock = threading.Lock()
@@ -149,7 +272,7 @@ async def on_database_thread(
 
     index = threads.take()
     try:
-        return cast(T, await threads.runners[index](function))
+        return await threads.executors[index].call(function)
     finally:
         threads.give_back(index)
 

@@ -4,13 +4,16 @@ messages by the consumer's dispatch), and the sockets' database connections surv
 Channels' cleanup (auctions/consumers.py says why)."""
 
 import asyncio
+import contextvars
+import os
 import threading
+import time
 from typing import Any
 from unittest import mock
 from uuid import uuid4
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
@@ -160,3 +163,92 @@ async def _reply(browser: Any) -> dict[str, Any]:
         received = await frame(browser)
         if received["type"] != "state":
             return received
+
+
+# --- The database thread's own hop (consumers.DatabaseThread) ---------------------------------
+
+_seen: "contextvars.ContextVar[str]" = contextvars.ContextVar("seen", default="unset")
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_database_threads_work_runs_in_a_copy_of_its_callers_context() -> None:
+    thread = consumers.DatabaseThread("test-db-context")
+
+    def read_and_change() -> str:
+        seen = _seen.get()
+        _seen.set("changed by the work")
+        return seen
+
+    async def caller() -> list[str]:
+        _seen.set("the caller's")
+        first = await thread.call(read_and_change)
+        # The work's change stays in its copy: neither the caller nor the next work sees it.
+        return [first, _seen.get(), await thread.call(_seen.get)]
+
+    try:
+        assert asyncio.run(caller()) == ["the caller's", "the caller's", "the caller's"]
+    finally:
+        thread.shutdown()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_database_threads_work_reaches_its_callers_loop_with_async_to_sync() -> None:
+    """A broadcast made from the work (not collected) runs on the socket's own loop, as
+    asgiref's hop made it: the channel layer's connections belong to that loop."""
+    thread = consumers.DatabaseThread("test-db-loop")
+
+    async def loop_of_the_coroutine() -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    async def caller() -> bool:
+        reached = await thread.call(lambda: async_to_sync(loop_of_the_coroutine)())
+        return reached is asyncio.get_running_loop()
+
+    try:
+        assert asyncio.run(caller())
+    finally:
+        thread.shutdown()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_database_threads_failure_reaches_its_caller_and_the_thread_goes_on() -> None:
+    thread = consumers.DatabaseThread("test-db-failure")
+
+    def fails() -> None:
+        raise ValueError("refused")
+
+    async def caller() -> int:
+        with pytest.raises(ValueError, match="refused"):
+            await thread.call(fails)
+        # A caller that stops waiting (its socket closed) leaves the thread serving.
+        waiting = asyncio.ensure_future(thread.call(lambda: time.sleep(0.05)))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        return await thread.call(lambda: 7)
+
+    try:
+        assert asyncio.run(caller()) == 7
+        assert thread.submit(lambda: 8).result(timeout=5) == 8
+    finally:
+        thread.shutdown()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+@pytest.mark.django_db(transaction=False)
+def test_a_forked_process_gets_a_database_thread_of_its_own() -> None:
+    """A process forked after the thread started (Celery's prefork pool imports the
+    consumers) has no thread: it starts one at its first work rather than hang."""
+    thread = consumers.DatabaseThread("test-db-fork")
+    try:
+        assert thread.submit(lambda: 1).result(timeout=5) == 1
+        child = os.fork()
+        if child == 0:
+            answered = False
+            try:
+                answered = thread.submit(lambda: 2).result(timeout=5) == 2
+            finally:
+                os._exit(0 if answered else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        thread.shutdown()
