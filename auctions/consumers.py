@@ -96,10 +96,10 @@ class DatabaseThread(Executor):
     An event loop hands it work with `call`: the work and an asyncio future on one queue,
     the answer back with one `call_soon_threadsafe`. asgiref's `sync_to_async` (on a
     `ThreadPoolExecutor`) wrapped each call in a concurrent future chained to an asyncio
-    one, shielded, its context copied there and back: a twentieth of a bid's CPU
-    (bench/RESULTS.md). As asgiref does, the work runs in a copy of the caller's context and
-    can reach the loop with `async_to_sync`. `submit` serves everything else (tests, asgiref
-    given it as an executor).
+    one, shielded, its context copied there and back: 5-7% of a web process's time in the
+    50 lots' profiles (bench/RESULTS.md). As asgiref does, the work runs in a copy of the
+    caller's context and can reach the loop with `async_to_sync`. `submit` serves everything
+    else (tests, asgiref given it as an executor).
     """
 
     def __init__(self, name: str) -> None:
@@ -124,6 +124,11 @@ class DatabaseThread(Executor):
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._put(_Work(functools.partial(fn, *args, **kwargs), future, None, None))
         return future
+
+    @property
+    def started(self) -> bool:
+        """Whether the thread runs (in this process): only then can it hold a connection."""
+        return self._thread is not None
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         thread = self._thread
@@ -250,8 +255,10 @@ class DatabaseThreads:
     def close_connections(self) -> None:
         """Close every thread's database connection (each thread holds its own)."""
         for executor in self.executors:
-            # The lambda looks the connection up on that thread: connections are per thread.
-            executor.submit(lambda: connection.close()).result()
+            if executor.started:
+                # The lambda looks the connection up on that thread: connections are per
+                # thread.
+                executor.submit(lambda: connection.close()).result()
 
 
 DATABASE_THREADS = DatabaseThreads(settings.LIVE_DATABASE_THREADS)
@@ -1040,8 +1047,9 @@ def _server_send(send: Callable[..., Any]) -> Callable[..., Any]:
     """Return the server's own send beneath Channels' session wrappers, for a socket's frames.
 
     The wrapper saves a changed session before an HTTP response only; before each of a
-    socket's frames it only looked the session up through its lazy proxy, a hundredth of a
-    bid's CPU for nothing (bench/RESULTS.md). A socket never changes its session.
+    socket's frames it only looked the session up through its lazy proxy: 1% of a web
+    process's time in the 50 lots' profile, for nothing (bench/RESULTS.md). A socket never
+    changes its session.
     """
     while isinstance(wrapper := getattr(send, "__self__", None), InstanceSessionWrapper):
         send = wrapper.real_send

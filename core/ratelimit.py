@@ -99,7 +99,8 @@ return spent
 class _Script:
     """A Lua script sent by its digest (EVALSHA; the whole script only the first time a
     server sees it), on whichever client the cache gives. The command is sent as it is:
-    redis-py's own script wrapper cost a bid as much again as the command's client side."""
+    redis-py's own script object added a third to every bid's Redis call (a profile of the
+    50 lots, bench/RESULTS.md)."""
 
     def __init__(self, source: str) -> None:
         self.source = source

@@ -244,7 +244,8 @@ def db_values(
 def stored_instance(model: type[M], values: dict[str, Any], *, using: str = "default") -> M:
     """Return the instance of a row just written with `values`, by attname and one for each
     of the model's columns: what reading it back would give, built without the per-field
-    work of `Model.__init__` (a tenth of a bid's own CPU), and without its signals."""
+    work of `Model.__init__` (2% of a web process's time in the 50 lots' profile), and
+    without its signals."""
     if values.keys() != _attnames(model):
         missing = sorted(_attnames(model) ^ values.keys())
         raise ValueError(f"{model.__name__}: give exactly every column; not {missing}.")
