@@ -125,7 +125,8 @@ def transaction_in_trips(using: str = "default") -> Iterator[Trip | None]:
     with `commit()`. Whatever the block left open (it only read, or a statement failed) is
     rolled back here, as the server reports it: a failed write skips the COMMIT after it.
     Django knows nothing of the transaction: `transaction.on_commit` runs its function at
-    once, so the block registers them only after its commit.
+    once, so the block registers them only after its commit; and the block never opens
+    `transaction.atomic()`, whose COMMIT would end the trip's transaction early.
     """
     connection = connections[using]
     if (
