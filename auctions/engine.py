@@ -5,11 +5,12 @@ prices, leaders or end times of a live lot.
 """
 
 import dataclasses
+import functools
 import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -561,15 +562,11 @@ def _standing_maximum(
 
 
 def _lock_current(
-    *,
-    user: User,
-    lot_id: int,
-    key: uuid.UUID,
-    session_key: str | None = None,
-    trip: sql.Trip | None = None,
+    read: Callable[..., _LockedLot | None], *, trip: sql.Trip | None = None
 ) -> _LockedLot | None:
-    """Lock the lot's row and read what the rules need, current as of holding the lock."""
-    locked = _lock_lot(user=user, lot_id=lot_id, key=key, session_key=session_key, trip=trip)
+    """Lock the lot's row and read what the rules need, current as of holding the lock:
+    `read` is `_lock_lot` with the bid's arguments, called again if the first read is stale."""
+    locked = read(trip=trip)
     if locked is not None and (
         locked.lot["bid_count"] != (locked.recent[0][0] if locked.recent else 0)
         # Or a change of the participants' money (`ceilings.record_bank_guarantee`, which
@@ -579,7 +576,7 @@ def _lock_current(
         # The statement waited for the lock while other bids committed: PostgreSQL hands
         # it the lot's newest row but the joined rows of the snapshot it started with. Read
         # again, holding the lock now, so the key and the newest bids are current too.
-        locked = _lock_lot(user=user, lot_id=lot_id, key=key, session_key=session_key)
+        locked = read()
     return locked
 
 
@@ -594,7 +591,10 @@ def _place_locked(
 ) -> BidOutcome:
     # Lock the lot row: every rule below is checked against the state this bid will
     # change, so two bids at once can never both be validated against the same price.
-    locked = _lock_current(user=user, lot_id=lot_id, key=key, session_key=session_key, trip=trip)
+    locked = _lock_current(
+        functools.partial(_lock_lot, user=user, lot_id=lot_id, key=key, session_key=session_key),
+        trip=trip,
+    )
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
     user = _session_checked(locked, user=user, session_key=session_key)
@@ -966,7 +966,9 @@ def _set_maximum_locked(
 ) -> MaximumOutcome:
     # The bid's own lock and read: a maximum races bids (and other maxima) for the same
     # price, so it is checked and answered against the state it changes, as a bid is.
-    locked = _lock_current(user=user, lot_id=lot_id, key=key, session_key=session_key)
+    locked = _lock_current(
+        functools.partial(_lock_lot, user=user, lot_id=lot_id, key=key, session_key=session_key)
+    )
     if locked is None or locked.lot["status"] == Lot.Status.DRAFT:
         raise DomainError("lot_not_found", _("There is no such lot."))
     user = _session_checked(locked, user=user, session_key=session_key)
